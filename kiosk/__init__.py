@@ -1,0 +1,1 @@
+"""Feedback kiosk: collects anonymous feedback by touch and voice."""

@@ -1,0 +1,179 @@
+"""The ``kiosk`` command: parses arguments and calls the library; nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from platformdirs import user_data_dir
+
+from kiosk.config_files import ConfigError
+from kiosk.flow import SaveFailed
+
+DATA_HELP = "Folder holding this kiosk's answers (default: $KIOSK_DATA_DIR, else your user data folder)."
+
+
+def data_option(func):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="KIOSK_DATA_DIR",
+        default=lambda: user_data_dir("feedback-kiosk", appauthor=False),
+        show_default="your user data folder",
+        help=DATA_HELP,
+    )(func)
+
+
+config_option = click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with your own kiosk.toml, questions/ and pictures/ (default: the built-in settings).",
+)
+
+
+def _open_store(data_dir: Path):  # type: ignore[no-untyped-def]
+    from kiosk.store import Store
+
+    return Store(data_dir)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Feedback kiosk: people tap pictures or speak to say what they think of their support.
+
+    Start the touchscreen with `kiosk run`. See what it holds with `kiosk status`,
+    and copy it out for a spreadsheet with `kiosk export`.
+    """
+
+
+@cli.command()
+@config_option
+@data_option
+@click.option("--windowed", is_flag=True,
+              help="Run in a window instead of full screen. This is automatic on a desktop (DISPLAY set) "
+                   "unless KIOSK_FULLSCREEN=1.")
+@click.option("--size", default="1280x800", show_default=True, help="Window size with --windowed; 800x1280 is portrait.")
+def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> None:
+    """Start the touchscreen app.
+
+    Example: kiosk run --windowed
+    """
+    from kiosk.settings import load_config
+
+    try:
+        width, height = (int(part) for part in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("give the size as WIDTHxHEIGHT, for example 1280x800", param_hint="--size") from None
+    config = load_config(config_dir)  # refuse to start half-configured
+    on_desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    windowed = windowed or (on_desktop and os.environ.get("KIOSK_FULLSCREEN") != "1")
+    from kiosk.ui.app import run_app
+
+    run_app(config=config, data_dir=data_dir, windowed=windowed, size=(width, height))
+
+
+@cli.command()
+@click.argument("count", type=click.IntRange(min=1))
+@config_option
+@data_option
+@click.option("--seed", type=int, help="Make the random answers repeatable.")
+def simulate(count: int, config_dir: Path | None, data_dir: Path, seed: int | None) -> None:
+    """Record COUNT made-up complete sessions through the real flow and store (demos, load tests).
+
+    Prints "committed <id> <seq>" for each session once it is safely stored.
+
+    Example: kiosk simulate 100 --data /tmp/demo --seed 1
+    """
+    from tqdm import tqdm
+
+    from kiosk.settings import load_config
+    from kiosk.simulate import simulate as run_simulation
+
+    config = load_config(config_dir)
+    store = _open_store(data_dir)
+    with tqdm(total=count, unit=" sessions", disable=None, file=sys.stderr, leave=False) as bar:
+
+        def report(saved):  # type: ignore[no-untyped-def]
+            print(f"committed {saved.id} {saved.seq}", flush=True)
+            bar.update()
+
+        run_simulation(count, config=config, store=store, seed=seed, on_saved=report)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), required=True,
+              help="csv or xlsx for a spreadsheet (one row per response); jsonl keeps everything.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write, for example /media/usb/feedback.csv")
+@data_option
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only responses from this date on (YYYY-MM-DD).")
+def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
+    """Copy what this kiosk holds into a file for a spreadsheet.
+
+    Example: kiosk export --format xlsx --out /media/usb/feedback.xlsx --since 2026-10-01
+    """
+    from kiosk.export import export as write_export
+
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
+    store = _open_store(data_dir)
+    count = write_export(store, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
+    click.echo(f"Wrote {count} responses to {out}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@data_option
+def status(as_json: bool, data_dir: Path) -> None:
+    """Show how many answers are stored, waiting to sync, and when the last sync was confirmed.
+
+    Example: kiosk status
+    """
+    store = _open_store(data_dir)
+    report = {
+        **store.counts(),
+        "kiosk_id": store.kiosk_id,
+        "data_dir": str(data_dir),
+        "database_ok": store.integrity_ok(),
+        "disk_free_bytes": shutil.disk_usage(data_dir).free,
+        "voice_models": [],
+    }
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(
+        f"Answers stored here:           {report['stored']} ({report['incomplete']} not finished)\n"
+        f"Waiting to be sent:            {report['pending']}\n"
+        f"Could not be sent (tell IT):   {report['dead']}\n"
+        f"Last confirmed sync:           {report['last_sync'] or 'never'}\n"
+        f"Database check:                {'OK' if report['database_ok'] else 'PROBLEM - tell IT'}\n"
+        f"Free disk space:               {report['disk_free_bytes'] / 1e9:.1f} GB\n"
+        f"Data folder:                   {data_dir}"
+    )
+
+
+def main() -> None:
+    """Entry point: every failure a person can cause ends in one plain line and a non-zero exit."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        hint = f" (see: {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
+        click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except SaveFailed as exc:
+        click.echo(f"Error: the kiosk's database cannot be used: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,135 @@
+"""Staff exports of what this kiosk holds: CSV and XLSX for spreadsheets, JSONL with everything.
+
+CSV and XLSX have one row per response and one column per question (the question's words as the
+header), in a stable order: question sets by first use, questions in set order, each choice question's
+"tell us why" right after it. CSV is UTF-8 with a BOM so Excel and LibreOffice keep Bengali and Korean
+intact. Free text that starts like a formula is prefixed with ' so a spreadsheet never runs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from tqdm import tqdm
+
+from kiosk.store import Store
+
+Format = Literal["csv", "jsonl", "xlsx"]
+FIXED_COLUMNS = ("id", "seq", "created_at_device", "question_set", "language", "channel", "complete",
+                 "misuse_suspected", "sync_state")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# One column per (question set, question[, follow-up]), ordered by when the set was first used.
+_COLUMNS_SQL = """
+SELECT r.question_set, a.key AS position,
+       json_extract(a.value, '$.question') AS question,
+       json_extract(a.value, '$.question_text') AS question_text,
+       json_extract(a.value, '$.kind') AS kind,
+       max(json_extract(a.value, '$.follow_up_text')) AS follow_up_text,
+       min(r.seq) AS first_seq
+FROM responses AS r, json_each(r.payload, '$.answers') AS a
+{where}
+GROUP BY r.question_set, question
+ORDER BY min(min(r.seq)) OVER (PARTITION BY r.question_set), position
+"""
+
+
+def _question_columns(store: Store, since: str | None) -> list[tuple[str, str, str, str]]:
+    """``(question_set, question_id, field, header)`` for every answer column, in a stable order."""
+    where, params = ("WHERE r.created_at_device >= ?", [since]) if since else ("", [])
+    rows = store.db.execute(_COLUMNS_SQL.format(where=where), params).fetchall()
+    columns: list[tuple[str, str, str, str]] = []
+    for qset, _position, question, text, kind, follow_up, _first in rows:
+        if kind == "choice":
+            columns.append((qset, question, "choice_text", text))
+            if follow_up:
+                columns.append((qset, question, "text", f"{text} — {follow_up}"))
+        else:
+            columns.append((qset, question, "text", text))
+    headers = [c[3] for c in columns]
+    return [(s, q, f, h if headers.count(h) == 1 else f"{h} ({s})") for s, q, f, h in columns]
+
+
+def _safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _table(store: Store, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
+    """Header row, then one row per response."""
+    columns = _question_columns(store, since)
+    yield [*FIXED_COLUMNS, *(c[3] for c in columns)]
+    index = {(s, q, f): i for i, (s, q, f, _h) in enumerate(columns)}
+    for rid, seq, created, payload_json, state in store.responses(since):
+        payload = json.loads(payload_json)
+        qset = payload["question_set"]
+        row: list[Any] = [rid, seq, created, qset, payload["language"], payload["channel"],
+                          payload["complete"], payload["misuse_suspected"], state]
+        cells: list[Any] = [""] * len(columns)
+        for answer in payload["answers"]:
+            for field in ("choice_text", "text"):
+                slot = index.get((qset, answer["question"], field))
+                if slot is not None and field in answer:
+                    cells[slot] = _safe(answer[field])
+        bar.update()
+        yield row + cells
+
+
+def _jsonl(store: Store, since: str | None, out: IO[str], bar: tqdm) -> None:
+    for rid, seq, created, payload_json, state in store.responses(since):
+        record = {"id": rid, "seq": seq, "created_at_device": created, "sync_state": state,
+                  **json.loads(payload_json)}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        bar.update()
+
+
+def _xlsx(rows: Iterator[list[Any]], out: Path) -> None:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Responses")
+    sheet.freeze_panes = "B2"
+    header = next(rows)
+    for number in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(number)].width = 14 if number <= len(FIXED_COLUMNS) else 40
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    sheet.append([_styled(sheet, title, font=bold, alignment=wrap) for title in header])
+    for row in rows:
+        sheet.append(row)
+    book.save(out)
+
+
+def _styled(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    for name, value_ in style.items():
+        setattr(cell, name, value_)
+    return cell
+
+
+def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, progress: bool | None = None) -> int:
+    """Write every response (from ``since``, a ``YYYY-MM-DD`` date, on) to ``out``; return how many.
+
+    The file is written beside ``out`` and renamed into place, so a failed export never leaves a
+    half-written file that looks complete.
+    """
+    total = store.count_since(since)
+    partial = out.with_name(out.name + ".partial")
+    bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
+    with bar as counter:
+        if fmt == "xlsx":
+            _xlsx(_table(store, since, counter), partial)
+        else:
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            with partial.open("w", encoding=encoding, newline="") as handle:
+                if fmt == "csv":
+                    csv.writer(handle).writerows(_table(store, since, counter))
+                else:
+                    _jsonl(store, since, handle, counter)
+    partial.replace(out)
+    return total

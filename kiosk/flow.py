@@ -1,0 +1,331 @@
+"""What happens next: the session state machine, in plain Python with no Kivy import.
+
+The screens draw :class:`FlowState` and forward taps as method calls; the flow decides everything
+else (which question is next, idle reset, repeat-press protection, when it is safe to say thank you).
+Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can drive it.
+
+    attract ──start──▶ question 1 ─▶ (tell us why) ─▶ question 2 … ─▶ save ─ok─▶ thank you ─▶ attract
+                         │  ▲ back / skip / start again                   └fail─▶ out of order
+                         └─ quiet too long ─▶ still there? ─countdown─▶ attract (half-finished policy)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from kiosk.questions import Question, QuestionSet
+from kiosk.record import AnswerRecord, SessionRecord
+from kiosk.settings import KioskSettings
+
+
+MAX_TEXT_LENGTH = 1000
+
+
+class SaveFailed(Exception):
+    """The answers could not be durably stored (disk full, database unwritable)."""
+
+
+class Screen(StrEnum):
+    ATTRACT = "attract"
+    CHOICE = "choice"
+    TEXT = "text"
+    STILL_THERE = "still_there"
+    THANK_YOU = "thank_you"
+    OUT_OF_ORDER = "out_of_order"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One screen of a session: a question, or the "tell us why" that follows a choice."""
+
+    index: int
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Everything a screen needs to draw itself."""
+
+    screen: Screen
+    question: Question | None = None
+    follow_up: bool = False
+    """True on the "tell us why" text screen that belongs to ``question``."""
+    number: int = 0
+    """Which question this is (1-based), for the progress indicator."""
+    total: int = 0
+    chosen: str | None = None
+    """The answer already chosen on this question (when the person came back to it)."""
+    draft: str = ""
+    """Text typed so far on a text screen."""
+    seconds_left: int = 0
+    """Countdown on the "are you still there?" screen."""
+    waiting: bool = False
+    """On attract: a tap came too soon after the last session; ask the person to wait a moment."""
+
+
+Saver = Callable[[SessionRecord], object]
+
+
+class Flow:
+    """One kiosk's sessions, one after another."""
+
+    def __init__(
+        self,
+        *,
+        questions: QuestionSet,
+        settings: KioskSettings,
+        save: Saver,
+        scrub: Callable[[str], str],
+        clock: Callable[[], float] = time.monotonic,
+        channel: str = "touch",
+    ):
+        self._set = questions
+        self._settings = settings
+        self._save = save
+        self._scrub = scrub
+        self._clock = clock
+        self._channel = channel
+        self._listeners: list[Callable[[FlowState], None]] = []
+        self._recent: deque[tuple[float, str]] = deque()
+        self._unsaved: list[SessionRecord] = []
+        self._last_finished = -math.inf
+        self._last_activity = clock()
+        self._screen_since = clock()
+        self._last_retry = -math.inf
+        self._reset_session()
+        self._state = FlowState(Screen.ATTRACT)
+
+    # -- observing ---------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> FlowState:
+        return self._state
+
+    def subscribe(self, listener: Callable[[FlowState], None]) -> None:
+        """Call ``listener`` with the new state after every change."""
+        self._listeners.append(listener)
+
+    def _show(self, state: FlowState) -> None:
+        if state != self._state:
+            if state.screen != self._state.screen:
+                self._screen_since = self._clock()
+            self._state = state
+            for listener in self._listeners:
+                listener(state)
+
+    # -- events from the screens ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """A touch on the attract screen: begin a session unless the last one ended moments ago."""
+        if self._state.screen != Screen.ATTRACT:
+            return
+        if self._clock() - self._last_finished < self._settings.sessions.min_seconds_between:
+            self._show(replace(self._state, waiting=True))
+            return
+        self._reset_session()
+        self._touched()
+        self._go(Step(0))
+
+    def choose(self, answer_id: str) -> None:
+        """A picture answer was tapped."""
+        if self._state.screen != Screen.CHOICE or self._step is None:
+            return
+        question = self._question
+        answer = question.answer(answer_id)
+        record = self._records[self._step.index]
+        record.status, record.choice, record.choice_text = "answered", answer.id, answer.text
+        self._touched()
+        self._advance()
+
+    def edit_text(self, draft: str) -> None:
+        """The person typed or deleted a letter; keeps the kiosk awake and remembers the draft."""
+        if self._state.screen == Screen.TEXT:
+            self._touched()
+            self._show(replace(self._state, draft=draft[:MAX_TEXT_LENGTH]))
+
+    def type_letter(self, char: str) -> None:
+        """One letter from the on-screen or a physical keyboard; sentences start with a capital."""
+        draft = self._state.draft
+        if len(draft) >= MAX_TEXT_LENGTH:
+            return
+        if not draft.strip() or draft.endswith((". ", "? ", "! ")):
+            char = char.upper()
+        self.edit_text(draft + char)
+
+    def delete_letter(self) -> None:
+        self.edit_text(self._state.draft[:-1])
+
+    def submit_text(self) -> None:
+        """Done on a text screen; an empty answer counts as a skip."""
+        if self._state.screen != Screen.TEXT or self._step is None:
+            return
+        text = self._state.draft.strip()
+        if not text:
+            self.skip()
+            return
+        record = self._records[self._step.index]
+        record.text = self._scrub(text)
+        if not self._step.follow_up:
+            record.status = "answered"
+        self._touched()
+        self._advance()
+
+    def skip(self) -> None:
+        """Skip this screen; skipping a question clears an answer given to it earlier."""
+        if self._state.screen not in (Screen.CHOICE, Screen.TEXT) or self._step is None:
+            return
+        record = self._records[self._step.index]
+        if self._step.follow_up:
+            record.text = None
+        else:
+            record.status, record.choice, record.choice_text, record.text = "skipped", None, None, None
+        self._touched()
+        self._advance()
+
+    def back(self) -> None:
+        """Go to the previous screen of this session; from the first question, back to the start."""
+        if self._state.screen not in (Screen.CHOICE, Screen.TEXT):
+            return
+        self._touched()
+        if not self._history:
+            self._abandon()
+            return
+        self._step = None
+        self._go(self._history.pop(), remember=False)
+
+    def start_again(self) -> None:
+        """Leave this session (the half-finished policy decides what is kept) and show the start."""
+        if self._state.screen in (Screen.CHOICE, Screen.TEXT, Screen.STILL_THERE):
+            self._abandon()
+
+    def still_here(self) -> None:
+        """The person answered "yes, I'm still here": carry on where they were."""
+        if self._state.screen == Screen.STILL_THERE and self._paused is not None:
+            self._touched()
+            paused, self._paused = self._paused, None
+            self._show(paused)
+
+    def finish(self) -> None:
+        """A tap on the thank-you screen: back to the start."""
+        if self._state.screen == Screen.THANK_YOU:
+            self._show(FlowState(Screen.ATTRACT))
+
+    def tick(self) -> None:
+        """Called about twice a second: idle checks, countdowns, screen timeouts, save retries."""
+        now = self._clock()
+        screen = self._state.screen
+        idle = self._settings.idle
+        if screen in (Screen.CHOICE, Screen.TEXT) and now - self._last_activity >= idle.still_there_after_seconds:
+            self._paused = self._state
+            self._show(FlowState(Screen.STILL_THERE, seconds_left=idle.countdown_seconds))
+        elif screen == Screen.STILL_THERE:
+            left = math.ceil(idle.countdown_seconds - (now - self._screen_since))
+            if left <= 0:
+                self._abandon()
+            else:
+                self._show(replace(self._state, seconds_left=left))
+        elif screen == Screen.THANK_YOU and now - self._screen_since >= self._settings.sessions.thank_you_seconds:
+            self._show(FlowState(Screen.ATTRACT))
+        elif screen == Screen.ATTRACT and self._state.waiting:
+            if now - self._last_finished >= self._settings.sessions.min_seconds_between:
+                self._show(FlowState(Screen.ATTRACT))
+        elif screen == Screen.OUT_OF_ORDER and now - self._last_retry >= self._settings.sessions.retry_save_seconds:
+            self._last_retry = now
+            if self._store_unsaved():
+                self._show(FlowState(Screen.ATTRACT))
+
+    # -- inside -------------------------------------------------------------------------------------
+
+    @property
+    def _question(self) -> Question:
+        assert self._step is not None
+        return self._set.questions[self._step.index]
+
+    def _reset_session(self) -> None:
+        self._records = [AnswerRecord(q.id, q.text, q.kind) for q in self._set.questions]
+        self._history: list[Step] = []
+        self._step: Step | None = None
+        self._paused: FlowState | None = None
+
+    def _touched(self) -> None:
+        self._last_activity = self._clock()
+
+    def _go(self, step: Step, remember: bool = True) -> None:
+        if remember and self._step is not None:
+            self._history.append(self._step)
+        self._step = step
+        question = self._set.questions[step.index]
+        record = self._records[step.index]
+        if step.follow_up or question.kind == "text":
+            screen, chosen, draft = Screen.TEXT, None, record.text or ""
+        else:
+            screen, chosen, draft = Screen.CHOICE, record.choice, ""
+        if record.status == "not_reached":
+            record.status = "skipped"  # seen but not (yet) answered
+        if question.follow_up:
+            record.follow_up_text = question.follow_up
+        self._show(FlowState(screen, question, step.follow_up, step.index + 1, len(self._set.questions), chosen, draft))
+
+    def _advance(self) -> None:
+        assert self._step is not None
+        question, record = self._question, self._records[self._step.index]
+        if not self._step.follow_up and question.follow_up and record.status == "answered" and question.kind == "choice":
+            self._go(Step(self._step.index, follow_up=True))
+        elif self._step.index + 1 < len(self._set.questions):
+            self._go(Step(self._step.index + 1))
+        else:
+            self._finish_session(complete=True)
+
+    def _abandon(self) -> None:
+        """Someone walked away or started again: keep or drop what they gave, then show the start."""
+        given = any(r.status == "answered" or r.text for r in self._records)
+        if given and self._settings.idle.half_finished == "keep":
+            self._finish_session(complete=False)
+        else:
+            self._reset_session()
+            self._show(FlowState(Screen.ATTRACT))
+
+    def _finish_session(self, *, complete: bool) -> None:
+        record = SessionRecord(
+            question_set=self._set.id,
+            question_set_version=self._set.version,
+            language=self._settings.language,
+            answers=self._records,
+            complete=complete,
+            channel=self._channel,
+        )
+        record.misuse_suspected = self._looks_like_misuse(record.fingerprint())
+        self._reset_session()
+        self._last_finished = self._clock()
+        self._unsaved.append(record)
+        if not self._store_unsaved():
+            self._last_retry = self._clock()
+            self._show(FlowState(Screen.OUT_OF_ORDER))
+        elif complete:
+            self._show(FlowState(Screen.THANK_YOU))
+        else:
+            self._show(FlowState(Screen.ATTRACT))
+
+    def _looks_like_misuse(self, fingerprint: str) -> bool:
+        """True when this session repeats the same answers as the last few, quickly (HappyOrNot-style)."""
+        now, window = self._clock(), self._settings.sessions.misuse_window_seconds
+        while self._recent and now - self._recent[0][0] > window:
+            self._recent.popleft()
+        repeats = sum(1 for _, seen in self._recent if seen == fingerprint)
+        self._recent.append((now, fingerprint))
+        return repeats + 1 >= self._settings.sessions.misuse_burst_count
+
+    def _store_unsaved(self) -> bool:
+        """Save what is waiting, oldest first; True only when every record is durably stored."""
+        while self._unsaved:
+            try:
+                self._save(self._unsaved[0])
+            except SaveFailed:
+                return False
+            self._unsaved.pop(0)
+        return True

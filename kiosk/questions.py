@@ -1,0 +1,122 @@
+"""What we ask: question sets loaded from TOML, validated before the kiosk starts.
+
+A question set is a file such as ``config/questions/default.toml``. Each question has an id, the words
+shown, a picture and the words spoken; choice questions list their answers the same way. A choice
+question may carry a ``follow_up`` ("Tell us why"): a free-text answer kept in the same record.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kiosk.config_files import ConfigError, TomlFile
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Answer(_Strict):
+    """One picture button on a choice question."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=40)
+    picture: str = Field(min_length=1)
+    spoken: str = ""
+
+    @property
+    def say(self) -> str:
+        return self.spoken or self.text
+
+
+class Question(_Strict):
+    """One screen: a choice between pictures, or free text."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    kind: Literal["choice", "text"]
+    text: str = Field(min_length=1, max_length=200)
+    picture: str = Field(min_length=1)
+    spoken: str = ""
+    answers: tuple[Answer, ...] = ()
+    follow_up: str = ""
+    follow_up_spoken: str = ""
+    follow_up_picture: str = "keyboard"
+
+    @property
+    def say(self) -> str:
+        return self.spoken or self.text
+
+    @property
+    def follow_up_say(self) -> str:
+        return self.follow_up_spoken or self.follow_up
+
+    def answer(self, answer_id: str) -> Answer:
+        for answer in self.answers:
+            if answer.id == answer_id:
+                return answer
+        raise KeyError(f"question {self.id!r} has no answer {answer_id!r}")
+
+    @model_validator(mode="after")
+    def _answers_match_kind(self) -> Question:
+        if self.kind == "choice" and not 2 <= len(self.answers) <= 6:
+            raise ValueError("a choice question needs between 2 and 6 answers")
+        if self.kind == "text" and (self.answers or self.follow_up):
+            raise ValueError("a text question cannot have answers or a follow_up")
+        return self
+
+
+class QuestionSet(_Strict):
+    """The questions one session walks through, in order."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+def load_question_set(path: Path, picture_dirs: list[Path]) -> QuestionSet:
+    """Load and check a question set; every problem is reported with its file, line and field."""
+    toml = TomlFile(path)
+    qset: QuestionSet = toml.validate(QuestionSet)
+    _check_unique(toml, [q.id for q in qset.questions], ("questions",))
+    for qi, question in enumerate(qset.questions):
+        _check_unique(toml, [a.id for a in question.answers], ("questions", qi, "answers"))
+        _check_picture(toml, question.picture, ("questions", qi, "picture"), picture_dirs)
+        if question.follow_up:
+            _check_picture(toml, question.follow_up_picture, ("questions", qi, "follow_up_picture"), picture_dirs)
+        for ai, answer in enumerate(question.answers):
+            _check_picture(toml, answer.picture, ("questions", qi, "answers", ai, "picture"), picture_dirs)
+    return qset
+
+
+def _check_unique(toml: TomlFile, ids: list[str], loc: tuple[str | int, ...]) -> None:
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            raise toml.error((*loc, index, "id"), f"the id {item!r} is used twice")
+        seen.add(item)
+
+
+def find_picture(name: str, picture_dirs: list[Path]) -> Path | None:
+    """A picture is named by its file stem (``thumbs-up``) or a path relative to a picture folder."""
+    if not re.fullmatch(r"[\w./-]+", name) or ".." in name:
+        return None
+    filename = name if name.endswith(".png") else f"{name}.png"
+    for folder in picture_dirs:
+        candidate = folder / filename
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _check_picture(toml: TomlFile, name: str, loc: tuple[str | int, ...], picture_dirs: list[Path]) -> None:
+    if find_picture(name, picture_dirs) is None:
+        folders = ", ".join(str(d) for d in picture_dirs)
+        raise toml.error(loc, f"no picture named {name!r} (looked for {name}.png in {folders})")
+

@@ -1,0 +1,92 @@
+"""How this kiosk behaves: settings from ``kiosk.toml``, merged over the embedded defaults.
+
+``kiosk run --config DIR`` reads ``DIR/kiosk.toml`` (any subset of the settings) and looks for question
+sets in ``DIR/questions/`` and pictures in ``DIR/pictures/`` before the built-in ones. Anything wrong
+stops the kiosk with one line naming the file, line and field: a half-configured kiosk is worse than
+none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.config_files import ConfigError, TomlFile, validate_layers
+from kiosk.questions import QuestionSet, load_question_set
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BUILTIN_CONFIG = PROJECT_DIR / "config"
+ASSETS = PROJECT_DIR / "assets"
+SETTINGS_FILE = "kiosk.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IdleSettings(_Section):
+    still_there_after_seconds: float = Field(gt=0)
+    countdown_seconds: int = Field(ge=1)
+    half_finished: Literal["keep", "discard"]
+
+
+class SessionSettings(_Section):
+    min_seconds_between: float = Field(ge=0)
+    thank_you_seconds: float = Field(gt=0)
+    misuse_burst_count: int = Field(ge=2)
+    misuse_window_seconds: float = Field(gt=0)
+    retry_save_seconds: float = Field(gt=0)
+
+
+class KioskSettings(_Section):
+    language: str = Field(min_length=2)
+    question_set: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    idle: IdleSettings
+    sessions: SessionSettings
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """Everything the kiosk needs from its config folder, already checked."""
+
+    settings: KioskSettings
+    questions: QuestionSet
+    picture_dirs: list[Path]
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(config_dir: Path | None = None) -> KioskConfig:
+    """Load settings and the chosen question set; raises ConfigError naming file, line and field."""
+    defaults = TomlFile(BUILTIN_CONFIG / SETTINGS_FILE)
+    files = [defaults]
+    if config_dir is not None:
+        if not config_dir.is_dir():
+            raise ConfigError(config_dir, "config folder not found")
+        if (config_dir / SETTINGS_FILE).is_file():
+            files.insert(0, TomlFile(config_dir / SETTINGS_FILE))
+    data: dict[str, Any] = {}
+    for toml in reversed(files):
+        data = _merge(data, toml.data)
+    settings: KioskSettings = validate_layers(KioskSettings, data, files)
+
+    search = [config_dir] if config_dir is not None else []
+    picture_dirs = [d / "pictures" for d in search] + [ASSETS / "pictures"]
+    candidates = [d / "questions" / f"{settings.question_set}.toml" for d in [*search, BUILTIN_CONFIG]]
+    set_file = next((c for c in candidates if c.is_file()), None)
+    if set_file is None:
+        raise files[0].error(
+            ("question_set",), f"no question set named {settings.question_set!r} (looked in {candidates[0].parent})"
+        )
+    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs)

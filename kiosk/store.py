@@ -1,0 +1,141 @@
+"""Is it saved: the kiosk's local SQLite database (WAL, synchronous=FULL, versioned schema).
+
+Each session becomes one row, committed in one transaction together with its UUID and its per-kiosk
+sequence number (``seq``, never reused thanks to AUTOINCREMENT). :meth:`Store.save` returns only after
+the commit, so the caller may then say "thank you"; any failure raises :class:`SaveFailed` and leaves
+what was stored before untouched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from kiosk.flow import SaveFailed
+from kiosk.record import SessionRecord, canonical_json, payload_sha256
+
+DB_FILENAME = "kiosk.db"
+
+migrations = Migrations("kiosk-store")
+
+
+@migrations()
+def m001_responses(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE responses (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            created_at_device TEXT NOT NULL,
+            question_set TEXT NOT NULL,
+            complete INTEGER NOT NULL,
+            misuse_suspected INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            sync_state TEXT NOT NULL DEFAULT 'pending' CHECK (sync_state IN ('pending', 'acked', 'dead')),
+            sync_note TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX responses_sync_state ON responses (sync_state, seq)")
+    db.execute("CREATE INDEX responses_created ON responses (created_at_device)")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta (key, value) VALUES ('kiosk_id', ?)", [str(uuid.uuid4())])
+
+
+class StoreUnavailable(SaveFailed):
+    """The database cannot be opened or prepared at all."""
+
+
+@dataclass(frozen=True)
+class Saved:
+    id: str
+    seq: int
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """The local store of one kiosk, in ``<data dir>/kiosk.db``."""
+
+    def __init__(self, data_dir: Path):
+        self.path = data_dir / DB_FILENAME
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            self.db = Database(self.path)
+            self.db.execute("PRAGMA busy_timeout = 5000")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = FULL")
+            migrations.apply(self.db)
+            self.kiosk_id: str = self._meta("kiosk_id") or ""
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def save(self, record: SessionRecord) -> Saved:
+        """Commit one session durably; raises SaveFailed (nothing half-written) if that is impossible."""
+        payload = canonical_json(record.payload())
+        row = {
+            "id": str(uuid.uuid4()),
+            "created_at_device": utc_now(),
+            "question_set": record.question_set,
+            "complete": int(record.complete),
+            "misuse_suspected": int(record.misuse_suspected),
+            "payload": payload,
+            "sha256": payload_sha256(payload),
+        }
+        try:
+            with self.db.atomic():
+                seq = self.db["responses"].insert(row).last_pk
+        except (sqlite3.Error, OSError) as exc:
+            raise SaveFailed(str(exc)) from exc
+        return Saved(row["id"], int(seq))
+
+    def counts(self) -> dict[str, Any]:
+        """How many responses this kiosk holds, by sync state, and when the server last confirmed a sync."""
+        by_state = dict(self.db.execute("SELECT sync_state, count(*) FROM responses GROUP BY sync_state").fetchall())
+        total, incomplete, misuse = self.db.execute(
+            "SELECT count(*), total(complete = 0), total(misuse_suspected) FROM responses"
+        ).fetchone()
+        return {
+            "stored": total,
+            "pending": by_state.get("pending", 0),
+            "acknowledged": by_state.get("acked", 0),
+            "dead": by_state.get("dead", 0),
+            "incomplete": int(incomplete),
+            "misuse_suspected": int(misuse),
+            "last_sync": self._meta("last_sync_server_time"),
+        }
+
+    def responses(self, since: str | None = None) -> Iterator[tuple[Any, ...]]:
+        """Rows ``(id, seq, created_at_device, payload_json, sync_state)`` oldest first, optionally from a
+        date (``YYYY-MM-DD``, device time, UTC) on."""
+        sql = "SELECT id, seq, created_at_device, payload, sync_state FROM responses"
+        params: list[str] = []
+        if since:
+            sql += " WHERE created_at_device >= ?"
+            params.append(since)
+        yield from self.db.execute(sql + " ORDER BY seq", params)
+
+    def count_since(self, since: str | None = None) -> int:
+        if since:
+            return self.db.execute("SELECT count(*) FROM responses WHERE created_at_device >= ?", [since]).fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

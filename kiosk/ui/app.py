@@ -1,0 +1,99 @@
+"""The Kivy app: wires the flow, the store and the screens together, and nothing more."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.settings import KioskConfig
+
+SCREEN_MODULES = ("attract", "choice", "text", "still_there", "thank_you", "out_of_order")
+
+
+def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | None = None) -> None:
+    """Settings Kivy reads once, before its window exists."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if kivy_home is not None:
+        os.environ["KIVY_HOME"] = str(kivy_home)
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(size[0]))
+    Config.set("graphics", "height", str(size[1]))
+    Config.set("graphics", "fullscreen", "0" if windowed else "auto")
+    Config.set("graphics", "borderless", "0" if windowed else "1")
+    Config.set("graphics", "show_cursor", "1" if windowed else "0")
+    Config.set("kivy", "exit_on_escape", "1" if windowed else "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic):  # type: ignore[no-untyped-def]
+    """Create the app object (Kivy must already be prepared)."""
+    from importlib import import_module
+
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+    from kiosk.flow import Flow, FlowState, SaveFailed, Screen
+    from kiosk.privacy import scrub
+    from kiosk.store import Store, StoreUnavailable
+    from kiosk.ui import theme
+
+    theme.register_fonts()
+    import kiosk.ui.widgets  # noqa: F401  (registers the widget classes and rules)
+
+    screens = {name: import_module(f"kiosk.ui.screens.{name}") for name in SCREEN_MODULES}
+
+    class KioskApp(App):
+        title = "Feedback kiosk"
+
+        def build(self):  # type: ignore[no-untyped-def]
+            self.pictures = theme.Pictures(config.picture_dirs)
+            try:
+                self.store: Store | None = Store(data_dir)
+                save = self.store.save
+            except StoreUnavailable:
+                self.store = None
+                save = _cannot_save
+            self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
+                             clock=clock)
+            manager = ScreenManager(transition=NoTransition())
+            for name, module in screens.items():
+                class_name = "".join(part.title() for part in name.split("_")) + "Screen"
+                manager.add_widget(getattr(module, class_name)(name=name))
+            self.manager = manager
+            Window.bind(size=self._resized)
+            self._resized(Window, Window.size)
+            self.flow.subscribe(self._draw)
+            if self.store is None:
+                manager.current = Screen.OUT_OF_ORDER.value
+            else:
+                self._draw(self.flow.state)
+            Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
+            return manager
+
+        def _draw(self, state: FlowState) -> None:
+            screen = self.manager.get_screen(state.screen.value)
+            screen.show(state)
+            self.manager.current = state.screen.value
+
+        def _resized(self, _window: object, size: tuple[int, int]) -> None:
+            for screen in self.manager.screens:
+                screen.landscape = size[0] >= size[1]
+
+        def on_stop(self) -> None:
+            if self.store is not None:
+                self.store.close()
+
+    def _cannot_save(_record: object) -> None:
+        raise SaveFailed("the database could not be opened")
+
+    return KioskApp()
+
+
+def run_app(*, config: KioskConfig, data_dir: Path, windowed: bool, size: tuple[int, int]) -> None:
+    prepare_kivy(windowed=windowed, size=size)
+    build_app(config=config, data_dir=data_dir).run()

@@ -1,0 +1,140 @@
+"""Drive the real app with simulated touches from a script: used by tests, benchmarks and screenshots.
+
+    python -m kiosk.ui.autopilot --script steps.json --out result.json [--config DIR] [--data DIR] [--size WxH]
+
+Steps (a JSON list, run one per drawn frame):
+    {"tap": "answer:good"}      touch the widget whose tap_id is given, on the current screen
+    {"type": "hi there"}        tap those letter keys one by one
+    {"advance": 70}             move the flow's clock on by that many seconds, then let it tick
+    {"screenshot": "a.png"}     save the window as a PNG
+    {"disk_full": true}         limit this process's file size to 1 byte (RLIMIT_FSIZE): writes then
+                                fail with EFBIG exactly as on a full disk; false lifts the limit
+The result file records, for each step, the screen shown afterwards and how long the tap took to
+reach a drawn frame (``latency_ms``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+class OffsetClock:
+    """The real monotonic clock plus a jump the script can add (idle time without waiting)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+
+def find_tappable(root: Any, tap_id: str) -> Any:
+    for widget in root.walk():
+        if getattr(widget, "tap_id", None) == tap_id and widget.get_root_window() is not None:
+            return widget
+    raise LookupError(f"nothing with tap_id {tap_id!r} on screen {root.name!r}")
+
+
+class Autopilot:
+    def __init__(self, app: Any, clock: OffsetClock, steps: list[dict[str, Any]], out: Path):
+        self.app, self.clock, self.steps, self.out = app, clock, list(steps), out
+        self.results: list[dict[str, Any]] = []
+        self.error: str | None = None
+        self._limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def start(self) -> None:
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: self._next(), 0.3)  # let the first screen lay out
+
+    def _next(self) -> None:
+        from kivy.clock import Clock
+        from kivy.core.window import Window
+
+        if not self.steps or self.error:
+            self._finish()
+            return
+        step = self.steps.pop(0)
+        started = time.perf_counter()
+        try:
+            self._run(step)
+        except Exception as exc:  # report any failure to the test that reads the result
+            self.error = f"{step}: {type(exc).__name__}: {exc}"
+
+        def drawn(*_args: object) -> None:
+            Window.unbind(on_flip=drawn)
+            self.results.append({"step": step, "screen": self.app.manager.current,
+                                 "latency_ms": (time.perf_counter() - started) * 1000})
+            # buttons show "pressed" for at least 35 ms after a tap: let that pass before the next step
+            Clock.schedule_once(lambda _dt: self._next(), 0.05)
+
+        Window.bind(on_flip=drawn)
+        Window.canvas.ask_update()
+
+    def _run(self, step: dict[str, Any]) -> None:
+        from kivy.core.window import Window
+
+        if "tap" in step:
+            self._tap(step["tap"])
+        elif "type" in step:
+            for char in step["type"]:
+                self._tap("key:space" if char == " " else f"key:{char}")
+        elif "advance" in step:
+            self.clock.offset += float(step["advance"])
+            self.app.flow.tick()
+        elif "screenshot" in step:
+            target = Path(step["screenshot"])
+            saved = Window.screenshot(name=str(target.with_suffix("")) + "%(counter)s.png")
+            Path(saved).replace(target)
+        elif "disk_full" in step:
+            limit = (1, self._limit[1]) if step["disk_full"] else self._limit
+            resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        else:
+            raise ValueError("unknown step")
+
+    def _tap(self, tap_id: str) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        widget = find_tappable(self.app.manager.current_screen, tap_id)
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+
+    def _finish(self) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, self._limit)
+        self.out.write_text(json.dumps({"steps": self.results, "error": self.error}, indent=1))
+        self.app.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--script", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--size", default="1280x800")
+    args = parser.parse_args(argv)
+    width, height = (int(n) for n in args.size.split("x"))
+
+    from kiosk.settings import load_config
+    from kiosk.ui.app import build_app, prepare_kivy
+
+    config = load_config(args.config)
+    prepare_kivy(windowed=True, size=(width, height))
+    clock = OffsetClock()
+    app = build_app(config=config, data_dir=args.data, clock=clock)
+    pilot = Autopilot(app, clock, json.loads(args.script.read_text()), args.out)
+    pilot.start()
+    app.run()
+    return 1 if pilot.error else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""A choice question: big picture answers in a row (landscape) or a list, picture left (portrait)."""
+
+from kivy.properties import NumericProperty, StringProperty
+
+from kiosk.flow import FlowState
+from kiosk.ui import theme
+from kiosk.ui.screens import KioskScreen, load_kv
+from kiosk.ui.widgets import PictureButton
+
+
+class ChoiceScreen(KioskScreen):
+    question_text = StringProperty("")
+    question_picture = StringProperty("")
+    number = NumericProperty(0)
+    total = NumericProperty(0)
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self._drawn: tuple[str, bool] | None = None
+        self.bind(landscape=lambda *_: self._layout())
+
+    def show(self, state: FlowState) -> None:
+        from kivy.app import App
+
+        question = state.question
+        assert question is not None
+        app = App.get_running_app()
+        self.question_text, self.number, self.total = question.text, state.number, state.total
+        self.question_picture = app.pictures(question.picture)
+        if self._drawn != (question.id, self.landscape):
+            grid = self.ids.answers
+            grid.clear_widgets()
+            for answer in question.answers:
+                button = PictureButton(tap_id=f"answer:{answer.id}", picture=app.pictures(answer.picture),
+                                       text=answer.text, fill=theme.CARD)
+                button.bind(on_release=lambda _b, answer_id=answer.id: app.flow.choose(answer_id))
+                grid.add_widget(button)
+            self._drawn = (question.id, self.landscape)
+            self._layout()
+        for button in self.ids.answers.children:
+            button.selected = button.tap_id == f"answer:{state.chosen}"
+
+    def _layout(self) -> None:
+        grid = self.ids.answers
+        count = len(grid.children)
+        grid.cols = max(count, 1) if self.landscape else 1
+        for button in grid.children:
+            button.stacked = self.landscape
+            button.label_size = 30 if self.landscape or count <= 3 else 34
+
+
+load_kv(__file__)
