@@ -59,7 +59,8 @@ def cli() -> None:
 @click.option("--windowed", is_flag=True,
               help="Run in a window instead of full screen. This is automatic on a desktop (DISPLAY set) "
                    "unless KIOSK_FULLSCREEN=1.")
-@click.option("--size", default="1280x800", show_default=True, help="Window size with --windowed; 800x1280 is portrait.")
+@click.option("--size", default="1280x800", show_default=True,
+              help="Window size with --windowed; 800x1280 is portrait.")
 def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> None:
     """Start the touchscreen app.
 
@@ -113,7 +114,8 @@ def simulate(count: int, config_dir: Path | None, data_dir: Path, seed: int | No
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
               help="File to write, for example /media/usb/feedback.csv")
 @data_option
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only responses from this date on (YYYY-MM-DD).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only responses from this date on (YYYY-MM-DD).")
 def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
     """Copy what this kiosk holds into a file for a spreadsheet.
 

@@ -22,7 +22,6 @@ from kiosk.questions import Question, QuestionSet
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskSettings
 
-
 MAX_TEXT_LENGTH = 1000
 
 
@@ -274,7 +273,8 @@ class Flow:
     def _advance(self) -> None:
         assert self._step is not None
         question, record = self._question, self._records[self._step.index]
-        if not self._step.follow_up and question.follow_up and record.status == "answered" and question.kind == "choice":
+        wants_why = question.kind == "choice" and bool(question.follow_up) and record.status == "answered"
+        if wants_why and not self._step.follow_up:
             self._go(Step(self._step.index, follow_up=True))
         elif self._step.index + 1 < len(self._set.questions):
             self._go(Step(self._step.index + 1))

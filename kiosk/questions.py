@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kiosk.config_files import ConfigError, TomlFile
+from kiosk.config_files import TomlFile
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 

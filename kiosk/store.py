@@ -8,6 +8,7 @@ what was stored before untouched.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from kiosk.flow import SaveFailed
 from kiosk.record import SessionRecord, canonical_json, payload_sha256
 
 DB_FILENAME = "kiosk.db"
+log = logging.getLogger(__name__)
 
 migrations = Migrations("kiosk-store")
 
@@ -103,6 +105,7 @@ class Store:
             with self.db.atomic():
                 seq = self.db["responses"].insert(row).last_pk
         except (sqlite3.Error, OSError) as exc:
+            log.error("could not store a response: %s", exc)  # the SQLite error, never the answers
             raise SaveFailed(str(exc)) from exc
         return Saved(row["id"], int(seq))
 

@@ -4,6 +4,7 @@
 
 Steps (a JSON list, run one per drawn frame):
     {"tap": "answer:good"}      touch the widget whose tap_id is given, on the current screen
+    {"touch_at": [0.5, 0.5]}    touch the window at that fraction of its width and height
     {"type": "hi there"}        tap those letter keys one by one
     {"advance": 70}             move the flow's clock on by that many seconds, then let it tick
     {"screenshot": "a.png"}     save the window as a PNG
@@ -82,6 +83,8 @@ class Autopilot:
 
         if "tap" in step:
             self._tap(step["tap"])
+        elif "touch_at" in step:
+            self._touch(step["touch_at"][0] * Window.width, step["touch_at"][1] * Window.height)
         elif "type" in step:
             for char in step["type"]:
                 self._tap("key:space" if char == " " else f"key:{char}")
@@ -99,10 +102,13 @@ class Autopilot:
             raise ValueError("unknown step")
 
     def _tap(self, tap_id: str) -> None:
+        widget = find_tappable(self.app.manager.current_screen, tap_id)
+        self._touch(*widget.to_window(*widget.center))
+
+    @staticmethod
+    def _touch(x: float, y: float) -> None:
         from kivy.tests.common import UnitTestTouch
 
-        widget = find_tappable(self.app.manager.current_screen, tap_id)
-        x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()

@@ -1,0 +1,55 @@
+"""Shared fixtures: the real default config, a clock the test moves, and a flow wired to a real store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk.flow import Flow
+from kiosk.privacy import scrub
+from kiosk.settings import KioskConfig, load_config
+from kiosk.simulate import SimulatedClock
+from kiosk.store import Store
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def config() -> KioskConfig:
+    return load_config()
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    opened = Store(tmp_path / "data")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def make_flow(config: KioskConfig, clock: SimulatedClock, store: Store):  # type: ignore[no-untyped-def]
+    """A flow on the default questions saving into a real SQLite store; settings can be overridden."""
+
+    def build(**changes: dict) -> Flow:
+        settings = config.settings
+        for section, values in changes.items():
+            settings = settings.model_copy(update={section: getattr(settings, section).model_copy(update=values)})
+        return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, clock=clock)
+
+    return build
+
+
+@pytest.fixture
+def kiosk_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the kiosk in a subprocess: headless SDL, private Kivy home, no stray args."""
+    env = dict(os.environ)
+    env.update(KIVY_NO_ARGS="1", KIVY_HOME=str(tmp_path / "kivy-home"), KIVY_NO_FILELOG="1",
+               KIVY_NO_CONSOLELOG="1", SDL_VIDEODRIVER=env.get("SDL_VIDEODRIVER", "offscreen"))
+    return env

@@ -1,0 +1,133 @@
+"""Config files: a care worker's typo must give one line naming the file, the line and the field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiosk.config_files import ConfigError
+from kiosk.settings import BUILTIN_CONFIG, load_config
+
+DEFAULT_SET = (BUILTIN_CONFIG / "questions" / "default.toml").read_text()
+
+
+def config_dir(tmp_path: Path, kiosk_toml: str | None = None, questions: str | None = None) -> Path:
+    folder = tmp_path / "my-config"
+    (folder / "questions").mkdir(parents=True)
+    if kiosk_toml is not None:
+        (folder / "kiosk.toml").write_text(kiosk_toml)
+    if questions is not None:
+        (folder / "questions" / "default.toml").write_text(questions)
+    return folder
+
+
+def line_number(text: str, needle: str, occurrence: int = 1) -> int:
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if needle in line]
+    return lines[occurrence - 1]
+
+
+def expect_error(folder: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        load_config(folder)
+    return caught.value
+
+
+def test_built_in_defaults_load(config):
+    assert config.questions.id == "default"
+    assert [q.id for q in config.questions.questions] == ["overall", "listen", "working", "not-working"]
+    assert [a.text for a in config.questions.questions[0].answers] == [
+        "Very good", "Good", "Neither good nor poor", "Poor", "Very poor", "Don't know"]
+    assert config.settings.idle.half_finished == "keep"
+
+
+def test_every_shipped_question_set_loads(tmp_path):
+    for path in (BUILTIN_CONFIG / "questions").glob("*.toml"):
+        folder = config_dir(tmp_path / path.stem, f'question_set = "{path.stem}"\n')
+        assert load_config(folder).questions.id == path.stem
+
+
+def test_a_partial_kiosk_toml_changes_only_what_it_names(tmp_path):
+    folder = config_dir(tmp_path, "[idle]\nhalf_finished = \"discard\"\n")
+    settings = load_config(folder).settings
+    assert settings.idle.half_finished == "discard"
+    assert settings.idle.countdown_seconds == 20 and settings.sessions.min_seconds_between == 4
+
+
+def test_wrong_type_names_file_line_and_field(tmp_path):
+    text = "language = \"en-GB\"\n\n[idle]\ncountdown_seconds = \"ten\"\n"
+    error = expect_error(config_dir(tmp_path, text))
+    assert error.path.name == "kiosk.toml" and error.line == 4 and error.field == "idle.countdown_seconds"
+    assert "my-config/kiosk.toml, line 4, field idle.countdown_seconds:" in str(error)
+
+
+def test_misspelt_setting_is_not_silently_ignored(tmp_path):
+    error = expect_error(config_dir(tmp_path, "[sessions]\nthank_you_secs = 5\n"))
+    assert (error.line, error.field) == (2, "sessions.thank_you_secs")
+    assert "not a known setting" in error.reason
+
+
+def test_bad_choice_of_policy(tmp_path):
+    error = expect_error(config_dir(tmp_path, "[idle]\nhalf_finished = \"forget\"\n"))
+    assert (error.line, error.field) == (2, "idle.half_finished")
+    assert "'keep' or 'discard'" in error.reason
+
+
+def test_toml_syntax_error_gives_the_line(tmp_path):
+    error = expect_error(config_dir(tmp_path, "language = \"en-GB\"\n[idle\ncountdown_seconds = 3\n"))
+    assert error.line == 2 and "not valid TOML" in str(error)
+
+
+def test_unknown_question_set_points_at_the_setting(tmp_path):
+    error = expect_error(config_dir(tmp_path, "\n\nquestion_set = \"nonesuch\"\n"))
+    assert (error.path.name, error.line, error.field) == ("kiosk.toml", 3, "question_set")
+
+
+def test_missing_picture_points_at_its_line(tmp_path):
+    broken = DEFAULT_SET.replace('picture = "face-sad"', 'picture = "face-saad"')
+    error = expect_error(config_dir(tmp_path, questions=broken))
+    assert error.path.name == "default.toml"
+    assert error.line == line_number(broken, "face-saad")
+    assert error.field == "questions[1].answers[4].picture"
+    assert "no picture named 'face-saad'" in error.reason
+
+
+def test_duplicate_answer_id_points_at_the_second_one(tmp_path):
+    broken = DEFAULT_SET.replace('id = "poor"', 'id = "good"')
+    error = expect_error(config_dir(tmp_path, questions=broken))
+    assert error.line == line_number(broken, 'id = "good"', occurrence=2)
+    assert error.field == "questions[1].answers[4].id" and "used twice" in error.reason
+
+
+def test_missing_required_field_points_at_its_block(tmp_path):
+    broken = DEFAULT_SET.replace('text = "What is working? What is the best thing that has happened?"\n', "")
+    error = expect_error(config_dir(tmp_path, questions=broken))
+    assert error.field == "questions[3].text" and "required" in error.reason
+    assert error.line == line_number(broken, "[[questions]]", occurrence=3)
+
+
+def test_choice_question_needs_answers(tmp_path):
+    broken = DEFAULT_SET.replace('id = "listen"\nkind = "choice"', 'id = "listen"\nkind = "choice"\nfollow_up = "Why?"')
+    broken = broken[: broken.index('id = "yes"') - len("  [[questions.answers]]\n  ")] + "\n"
+    error = expect_error(config_dir(tmp_path, questions=broken))
+    assert error.field == "questions[2]" and "between 2 and 6 answers" in error.reason
+    assert error.line == line_number(broken, "[[questions]]", occurrence=2)
+
+
+def test_not_utf8_is_reported_not_crashed(tmp_path):
+    folder = config_dir(tmp_path)
+    (folder / "kiosk.toml").write_bytes(b"language = \"\xff\xfe\"\n")
+    assert "not UTF-8" in str(expect_error(folder))
+
+
+def test_kiosk_refuses_to_start_with_broken_config(tmp_path, kiosk_env):
+    folder = config_dir(tmp_path, "[idle]\ncountdown_seconds = -1\n")
+    result = subprocess.run([sys.executable, "-m", "kiosk", "run", "--config", str(folder), "--data",
+                             str(tmp_path / "data")], capture_output=True, text=True, env=kiosk_env, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {folder}/kiosk.toml, line 2, field idle.countdown_seconds: Input should be greater than or equal to 1"
+    ]
+    assert not (tmp_path / "data").exists()  # nothing was started or created

@@ -1,0 +1,314 @@
+"""The session flow on the real default questions, saving into a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.flow import Flow, SaveFailed, Screen
+from kiosk.store import Store
+
+
+def stored(store: Store) -> list[dict]:
+    rows = store.db.execute("SELECT payload FROM responses ORDER BY seq").fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def by_question(payload: dict) -> dict[str, dict]:
+    return {answer["question"]: answer for answer in payload["answers"]}
+
+
+def type_text(flow: Flow, text: str) -> None:
+    for char in text:
+        flow.type_letter(char)
+
+
+def complete_session(flow: Flow, clock, overall: str = "good") -> None:  # type: ignore[no-untyped-def]
+    clock.advance(60)
+    flow.tick()
+    flow.start()
+    flow.choose(overall)
+    flow.skip()  # tell us why
+    flow.choose("yes")
+    flow.skip()
+    flow.skip()
+
+
+def test_a_full_session_is_stored_as_one_record_then_thanks(make_flow, store, clock):
+    flow = make_flow()
+    flow.start()
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "overall"
+    assert (flow.state.number, flow.state.total) == (1, 4)
+    flow.choose("good")
+    assert flow.state.screen == Screen.TEXT and flow.state.follow_up
+    type_text(flow, "kind staff")
+    flow.submit_text()
+    flow.choose("sometimes")
+    assert flow.state.screen == Screen.TEXT and not flow.state.follow_up and flow.state.number == 3
+    type_text(flow, "the garden")
+    flow.submit_text()
+    type_text(flow, "more trips")
+    assert stored(store) == []  # nothing is saved before the last answer
+    flow.submit_text()
+    assert flow.state.screen == Screen.THANK_YOU
+    [payload] = stored(store)
+    answers = by_question(payload)
+    assert payload["complete"] is True and payload["misuse_suspected"] is False
+    assert answers["overall"]["choice"] == "good" and answers["overall"]["choice_text"] == "Good"
+    assert answers["overall"]["text"] == "Kind staff"  # "tell us why" kept in the same record
+    assert answers["overall"]["follow_up_text"] == "Tell us why"
+    assert answers["listen"]["choice"] == "sometimes"
+    assert answers["working"]["text"] == "The garden"
+    assert answers["not-working"] == {**answers["not-working"], "status": "answered", "text": "More trips"}
+
+
+def test_skipping_everything_still_stores_a_complete_record(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    for _ in range(4):
+        flow.skip()
+    assert flow.state.screen == Screen.THANK_YOU
+    [payload] = stored(store)
+    assert [a["status"] for a in payload["answers"]] == ["skipped"] * 4
+    assert "choice" not in by_question(payload)["overall"]
+
+
+def test_tell_us_why_is_only_asked_after_an_answer(make_flow):
+    flow = make_flow()
+    flow.start()
+    flow.skip()
+    assert flow.state.question.id == "listen" and flow.state.screen == Screen.CHOICE
+
+
+def test_back_returns_to_the_previous_screen_with_the_answer_shown(make_flow):
+    flow = make_flow()
+    flow.start()
+    flow.choose("poor")
+    type_text(flow, "cold food")
+    flow.submit_text()
+    assert flow.state.question.id == "listen"
+    flow.back()
+    assert flow.state.screen == Screen.TEXT and flow.state.follow_up and flow.state.draft == "Cold food"
+    flow.back()
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "overall"
+    assert flow.state.chosen == "poor"
+
+
+def test_skip_after_going_back_clears_the_earlier_answer(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.choose("very-poor")
+    type_text(flow, "why")
+    flow.submit_text()
+    flow.back()
+    flow.back()
+    flow.skip()
+    flow.skip()
+    flow.skip()
+    flow.skip()
+    overall = by_question(stored(store)[0])["overall"]
+    assert overall["status"] == "skipped" and "choice" not in overall and "text" not in overall
+
+
+def test_back_on_the_first_question_goes_to_the_start_and_stores_nothing_new(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.back()
+    assert flow.state.screen == Screen.ATTRACT
+    assert stored(store) == []
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("keep", 1), ("discard", 0)])
+def test_start_again_follows_the_half_finished_policy(make_flow, store, policy, kept):
+    flow = make_flow(idle={"half_finished": policy})
+    flow.start()
+    flow.choose("good")
+    flow.start_again()
+    assert flow.state.screen == Screen.ATTRACT
+    payloads = stored(store)
+    assert len(payloads) == kept
+    if kept:
+        assert payloads[0]["complete"] is False
+        assert by_question(payloads[0])["overall"]["choice"] == "good"
+        assert by_question(payloads[0])["working"]["status"] == "not_reached"
+
+
+def test_walking_away_before_answering_anything_stores_nothing(make_flow, store, clock):
+    flow = make_flow()
+    flow.start()
+    clock.advance(10_000)
+    flow.tick()
+    clock.advance(10_000)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT
+    assert stored(store) == []
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("keep", 1), ("discard", 0)])
+def test_idle_asks_are_you_still_there_then_resets(make_flow, store, clock, policy, kept):
+    flow = make_flow(idle={"half_finished": policy, "still_there_after_seconds": 45, "countdown_seconds": 15})
+    flow.start()
+    flow.choose("very-good")
+    type_text(flow, "lovely")
+    clock.advance(44)
+    flow.tick()
+    assert flow.state.screen == Screen.TEXT
+    clock.advance(1)
+    flow.tick()
+    assert flow.state.screen == Screen.STILL_THERE and flow.state.seconds_left == 15
+    clock.advance(5.5)
+    flow.tick()
+    assert flow.state.seconds_left == 10
+    clock.advance(10)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT
+    payloads = stored(store)
+    assert len(payloads) == kept
+    if kept:
+        overall = by_question(payloads[0])["overall"]
+        assert payloads[0]["complete"] is False and overall["choice"] == "very-good"
+        assert "text" not in overall  # a draft never sent with Done is not kept
+
+
+def test_still_here_resumes_exactly_where_the_person_was(make_flow, clock):
+    flow = make_flow()
+    flow.start()
+    flow.choose("good")
+    type_text(flow, "half a sente")
+    clock.advance(1000)
+    flow.tick()
+    assert flow.state.screen == Screen.STILL_THERE
+    flow.still_here()
+    assert flow.state.screen == Screen.TEXT and flow.state.draft == "Half a sente"
+    clock.advance(30)
+    flow.tick()
+    assert flow.state.screen == Screen.TEXT  # the idle timer restarted
+
+
+def test_typing_keeps_the_kiosk_awake(make_flow, clock):
+    flow = make_flow(idle={"still_there_after_seconds": 45})
+    flow.start()
+    flow.choose("good")
+    for char in "slowly":
+        clock.advance(30)
+        flow.type_letter(char)
+        flow.tick()
+    assert flow.state.screen == Screen.TEXT
+
+
+def test_idle_does_not_interrupt_the_start_screen(make_flow, clock):
+    flow = make_flow()
+    clock.advance(100_000)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT
+
+
+def test_thank_you_returns_to_the_start_on_its_own_or_on_a_tap(make_flow, clock):
+    flow = make_flow(sessions={"thank_you_seconds": 8})
+    complete_session(flow, clock)
+    assert flow.state.screen == Screen.THANK_YOU
+    clock.advance(7)
+    flow.tick()
+    assert flow.state.screen == Screen.THANK_YOU
+    clock.advance(1)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT
+    complete_session(flow, clock)
+    flow.finish()
+    assert flow.state.screen == Screen.ATTRACT
+
+
+def test_a_new_session_cannot_start_moments_after_the_last(make_flow, clock):
+    flow = make_flow(sessions={"min_seconds_between": 4})
+    complete_session(flow, clock)
+    flow.finish()
+    clock.advance(3)
+    flow.start()
+    assert flow.state.screen == Screen.ATTRACT and flow.state.waiting
+    clock.advance(1)
+    flow.tick()
+    assert not flow.state.waiting
+    flow.start()
+    assert flow.state.screen == Screen.CHOICE
+
+
+def test_a_burst_of_identical_sessions_is_flagged_not_dropped(make_flow, store, clock):
+    flow = make_flow(sessions={"misuse_burst_count": 3, "misuse_window_seconds": 300})
+    for overall in ("good", "good", "poor", "good", "good"):
+        complete_session(flow, clock, overall)
+    flags = [p["misuse_suspected"] for p in stored(store)]
+    assert flags == [False, False, False, True, True]
+
+
+def test_identical_sessions_spread_out_are_not_flagged(make_flow, store, clock):
+    flow = make_flow(sessions={"misuse_burst_count": 3, "misuse_window_seconds": 120})
+    for _ in range(4):
+        complete_session(flow, clock)  # 60 s apart...
+        clock.advance(100)  # ...plus 100: never three within two minutes
+    assert [p["misuse_suspected"] for p in stored(store)] == [False] * 4
+
+
+def test_no_thank_you_when_the_save_fails_and_the_answers_are_retried(make_flow, store, clock, config):
+    attempts: list[int] = []
+
+    def flaky_save(record):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise SaveFailed("database or disk is full")
+        return store.save(record)
+
+    flow = Flow(questions=config.questions, settings=config.settings, save=flaky_save, scrub=str, clock=clock)
+    complete_session(flow, clock)
+    assert flow.state.screen == Screen.OUT_OF_ORDER
+    flow.start()
+    assert flow.state.screen == Screen.OUT_OF_ORDER  # nobody can start answering into a broken kiosk
+    clock.advance(config.settings.sessions.retry_save_seconds)
+    flow.tick()
+    assert flow.state.screen == Screen.OUT_OF_ORDER and len(attempts) == 2
+    clock.advance(config.settings.sessions.retry_save_seconds)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT
+    assert len(stored(store)) == 1
+
+
+def test_typed_text_is_scrubbed_before_it_is_stored(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.skip()
+    flow.skip()
+    flow.edit_text("ring me on 07700 900123 or jo@example.org")
+    flow.submit_text()
+    flow.skip()
+    text = by_question(stored(store)[0])["working"]["text"]
+    assert text == "ring me on [phone] or [email]"
+
+
+def test_letters_start_sentences_with_capitals_and_delete_removes_one(make_flow):
+    flow = make_flow()
+    flow.start()
+    flow.skip()
+    flow.skip()
+    type_text(flow, "good. very")
+    assert flow.state.draft == "Good. Very"
+    flow.delete_letter()
+    assert flow.state.draft == "Good. Ver"
+
+
+def test_taps_meant_for_another_screen_are_ignored(make_flow, store):
+    flow = make_flow()
+    flow.choose("good")
+    flow.submit_text()
+    flow.skip()
+    flow.back()
+    flow.still_here()
+    assert flow.state.screen == Screen.ATTRACT and stored(store) == []
+
+
+def test_every_change_is_announced_to_listeners(make_flow):
+    flow = make_flow()
+    seen: list[Screen] = []
+    flow.subscribe(lambda state: seen.append(state.screen))
+    flow.start()
+    flow.choose("good")
+    assert seen == [Screen.CHOICE, Screen.TEXT]

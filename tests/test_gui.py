@@ -1,0 +1,114 @@
+"""The real Kivy app in a real (offscreen SDL2) window, driven by simulated touches in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+FULL_SESSION = [
+    {"tap": "start"},
+    {"tap": "answer:very-good"},
+    {"type": "kind staff"},
+    {"tap": "control:done"},
+    {"tap": "answer:sometimes"},
+    {"type": "the garden"},
+    {"tap": "control:done"},
+    {"tap": "control:skip"},
+]
+
+
+def run_kiosk(tmp_path: Path, env: dict[str, str], steps: list[dict[str, Any]], *, data: Path,
+              size: str = "1280x800", config: Path | None = None) -> dict[str, Any]:
+    script, out = tmp_path / "steps.json", tmp_path / "result.json"
+    script.write_text(json.dumps(steps))
+    command = [sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out", str(out),
+               "--data", str(data), "--size", size]
+    if config:
+        command += ["--config", str(config)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert out.exists(), done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["error"] is None, result["error"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    return result
+
+
+def screens(result: dict[str, Any]) -> list[str]:
+    return [step["screen"] for step in result["steps"]]
+
+
+def rows(data: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(data / "kiosk.db") as db:
+        return db.execute("SELECT seq, id, complete, payload FROM responses ORDER BY seq").fetchall()
+
+
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_a_whole_session_by_touch_is_stored(tmp_path, kiosk_env, size):
+    data = tmp_path / "data"
+    result = run_kiosk(tmp_path, kiosk_env, FULL_SESSION, data=data, size=size)
+    assert screens(result) == ["choice", "text", "text", "choice", "text", "text", "text", "thank_you"]
+    [(seq, response_id, complete, payload_json)] = rows(data)
+    payload = json.loads(payload_json)
+    answers = {a["question"]: a for a in payload["answers"]}
+    assert seq == 1 and len(response_id) == 36 and complete == 1
+    assert answers["overall"]["choice"] == "very-good" and answers["overall"]["text"] == "Kind staff"
+    assert answers["listen"]["choice"] == "sometimes"
+    assert answers["working"]["text"] == "The garden"
+    assert answers["not-working"]["status"] == "skipped"
+
+
+def test_back_start_again_and_idle_work_on_screen(tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    steps = [
+        {"tap": "start"}, {"tap": "answer:poor"}, {"tap": "control:back"},  # back from "tell us why"
+        {"tap": "control:start_again"},  # kept as incomplete (default policy)
+        {"advance": 5}, {"tap": "start"}, {"tap": "answer:good"}, {"advance": 61},  # quiet: still there?
+        {"tap": "still_here"}, {"advance": 61}, {"advance": 21},  # then quiet until the countdown ends
+    ]
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data)
+    assert screens(result) == ["choice", "text", "choice", "attract", "attract", "choice", "text",
+                               "still_there", "text", "still_there", "attract"]
+    stored = [json.loads(r[3]) for r in rows(data)]
+    assert [(p["complete"], p["answers"][0]["choice"]) for p in stored] == [(False, "poor"), (False, "good")]
+
+
+def test_full_disk_shows_out_of_order_never_thank_you_and_harms_nothing(tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-m", "kiosk", "simulate", "5", "--data", str(data), "--seed", "3"],
+                   env=kiosk_env, check=True, capture_output=True, timeout=60)
+    before = rows(data)
+    steps = [*FULL_SESSION[:-1], {"disk_full": True}, FULL_SESSION[-1], {"touch_at": [0.5, 0.5]},
+             {"disk_full": False}]
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data)
+    assert screens(result)[-3:] == ["out_of_order", "out_of_order", "out_of_order"]
+    assert "thank_you" not in screens(result)
+    after = rows(data)
+    assert after == before  # the failed session did not half-write, nothing earlier was touched
+    with sqlite3.connect(data / "kiosk.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_answers_held_during_a_full_disk_are_saved_when_space_returns(tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    steps = [*FULL_SESSION[:-1], {"disk_full": True}, FULL_SESSION[-1], {"disk_full": False}, {"advance": 31}]
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data)
+    assert screens(result)[-3:] == ["out_of_order", "out_of_order", "attract"]
+    [(_seq, _id, complete, payload)] = rows(data)
+    assert complete == 1 and json.loads(payload)["answers"][0]["text"] == "Kind staff"
+
+
+def test_a_database_that_cannot_be_opened_shows_out_of_order(tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kiosk.db").write_bytes(b"this is not a database" * 100)
+    result = run_kiosk(tmp_path, kiosk_env, [{"touch_at": [0.5, 0.5]}, {"advance": 60}], data=data)
+    assert screens(result) == ["out_of_order", "out_of_order"]
+    assert (data / "kiosk.db").read_bytes() == b"this is not a database" * 100
