@@ -10,8 +10,9 @@ Steps (a JSON list, run one per drawn frame):
     {"screenshot": "a.png"}     save the window as a PNG
     {"disk_full": true}         limit this process's file size to 1 byte (RLIMIT_FSIZE): writes then
                                 fail with EFBIG exactly as on a full disk; false lifts the limit
-The result file records, for each step, the screen shown afterwards and how long the tap took to
-reach a drawn frame (``latency_ms``).
+Taps press, wait 50 ms like a finger, then lift. The result file records, for each step, the screen
+shown afterwards and the time from the lift (or the step's action) to the next drawn frame
+(``latency_ms``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +58,35 @@ class Autopilot:
 
     def _next(self) -> None:
         from kivy.clock import Clock
-        from kivy.core.window import Window
 
         if not self.steps or self.error:
             self._finish()
             return
         step = self.steps.pop(0)
+        if "type" in step:  # one tap per letter, each a step of its own
+            letters = [{"tap": "key:space" if c == " " else f"key:{c}"} for c in step["type"]]
+            self.steps[:0] = letters
+            self._next()
+        elif "tap" in step or "touch_at" in step:
+            # a finger rests ~50 ms: press now, lift later; the lift is what buttons act on
+            try:
+                touch = self._press(step)
+            except LookupError as exc:
+                self.error = f"{step}: {exc}"
+                self._finish()
+                return
+            Clock.schedule_once(lambda _dt: self._act(step, touch.touch_up), 0.05)
+        else:
+            self._act(step, lambda: self._run(step))
+
+    def _act(self, step: dict[str, Any], action: Callable[[], object]) -> None:
+        """Do ``action``, then record the screen and the time until the next frame was drawn."""
+        from kivy.clock import Clock
+        from kivy.core.window import Window
+
         started = time.perf_counter()
         try:
-            self._run(step)
+            action()
         except Exception as exc:  # report any failure to the test that reads the result
             self.error = f"{step}: {type(exc).__name__}: {exc}"
 
@@ -72,46 +94,35 @@ class Autopilot:
             Window.unbind(on_flip=drawn)
             self.results.append({"step": step, "screen": self.app.manager.current,
                                  "latency_ms": (time.perf_counter() - started) * 1000})
-            # buttons show "pressed" for at least 35 ms after a tap: let that pass before the next step
-            Clock.schedule_once(lambda _dt: self._next(), 0.05)
+            Clock.schedule_once(lambda _dt: self._next(), 0)
 
         Window.bind(on_flip=drawn)
         Window.canvas.ask_update()
 
     def _run(self, step: dict[str, Any]) -> None:
-        from kivy.core.window import Window
-
-        if "tap" in step:
-            self._tap(step["tap"])
-        elif "touch_at" in step:
-            self._touch(step["touch_at"][0] * Window.width, step["touch_at"][1] * Window.height)
-        elif "type" in step:
-            for char in step["type"]:
-                self._tap("key:space" if char == " " else f"key:{char}")
-        elif "advance" in step:
+        if "advance" in step:
             self.clock.offset += float(step["advance"])
             self.app.flow.tick()
         elif "screenshot" in step:
-            target = Path(step["screenshot"])
-            saved = Window.screenshot(name=str(target.with_suffix("")) + "%(counter)s.png")
-            Path(saved).replace(target)
+            self.app.root.export_to_png(step["screenshot"])
         elif "disk_full" in step:
             limit = (1, self._limit[1]) if step["disk_full"] else self._limit
             resource.setrlimit(resource.RLIMIT_FSIZE, limit)
         else:
             raise ValueError("unknown step")
 
-    def _tap(self, tap_id: str) -> None:
-        widget = find_tappable(self.app.manager.current_screen, tap_id)
-        self._touch(*widget.to_window(*widget.center))
-
-    @staticmethod
-    def _touch(x: float, y: float) -> None:
+    def _press(self, step: dict[str, Any]) -> Any:
+        from kivy.core.window import Window
         from kivy.tests.common import UnitTestTouch
 
+        if "tap" in step:
+            widget = find_tappable(self.app.manager.current_screen, step["tap"])
+            x, y = widget.to_window(*widget.center)
+        else:
+            x, y = step["touch_at"][0] * Window.width, step["touch_at"][1] * Window.height
         touch = UnitTestTouch(x, y)
         touch.touch_down()
-        touch.touch_up()
+        return touch
 
     def _finish(self) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, self._limit)

@@ -46,7 +46,7 @@ class ChoiceScreen(KioskScreen):
         grid.cols = max(count, 1) if self.landscape else 1
         for button in grid.children:
             button.stacked = self.landscape
-            button.label_size = 30 if self.landscape or count <= 3 else 34
+            button.label_size = 30 if self.landscape else (44 if count <= 3 else 36)
 
 
 load_kv(__file__)

@@ -1,0 +1,62 @@
+"""Take a screenshot of every kiosk screen, in landscape and portrait, into docs/screenshots/.
+
+    .venv/bin/python docs/make_screenshots.py
+
+Runs the real app offscreen through kiosk.ui.autopilot, then shrinks each PNG to half size so the
+repository stays small. Look at every one after a change to the screens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+
+
+def steps(shot: str) -> list[dict]:
+    def snap(name: str) -> dict:
+        return {"screenshot": f"{shot}-{name}.png"}
+
+    return [
+        snap("1-attract"),
+        {"tap": "start"}, snap("2-choice-six-answers"),
+        {"tap": "answer:good"}, {"type": "kind staff"}, snap("3-text-tell-us-why"),
+        {"tap": "control:back"}, snap("4-choice-answer-chosen"),
+        {"tap": "answer:good"}, {"tap": "control:done"}, snap("5-choice-three-answers"),
+        {"tap": "answer:yes"}, snap("6-text-empty"),
+        {"advance": 61}, snap("7-still-there"),
+        {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("8-thank-you"),
+        {"tap": "finish"}, {"tap": "start"}, snap("9-attract-please-wait"),
+        {"advance": 10}, {"tap": "start"}, {"tap": "control:skip"}, {"tap": "control:skip"},
+        {"tap": "control:skip"}, {"disk_full": True}, {"tap": "control:skip"}, {"disk_full": False},
+        snap("10-out-of-order"),
+    ]
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    env = dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), KIVY_NO_ARGS="1",
+               KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        env["KIVY_HOME"] = f"{tmp}/kivy"
+        for orientation, size in (("landscape", "1280x800"), ("portrait", "800x1280")):
+            script, result = Path(tmp, "steps.json"), Path(tmp, "result.json")
+            script.write_text(json.dumps(steps(f"{tmp}/{orientation}")))
+            subprocess.run([sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out",
+                            str(result), "--data", f"{tmp}/data-{orientation}", "--size", size], env=env, check=True)
+            for shot in sorted(Path(tmp).glob(f"{orientation}-*.png")):
+                image = Image.open(shot)
+                image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+                image.convert("RGB").quantize(colors=128).save(OUT / shot.name, optimize=True)
+                print(OUT / shot.name)
+
+
+if __name__ == "__main__":
+    main()
