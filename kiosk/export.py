@@ -9,13 +9,16 @@ intact. Free text that starts like a formula is prefixed with ' so a spreadsheet
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from tqdm import tqdm
@@ -27,25 +30,36 @@ FIXED_COLUMNS = ("id", "seq", "created_at_device", "question_set", "language", "
                  "misuse_suspected", "sync_state")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# One column per (question set, question[, follow-up]), ordered by when the set was first used.
+# One column per (question set, question[, follow-up]), sets ordered by first use, questions by position.
+# The answers are first reduced to their distinct skeletons (what was asked, not what was answered), so
+# the JSON work per response stays inside SQLite and the grouping sees a handful of rows, not one per
+# answer given.
 _COLUMNS_SQL = """
-SELECT r.question_set, a.key AS position,
-       json_extract(a.value, '$.question') AS question,
-       json_extract(a.value, '$.question_text') AS question_text,
-       json_extract(a.value, '$.kind') AS kind,
-       max(json_extract(a.value, '$.follow_up_text')) AS follow_up_text,
-       min(r.seq) AS first_seq
-FROM responses AS r, json_each(r.payload, '$.answers') AS a
-{where}
-GROUP BY r.question_set, question
-ORDER BY min(min(r.seq)) OVER (PARTITION BY r.question_set), position
+WITH skeleton AS (
+    SELECT DISTINCT r.question_set, a.key AS position,
+           json_remove(a.value, '$.status', '$.choice', '$.choice_text', '$.text') AS answer
+    FROM responses AS r, json_each(r.payload, '$.answers') AS a
+    WHERE true {since}
+)
+SELECT question_set, position,
+       json_extract(answer, '$.question') AS question,
+       json_extract(answer, '$.question_text') AS question_text,
+       json_extract(answer, '$.kind') AS kind,
+       max(json_extract(answer, '$.follow_up_text')) AS follow_up_text,
+       (SELECT r.seq FROM responses AS r
+        WHERE r.question_set = skeleton.question_set {since}
+          AND EXISTS (SELECT 1 FROM json_each(r.payload, '$.answers'))
+        ORDER BY r.seq LIMIT 1) AS first_seq
+FROM skeleton
+GROUP BY question_set, question
+ORDER BY first_seq, position
 """
 
 
 def _question_columns(store: Store, since: str | None) -> list[tuple[str, str, str, str]]:
     """``(question_set, question_id, field, header)`` for every answer column, in a stable order."""
-    where, params = ("WHERE r.created_at_device >= ?", [since]) if since else ("", [])
-    rows = store.db.execute(_COLUMNS_SQL.format(where=where), params).fetchall()
+    condition = "AND r.created_at_device >= :since" if since else ""
+    rows = store.db.execute(_COLUMNS_SQL.format(since=condition), {"since": since}).fetchall()
     columns: list[tuple[str, str, str, str]] = []
     for qset, _position, question, text, kind, follow_up, _first in rows:
         if kind == "choice":
@@ -66,20 +80,25 @@ def _table(store: Store, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
     """Header row, then one row per response."""
     columns = _question_columns(store, since)
     yield [*FIXED_COLUMNS, *(c[3] for c in columns)]
-    index = {(s, q, f): i for i, (s, q, f, _h) in enumerate(columns)}
+    # (question set, question) -> the cells its chosen answer and its text go to (None: no such column).
+    slots: dict[tuple[str, str], list[int | None]] = {}
+    for i, (qset, question, field, _header) in enumerate(columns):
+        slots.setdefault((qset, question), [None, None])[field == "text"] = i
+    no_slots = (None, None)
+    empty = [""] * len(columns)
     for rid, seq, created, payload_json, state in store.responses(since):
         payload = json.loads(payload_json)
         qset = payload["question_set"]
-        row: list[Any] = [rid, seq, created, qset, payload["language"], payload["channel"],
-                          payload["complete"], payload["misuse_suspected"], state]
-        cells: list[Any] = [""] * len(columns)
+        cells = empty.copy()
         for answer in payload["answers"]:
-            for field in ("choice_text", "text"):
-                slot = index.get((qset, answer["question"], field))
-                if slot is not None and field in answer:
-                    cells[slot] = _safe(answer[field])
+            choice_slot, text_slot = slots.get((qset, answer["question"]), no_slots)
+            if choice_slot is not None and "choice_text" in answer:
+                cells[choice_slot] = _safe(answer["choice_text"])
+            if text_slot is not None and "text" in answer:
+                cells[text_slot] = _safe(answer["text"])
         bar.update()
-        yield row + cells
+        yield [rid, seq, created, qset, payload["language"], payload["channel"], payload["complete"],
+               payload["misuse_suspected"], state, *cells]
 
 
 def _jsonl(store: Store, since: str | None, out: IO[str], bar: tqdm) -> None:
@@ -101,7 +120,8 @@ def _xlsx(rows: Iterator[list[Any]], out: Path) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([_styled(sheet, title, font=bold, alignment=wrap) for title in header])
     for row in rows:
-        sheet.append(row)
+        # XLSX cannot hold control characters; one typed by accident must not stop the whole export.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
     book.save(out)
 
 
@@ -112,24 +132,44 @@ def _styled(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
     return cell
 
 
+def _fsync(path: Path) -> None:
+    """Make a written file reach the disk (a USB stick may be pulled out as soon as we say "Wrote")."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # EINVAL: a pipe or device, which has nothing to sync
+            raise
+    finally:
+        os.close(fd)
+
+
 def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, progress: bool | None = None) -> int:
     """Write every response (from ``since``, a ``YYYY-MM-DD`` date, on) to ``out``; return how many.
 
     The file is written beside ``out`` and renamed into place, so a failed export never leaves a
-    half-written file that looks complete.
+    half-written file that looks complete, nor a ``.partial`` one. One read transaction keeps the count,
+    the columns and the rows consistent while the kiosk goes on saving.
     """
-    total = store.count_since(since)
     partial = out.with_name(out.name + ".partial")
-    bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
-    with bar as counter:
-        if fmt == "xlsx":
-            _xlsx(_table(store, since, counter), partial)
-        else:
-            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with partial.open("w", encoding=encoding, newline="") as handle:
-                if fmt == "csv":
-                    csv.writer(handle).writerows(_table(store, since, counter))
+    try:
+        with store.db.atomic():
+            total = store.count_since(since)
+            bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
+            with bar as counter:
+                if fmt == "xlsx":
+                    _xlsx(_table(store, since, counter), partial)
                 else:
-                    _jsonl(store, since, handle, counter)
-    partial.replace(out)
+                    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+                    with partial.open("w", encoding=encoding, newline="") as handle:
+                        if fmt == "csv":
+                            csv.writer(handle).writerows(_table(store, since, counter))
+                        else:
+                            _jsonl(store, since, handle, counter)
+        _fsync(partial)
+        partial.replace(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    _fsync(out.parent)
     return total

@@ -26,6 +26,7 @@ def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | Non
     Config.set("graphics", "show_cursor", "1" if windowed else "0")
     Config.set("kivy", "exit_on_escape", "1" if windowed else "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    Config.set("graphics", "multisamples", "0")
 
 
 def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic):  # type: ignore[no-untyped-def]

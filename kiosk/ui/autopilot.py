@@ -49,11 +49,18 @@ class Autopilot:
         self.app, self.clock, self.steps, self.out = app, clock, list(steps), out
         self.results: list[dict[str, Any]] = []
         self.error: str | None = None
+        self.first_frame_at: float | None = None
         self._limit = resource.getrlimit(resource.RLIMIT_FSIZE)
 
     def start(self) -> None:
         from kivy.clock import Clock
+        from kivy.core.window import Window
 
+        def first_frame(*_args: object) -> None:
+            Window.unbind(on_flip=first_frame)
+            self.first_frame_at = time.time()  # wall clock, comparable with the process's start
+
+        Window.bind(on_flip=first_frame)
         Clock.schedule_once(lambda _dt: self._next(), 0.3)  # let the first screen lay out
 
     def _next(self) -> None:
@@ -89,11 +96,13 @@ class Autopilot:
             action()
         except Exception as exc:  # report any failure to the test that reads the result
             self.error = f"{step}: {type(exc).__name__}: {exc}"
+        acted = time.perf_counter()
 
         def drawn(*_args: object) -> None:
             Window.unbind(on_flip=drawn)
             self.results.append({"step": step, "screen": self.app.manager.current,
-                                 "latency_ms": (time.perf_counter() - started) * 1000})
+                                 "latency_ms": (time.perf_counter() - started) * 1000,
+                                 "action_ms": (acted - started) * 1000})
             Clock.schedule_once(lambda _dt: self._next(), 0)
 
         Window.bind(on_flip=drawn)
@@ -126,7 +135,8 @@ class Autopilot:
 
     def _finish(self) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, self._limit)
-        self.out.write_text(json.dumps({"steps": self.results, "error": self.error}, indent=1))
+        result = {"steps": self.results, "error": self.error, "first_frame_at": self.first_frame_at}
+        self.out.write_text(json.dumps(result, indent=1))
         self.app.stop()
 
 

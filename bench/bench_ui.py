@@ -1,0 +1,93 @@
+"""Tap-to-next-screen latency and cold start of the real kiosk app (offscreen SDL2, software GL).
+
+    .venv/bin/python bench/bench_ui.py [--sessions 30] [--starts 5]
+
+Latency: time from the finger lifting off a button to the next frame drawn, for every tap that
+moves to another question or screen, over many whole sessions (kiosk.ui.autopilot). Cold start: from
+launching the process to the first drawn frame of the attract screen, compared with a bare Kivy app
+showing one label (the floor set by Python + Kivy + SDL2 + GL start-up on this machine).
+Targets (issue 2): latency p95 <= 100 ms, cold start <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SESSION = [
+    {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"},
+    {"tap": "control:skip"}, {"tap": "control:back"}, {"tap": "control:skip"}, {"tap": "control:skip"},
+    {"tap": "finish"}, {"advance": 10},
+]
+
+BARE_KIVY = """
+import time
+from kivy.app import App
+from kivy.core.window import Window
+from kivy.uix.label import Label
+class Bare(App):
+    def build(self):
+        def first(*_):
+            print(time.time(), flush=True)
+            self.stop()
+        Window.bind(on_flip=first)
+        return Label(text="Tell us what you think", font_size=60)
+Bare().run()
+"""
+
+
+def environment(tmp: str) -> dict[str, str]:
+    return dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), KIVY_NO_ARGS="1",
+                KIVY_HOME=f"{tmp}/kivy", KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
+
+
+def run_pilot(tmp: str, steps: list[dict], data: str) -> dict:
+    script, out = Path(tmp, "steps.json"), Path(tmp, "result.json")
+    script.write_text(json.dumps(steps))
+    started = time.time()
+    subprocess.run([sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out", str(out),
+                    "--data", data], env=environment(tmp), check=True, capture_output=True)
+    result = json.loads(out.read_text())
+    result["cold_start_s"] = result["first_frame_at"] - started
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30, help="whole sessions to tap through")
+    parser.add_argument("--starts", type=int, default=5, help="cold starts to time (each app and bare Kivy)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run_pilot(tmp, SESSION * args.sessions, f"{tmp}/data")
+        latencies = [s["latency_ms"] for s in result["steps"] if "tap" in s["step"]]
+        print(f"taps measured:               {len(latencies)}")
+        print(f"tap-to-next-screen p50:      {percentile(latencies, 50):.1f} ms")
+        print(f"tap-to-next-screen p95:      {percentile(latencies, 95):.1f} ms  (target <= 100 ms)")
+        print(f"tap-to-next-screen max:      {max(latencies):.1f} ms")
+
+        ours = [run_pilot(tmp, [], f"{tmp}/data")["cold_start_s"] for _ in range(args.starts)]
+        bare, bare_app = [], Path(tmp, "bare_kivy.py")
+        bare_app.write_text(BARE_KIVY)
+        for _ in range(args.starts):
+            started = time.time()
+            printed = subprocess.run([sys.executable, str(bare_app)], env=environment(tmp), check=True,
+                                     capture_output=True, text=True).stdout
+            bare.append(float(printed.strip().splitlines()[-1]) - started)
+        print(f"cold start to attract, median: {statistics.median(ours):.2f} s  (target <= 3 s)")
+        print(f"bare Kivy label, median:       {statistics.median(bare):.2f} s")
+        print(f"ratio ours / bare Kivy:        {statistics.median(ours) / statistics.median(bare):.2f}x")
+
+
+if __name__ == "__main__":
+    main()
