@@ -1,0 +1,82 @@
+"""The local store: durable settings, versioned schema, stable kiosk identity, honest failures."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from kiosk.flow import SaveFailed
+from kiosk.record import AnswerRecord, SessionRecord, payload_sha256
+from kiosk.store import Store, StoreUnavailable, migrations
+
+
+def record(text: str = "Lovely staff") -> SessionRecord:
+    answer = AnswerRecord("working", "What is working?", "text", status="answered", text=text)
+    return SessionRecord("default", 1, "en-GB", [answer], complete=True)
+
+
+def test_wal_and_full_sync_are_on(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_each_save_gets_a_uuid_a_rising_seq_and_a_hash_of_its_payload(store):
+    first, second = store.save(record("one")), store.save(record("two"))
+    assert (first.seq, second.seq) == (1, 2) and first.id != second.id
+    rows = store.db.execute("SELECT id, payload, sha256, sync_state FROM responses ORDER BY seq").fetchall()
+    assert [r[0] for r in rows] == [first.id, second.id]
+    for _id, payload, sha, state in rows:
+        assert sha == payload_sha256(payload) and state == "pending"
+    assert json.loads(rows[1][1])["answers"][0]["text"] == "two"
+
+
+def test_reopening_keeps_data_identity_and_applies_no_migration_twice(tmp_path):
+    first = Store(tmp_path)
+    saved = first.save(record())
+    kiosk_id = first.kiosk_id
+    first.close()
+    again = Store(tmp_path)
+    assert again.kiosk_id == kiosk_id and len(kiosk_id) == 36
+    assert again.counts()["stored"] == 1
+    assert [m.name for m in migrations.applied(again.db)] == ["m001_responses"]
+    assert again.save(record()).seq == saved.seq + 1
+    again.close()
+
+
+def test_sequence_numbers_are_never_reused_even_after_deletion(store):
+    store.save(record())
+    last = store.save(record())
+    store.db.execute("DELETE FROM responses WHERE seq = ?", [last.seq])
+    store.db.conn.commit()
+    assert store.save(record()).seq == last.seq + 1
+
+
+def test_counts_report_states_for_status(store):
+    store.save(record())
+    incomplete = record()
+    incomplete.complete = False
+    store.save(incomplete)
+    counts = store.counts()
+    assert counts == {"stored": 2, "pending": 2, "acknowledged": 0, "dead": 0, "incomplete": 1,
+                      "misuse_suspected": 0, "last_sync": None}
+
+
+def test_a_write_that_cannot_happen_raises_save_failed_and_keeps_earlier_rows(store):
+    store.save(record())
+    locker = sqlite3.connect(store.path, timeout=0)
+    locker.execute("BEGIN EXCLUSIVE")  # another process holding the database, e.g. a stuck backup
+    store.db.execute("PRAGMA busy_timeout = 100")
+    with pytest.raises(SaveFailed):
+        store.save(record("lost?"))
+    locker.rollback()
+    locker.close()
+    assert store.counts()["stored"] == 1 and store.integrity_ok()
+
+
+def test_a_file_that_is_not_a_database_is_reported_not_overwritten(tmp_path):
+    (tmp_path / "kiosk.db").write_bytes(b"not a database" * 512)
+    with pytest.raises(StoreUnavailable, match=r"kiosk\.db"):
+        Store(tmp_path)
+    assert (tmp_path / "kiosk.db").read_bytes() == b"not a database" * 512
