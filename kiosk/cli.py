@@ -38,9 +38,12 @@ config_option = click.option(
 )
 
 
-def _open_store(data_dir: Path):  # type: ignore[no-untyped-def]
-    from kiosk.store import Store
+def _open_store(data_dir: Path, *, create: bool = False):  # type: ignore[no-untyped-def]
+    """Open the kiosk's store; commands that only read must not create an empty one by mistake."""
+    from kiosk.store import DB_FILENAME, Store
 
+    if not create and not (data_dir / DB_FILENAME).is_file():
+        raise click.UsageError(f"no kiosk answers found in {data_dir} (is --data or KIOSK_DATA_DIR right?)")
     return Store(data_dir)
 
 
@@ -98,7 +101,7 @@ def simulate(count: int, config_dir: Path | None, data_dir: Path, seed: int | No
     from kiosk.simulate import simulate as run_simulation
 
     config = load_config(config_dir)
-    store = _open_store(data_dir)
+    store = _open_store(data_dir, create=True)
     with tqdm(total=count, unit=" sessions", disable=None, file=sys.stderr, leave=False) as bar:
 
         def report(saved):  # type: ignore[no-untyped-def]
@@ -145,7 +148,6 @@ def status(as_json: bool, data_dir: Path) -> None:
         "data_dir": str(data_dir),
         "database_ok": store.integrity_ok(),
         "disk_free_bytes": shutil.disk_usage(data_dir).free,
-        "voice_models": [],
     }
     if as_json:
         click.echo(json.dumps(report, indent=2))

@@ -32,10 +32,13 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(command):
     ["export", "--format", "csv"],
     ["run", "--size", "huge", "--windowed"],
     ["status", "--data", "/proc/version"],
+    ["status", "--data", "{tmp}/missing"],
+    ["export", "--format", "csv", "--out", "{tmp}/out.csv", "--data", "{tmp}/missing"],
 ])
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(args, tmp_path):
-    result = kiosk(*args)
+    result = kiosk(*(arg.format(tmp=tmp_path) for arg in args))
     assert result.returncode != 0
+    assert list(tmp_path.iterdir()) == []  # nothing created: no empty database, no half export
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
 
