@@ -38,7 +38,7 @@ config_option = click.option(
 )
 
 
-def _open_store(data_dir: Path, *, create: bool = False):  # type: ignore[no-untyped-def]
+def open_store(data_dir: Path, *, create: bool = False):  # type: ignore[no-untyped-def]
     """Open the kiosk's store; commands that only read must not create an empty one by mistake."""
     from kiosk.store import DB_FILENAME, Store
 
@@ -101,7 +101,7 @@ def simulate(count: int, config_dir: Path | None, data_dir: Path, seed: int | No
     from kiosk.simulate import simulate as run_simulation
 
     config = load_config(config_dir)
-    store = _open_store(data_dir, create=True)
+    store = open_store(data_dir, create=True)
     with tqdm(total=count, unit=" sessions", disable=None, file=sys.stderr, leave=False) as bar:
 
         def report(saved):  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
 
     if not out.parent.is_dir():
         raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
-    store = _open_store(data_dir)
+    store = open_store(data_dir)
     count = write_export(store, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
     click.echo(f"Wrote {count} responses to {out}")
 
@@ -141,7 +141,7 @@ def status(as_json: bool, data_dir: Path) -> None:
 
     Example: kiosk status
     """
-    store = _open_store(data_dir)
+    store = open_store(data_dir)
     report = {
         **store.counts(),
         "kiosk_id": store.kiosk_id,
@@ -163,10 +163,10 @@ def status(as_json: bool, data_dir: Path) -> None:
     )
 
 
-def main() -> None:
-    """Entry point: every failure a person can cause ends in one plain line and a non-zero exit."""
+def run_command(command: click.Command) -> None:
+    """Run a command so that every failure a person can cause ends in one plain line and a non-zero exit."""
     try:
-        cli.main(standalone_mode=False)
+        command.main(standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
@@ -181,3 +181,7 @@ def main() -> None:
     except SaveFailed as exc:
         click.echo(f"Error: the kiosk's database cannot be used: {exc}", err=True)
         sys.exit(1)
+
+
+def main() -> None:
+    run_command(cli)

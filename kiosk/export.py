@@ -8,13 +8,14 @@ intact. Free text that starts like a formula is prefixed with ' so a spreadsheet
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, get_args
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -119,9 +120,14 @@ def _xlsx(rows: Iterator[list[Any]], out: Path) -> None:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([_styled(sheet, title, font=bold, alignment=wrap) for title in header])
-    for row in rows:
-        # XLSX cannot hold control characters; one typed by accident must not stop the whole export.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
+    try:
+        for row in rows:
+            # XLSX cannot hold control characters; one typed by accident must not stop the whole export.
+            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sheet.close()  # end openpyxl's temporary sheet file now, not noisily when it is garbage-collected
+        raise
     book.save(out)
 
 
@@ -151,6 +157,8 @@ def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, pr
     half-written file that looks complete, nor a ``.partial`` one. One read transaction keeps the count,
     the columns and the rows consistent while the kiosk goes on saving.
     """
+    if fmt not in get_args(Format):
+        raise ValueError(f"unknown export format {fmt!r}")
     partial = out.with_name(out.name + ".partial")
     try:
         with store.db.atomic():

@@ -41,11 +41,20 @@ class SessionSettings(_Section):
     retry_save_seconds: float = Field(gt=0)
 
 
+class SyncSettings(_Section):
+    server_url: str = Field(pattern=r"^(https?://\S+)?$")
+    token_file: str
+    ca_file: str
+    batch_size: int = Field(ge=1, le=5000)
+    interval_seconds: float = Field(gt=0)
+
+
 class KioskSettings(_Section):
     language: str = Field(min_length=2)
     question_set: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     idle: IdleSettings
     sessions: SessionSettings
+    sync: SyncSettings
 
 
 @dataclass(frozen=True)

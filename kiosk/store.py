@@ -123,6 +123,7 @@ class Store:
             "incomplete": int(incomplete),
             "misuse_suspected": int(misuse),
             "last_sync": self._meta("last_sync_server_time"),
+            "sync_status": self._meta("sync_status"),
         }
 
     def responses(self, since: str | None = None) -> Iterator[tuple[Any, ...]]:
@@ -139,6 +140,44 @@ class Store:
         if since:
             return self.db.execute("SELECT count(*) FROM responses WHERE created_at_device >= ?", [since]).fetchone()[0]
         return self.db.execute("SELECT count(*) FROM responses").fetchone()[0]
+
+    # -- used by the sync job ---------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.atomic():
+            self._put_meta(key, value)
+
+    def _put_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = "
+                        "excluded.value", [key, value])
+
+    def get_meta(self, key: str) -> str | None:
+        return self._meta(key)
+
+    def pending(self, limit: int) -> list[tuple[str, int, str, str, str]]:
+        """The oldest ``limit`` unsent responses: ``(id, seq, created_at_device, payload_json, sha256)``."""
+        return self.db.execute(
+            "SELECT id, seq, created_at_device, payload, sha256 FROM responses WHERE sync_state = 'pending' "
+            "ORDER BY seq LIMIT ?", [limit]).fetchall()
+
+    def count_pending(self) -> int:
+        return self.db.execute("SELECT count(*) FROM responses WHERE sync_state = 'pending'").fetchone()[0]
+
+    def record_delivery(self, acknowledged: list[str], dead: list[tuple[str, str]], server_time: str) -> None:
+        """After a verified receipt: mark what the server holds, dead-letter what it refused, remember when."""
+        with self.db.atomic():
+            self.db.conn.executemany("UPDATE responses SET sync_state = 'acked', sync_note = NULL WHERE id = ?",
+                                     [(rid,) for rid in acknowledged])
+            self.db.conn.executemany("UPDATE responses SET sync_state = 'dead', sync_note = ? WHERE id = ?",
+                                     [(reason, rid) for rid, reason in dead])
+            self._put_meta("last_sync_server_time", server_time)
+
+    def resend_after(self, high_water_seq: int) -> int:
+        """The server holds nothing past ``high_water_seq`` (restored from a backup?): send those again."""
+        with self.db.atomic():
+            cursor = self.db.execute("UPDATE responses SET sync_state = 'pending' WHERE sync_state = 'acked' "
+                                     "AND seq > ?", [high_water_seq])
+        return cursor.rowcount
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

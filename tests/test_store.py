@@ -60,7 +60,7 @@ def test_counts_report_states_for_status(store):
     store.save(incomplete)
     counts = store.counts()
     assert counts == {"stored": 2, "pending": 2, "acknowledged": 0, "dead": 0, "incomplete": 1,
-                      "misuse_suspected": 0, "last_sync": None}
+                      "misuse_suspected": 0, "last_sync": None, "sync_status": None}
 
 
 def test_a_write_that_cannot_happen_raises_save_failed_and_keeps_earlier_rows(store):

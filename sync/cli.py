@@ -1,0 +1,59 @@
+"""The ``kiosk-sync`` command: parses arguments and runs the sync job; nothing else lives here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from filelock import FileLock, Timeout
+
+from kiosk.cli import config_option, data_option, open_store, run_command
+
+EXIT_ALREADY_RUNNING = 4
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--once", is_flag=True,
+              help="One pass: send what is waiting (a few quick retries), then stop. Exit 0 when nothing is left.")
+@data_option
+@config_option
+@click.option("--server", "server_url", help="Central server address (default: sync.server_url in kiosk.toml).")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File holding this kiosk's token (default: sync.token_file, else DATA/sync-token).")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
+              help="CA certificate for a server whose certificate your own authority signed.")
+def sync(once: bool, data_dir: Path, config_dir: Path | None, server_url: str | None, token_file: Path | None,
+         ca_file: str | None) -> None:
+    """Send this kiosk's answers to the central server and bring back its updates.
+
+    Without --once it keeps running, and waits and retries whenever the network or server is away.
+    Exit codes with --once: 0 all sent, 1 some still waiting, 3 not authorised, 4 already running.
+
+    Example: kiosk-sync --once --server https://feedback.example.org --token-file /etc/kiosk/token
+    """
+    from kiosk.settings import load_config
+    from sync.job import SyncTarget, run
+
+    config = load_config(config_dir)
+    settings = config.settings.sync
+    server_url = server_url or settings.server_url
+    if not server_url:
+        raise click.UsageError("no server address: give --server or set sync.server_url in kiosk.toml")
+    token_path = token_file or Path(settings.token_file or data_dir / "sync-token")
+    if not token_path.is_file():
+        raise click.UsageError(f"no token file at {token_path} (give --token-file)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s kiosk-sync %(levelname)s %(message)s")
+    store = open_store(data_dir)
+    try:
+        with FileLock(data_dir / "sync.lock", timeout=0):
+            target = SyncTarget(server_url, token_path, ca_file or settings.ca_file or None)
+            sys.exit(run(store, target, config, data_dir, once=once))
+    except Timeout:
+        click.echo(f"Error: another kiosk-sync is already running for {data_dir}", err=True)
+        sys.exit(EXIT_ALREADY_RUNNING)
+
+
+def main() -> None:
+    run_command(sync)

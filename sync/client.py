@@ -1,0 +1,174 @@
+"""The kiosk's sync job: send pending responses in batches, and bring back question sets and
+"You said, we did" for this kiosk's site.
+
+Errors, and what the job does about them::
+
+    SyncError
+     ├── TransientError   no network, timeout, 408, 429, 5xx, or an answer that is not a receipt
+     │                    (a captive portal's 200 page): try again later with full-jitter backoff,
+     │                    honouring Retry-After; never give up
+     └── NotAuthorised    401/403: the token is wrong or revoked; stop and say so in `kiosk status`
+
+A 413 is not an error: the batch is halved (a single record too large for the server is dead-lettered).
+Records the server rejects are dead-lettered with its reason, visible in `kiosk status` and exports.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from pydantic import ValidationError
+
+from kiosk.store import Store, utc_now
+from sync.protocol import BATCHES_PATH, SCHEMA_VERSION, UPDATES_PATH, Batch, Receipt, Record, Updates
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = (5.0, 60.0)  # (connect, read) seconds: explicit, so a dead network never hangs the job
+BACKOFF_BASE, BACKOFF_CAP = 2.0, 900.0
+
+
+class SyncError(Exception):
+    pass
+
+
+class TransientError(SyncError):
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class NotAuthorised(SyncError):
+    pass
+
+
+@dataclass
+class PushResult:
+    sent: int = 0
+    """Responses the server now holds (accepted, duplicate or kept aside as a conflict)."""
+    dead: int = 0
+    resent: int = 0
+    """Acknowledged responses queued again because the server's high-water mark went back."""
+
+
+def backoff_delay(attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+    """Full-jitter exponential backoff (AWS style), capped at 15 minutes, never shorter than Retry-After."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+    delay = (rng or random).uniform(0, ceiling)
+    return max(delay, min(retry_after or 0.0, BACKOFF_CAP))
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None  # absent, or an HTTP date: our own backoff is good enough
+
+
+class SyncClient:
+    """Talks to one central server on behalf of one kiosk store."""
+
+    def __init__(self, *, store: Store, server_url: str, token: str, ca_file: str | None = None,
+                 batch_size: int = 500, session: requests.Session | None = None):
+        self.store = store
+        self.base = server_url.rstrip("/")
+        self.batch_size = batch_size
+        self.http = session or requests.Session()  # no retry adapter: retries are ours, with backoff
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.http.verify = ca_file or True
+
+    def _request(self, method: str, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
+        try:
+            response = self.http.request(method, self.base + path, timeout=TIMEOUT, allow_redirects=False,
+                                         **kwargs)
+        except requests.RequestException as exc:
+            raise TransientError(f"cannot reach the server ({type(exc).__name__})") from exc
+        if response.status_code in (401, 403):
+            self.store.set_meta("sync_status", "not authorised")
+            raise NotAuthorised(f"the server refused this kiosk's token ({response.status_code})")
+        if response.status_code in (408, 429) or response.status_code >= 500:
+            raise TransientError(f"the server is busy or failing ({response.status_code})", _retry_after(response))
+        return response
+
+    # -- pushing -------------------------------------------------------------------------------------
+
+    def push(self) -> PushResult:
+        """Send every pending response once, oldest first; raises on the first failure (nothing is lost:
+        records stay pending until a verified receipt names them)."""
+        result = PushResult()
+        size = self.batch_size
+        while rows := self.store.pending(size):
+            batch = Batch(
+                batch_id=str(uuid.uuid4()), kiosk_id=self.store.kiosk_id, schema_version=SCHEMA_VERSION,
+                sent_at_device=utc_now(), pending=self.store.count_pending(),
+                records=[Record(id=rid, seq=seq, created_at_device=created, payload=json.loads(payload), sha256=sha)
+                         for rid, seq, created, payload, sha in rows],
+            )
+            response = self._request("POST", BATCHES_PATH, data=batch.model_dump_json().encode("utf-8"),
+                                     headers={"Content-Type": "application/json"})
+            if response.status_code == 413:
+                if size == 1:
+                    self.store.record_delivery([], [(rows[0][0], "too large for the server")], utc_now())
+                    result.dead += 1
+                size = max(1, size // 2)
+                continue
+            receipt = self._verified_receipt(response, batch)
+            rejected = {r.id: r.reason for r in receipt.rejected}
+            delivered = [r.id for r in batch.records if r.id not in rejected]
+            self.store.record_delivery(delivered, list(rejected.items()), receipt.server_time)
+            result.sent += len(delivered)
+            result.dead += len(rejected)
+            if receipt.high_water_seq < max((r.seq for r in batch.records if r.id not in rejected), default=0):
+                result.resent += self.store.resend_after(receipt.high_water_seq)
+                log.warning("server holds up to seq %d only: resending later responses", receipt.high_water_seq)
+        self.store.set_meta("sync_status", "ok")
+        return result
+
+    @staticmethod
+    def _verified_receipt(response: requests.Response, batch: Batch) -> Receipt:
+        """A 200 is only success if it is a receipt for this very batch, accounting for every record."""
+        if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+            raise TransientError(f"unexpected answer from the server ({response.status_code}, "
+                                 f"{response.headers.get('Content-Type', 'no content type')}); a captive portal?")
+        try:
+            receipt = Receipt.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise TransientError("the server's answer is not a receipt") from exc
+        ids = {r.id for r in batch.records}
+        counted = receipt.accepted + receipt.duplicate + receipt.conflict + len(receipt.rejected)
+        if receipt.batch_id != batch.batch_id or counted != len(ids) or not {r.id for r in receipt.rejected} <= ids:
+            raise TransientError("the server's receipt does not match the batch sent")
+        return receipt
+
+    # -- pulling -------------------------------------------------------------------------------------
+
+    def fetch_updates(self, etag: str | None) -> tuple[Updates | None, str | None]:
+        """The site's updates, or None when unchanged since ``etag`` (one small request)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        params = {"pending": self.store.count_pending(), "device_time": utc_now()}
+        response = self._request("GET", UPDATES_PATH, headers=headers, params=params)
+        if response.status_code == 304:
+            return None, etag
+        if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
+            raise TransientError(f"unexpected answer to the updates request ({response.status_code})")
+        try:
+            updates = Updates.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise TransientError("the server's updates are not in the expected form") from exc
+        return updates, response.headers.get("ETag", updates.version)
+
+
+def read_token(path: Path) -> str:
+    """The kiosk's token; it must not be readable by others (the file is created 0600)."""
+    token = path.read_text(encoding="utf-8").strip()
+    if not token:
+        raise SyncError(f"the token file {path} is empty")
+    if path.stat().st_mode & 0o077:
+        log.warning("the token file %s is readable by other users: chmod 600 it", path)
+    return token

@@ -1,0 +1,72 @@
+"""The sync job's loop: push, pull, wait; back off when offline; stop storming when not authorised."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.settings import KioskConfig
+from kiosk.store import Store
+from kiosk.updates import save_updates
+from sync.client import BACKOFF_CAP, NotAuthorised, SyncClient, TransientError, backoff_delay, read_token
+
+log = logging.getLogger(__name__)
+
+QUICK_RETRIES = 3
+"""With --once: a few quick retries of a failing request, then give up the pass."""
+QUICK_RETRY_CAP = 1.0
+
+EXIT_DONE, EXIT_PENDING, EXIT_NOT_AUTHORISED = 0, 1, 3
+
+
+@dataclass(frozen=True)
+class SyncTarget:
+    server_url: str
+    token_file: Path
+    ca_file: str | None
+
+
+def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path) -> None:
+    """One pass: send everything pending, then fetch this site's updates if they changed."""
+    client = SyncClient(store=store, server_url=target.server_url, token=read_token(target.token_file),
+                        ca_file=target.ca_file, batch_size=config.settings.sync.batch_size)
+    result = client.push()
+    if result.sent or result.dead or result.resent:
+        log.info("sent %d responses, %d refused by the server, %d to send again",
+                 result.sent, result.dead, result.resent)
+    updates, etag = client.fetch_updates(store.get_meta("updates_etag"))
+    if updates is not None:
+        save_updates(data_dir, updates, config.picture_dirs)
+        if etag:
+            store.set_meta("updates_etag", etag)
+        log.info("received updates for site %s", updates.site)
+
+
+def run(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path, *, once: bool,
+        sleep: Callable[[float], None] = time.sleep) -> int:
+    """Sync until done (``once``) or forever; returns the exit code for ``--once``."""
+    attempt = 0
+    while True:
+        try:
+            sync_pass(store, target, config, data_dir)
+            attempt = 0
+            if once:
+                return EXIT_DONE if store.count_pending() == 0 else EXIT_PENDING
+            sleep(config.settings.sync.interval_seconds)
+        except NotAuthorised as exc:
+            log.error("%s: ask for a new token (feedback-server add-kiosk) and put it in %s", exc, target.token_file)
+            if once:
+                return EXIT_NOT_AUTHORISED
+            sleep(BACKOFF_CAP)  # look again later: someone may put a new token in place
+        except TransientError as exc:
+            store.set_meta("sync_status", f"waiting to retry: {exc}")
+            attempt += 1
+            if once and attempt > QUICK_RETRIES:
+                log.warning("giving up this pass: %s", exc)
+                return EXIT_PENDING
+            delay = backoff_delay(attempt, exc.retry_after)
+            log.info("%s; trying again in %.0f s", exc, delay)
+            sleep(min(delay, QUICK_RETRY_CAP) if once else delay)
