@@ -117,6 +117,14 @@ class Flow:
             for listener in self._listeners:
                 listener(state)
 
+    def replace_questions(self, questions: QuestionSet) -> bool:
+        """Ask a new question set from the next session on; refused (False) while someone is answering."""
+        if self._state.screen != Screen.ATTRACT:
+            return False
+        self._set = questions
+        self._reset_session()
+        return True
+
     # -- events from the screens ------------------------------------------------------------------
 
     def start(self) -> None:

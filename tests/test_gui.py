@@ -113,3 +113,24 @@ def test_a_database_that_cannot_be_opened_shows_out_of_order(tmp_path, kiosk_env
     result = run_kiosk(tmp_path, kiosk_env, [{"touch_at": [0.5, 0.5]}, {"advance": 60}], data=data)
     assert screens(result) == ["out_of_order", "out_of_order"]
     assert (data / "kiosk.db").read_bytes() == b"this is not a database" * 100
+
+
+def test_updates_from_the_server_are_used_and_you_said_we_did_is_shown(tmp_path, kiosk_env, config):
+    from kiosk.settings import BUILTIN_CONFIG
+    from kiosk.updates import save_updates
+    from sync.protocol import QuestionSetText, Updates, YouSaidWeDid
+
+    data = tmp_path / "data"
+    feelings = (BUILTIN_CONFIG / "questions" / "feelings.toml").read_text()
+    item = YouSaidWeDid(id=1, said="The garden is messy", did="We planted flowers", picture="heart",
+                        date="2026-11-01")
+    save_updates(data, Updates(version="1", site="Rose House", you_said_we_did=[item],
+                               question_set=QuestionSetText(id="feelings", version=1, toml=feelings)),
+                 config.picture_dirs)
+    shot = tmp_path / "thanks.png"
+    steps = [{"tap": "start"}, {"tap": "answer:happy"}, {"tap": "control:skip"}, {"screenshot": str(shot)}]
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data)
+    assert screens(result) == ["choice", "text", "thank_you", "thank_you"]
+    [(_seq, _id, _complete, payload)] = rows(data)
+    assert json.loads(payload)["question_set"] == "feelings"
+    assert shot.stat().st_size > 10_000

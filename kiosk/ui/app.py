@@ -42,6 +42,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.privacy import scrub
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme
+    from kiosk.updates import load_question_set_update, load_you_said_we_did
 
     theme.register_fonts()
     import kiosk.ui.widgets  # noqa: F401  (registers the widget classes and rules)
@@ -68,6 +69,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             self.manager = manager
             Window.bind(size=self._resized)
             self._resized(Window, Window.size)
+            self._updates_seen: float | None = None
+            self._apply_updates()
             self.flow.subscribe(self._draw)
             if self.store is None:
                 manager.current = Screen.OUT_OF_ORDER.value
@@ -76,7 +79,19 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
             return manager
 
+        def _apply_updates(self) -> None:
+            """Take up what the sync job brought back, between sessions only."""
+            stamp = max((p.stat().st_mtime for p in (data_dir / "updates").glob("*.*")), default=None)
+            if stamp == self._updates_seen:
+                return
+            questions = load_question_set_update(data_dir, config.picture_dirs)
+            if questions is None or self.flow.replace_questions(questions):
+                self._updates_seen = stamp
+                self.manager.get_screen("thank_you").items = load_you_said_we_did(data_dir)
+
         def _draw(self, state: FlowState) -> None:
+            if state.screen == Screen.ATTRACT:
+                self._apply_updates()
             screen = self.manager.get_screen(state.screen.value)
             screen.show(state)
             self.manager.current = state.screen.value
