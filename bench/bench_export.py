@@ -46,12 +46,12 @@ def fill(store: Store, responses: int, simulated: int, seed: int) -> None:
         return
     start = time.perf_counter()
     originals = store.db.execute(
-        "SELECT created_at_device, question_set, complete, misuse_suspected, payload, sha256 "
+        "SELECT created_at_device, question_set, question_set_version, complete, misuse_suspected, payload, sha256 "
         "FROM responses ORDER BY seq").fetchall()
     with store.db.atomic():
         store.db.conn.executemany(
-            "INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
-            "payload, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO responses (id, created_at_device, question_set, question_set_version, complete, "
+            "misuse_suspected, payload, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             ((str(uuid.uuid4()), *originals[i % len(originals)]) for i in range(copies)))
     print(f"copied rows: {copies} in {time.perf_counter() - start:.2f} s")
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

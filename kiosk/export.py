@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
 
+import orjson
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -30,51 +30,53 @@ Format = Literal["csv", "jsonl", "xlsx"]
 FIXED_COLUMNS = ("id", "seq", "created_at_device", "question_set", "language", "channel", "complete",
                  "misuse_suspected", "sync_state")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PROGRESS_STEP = 1000
 
-# One column per (question set, question[, follow-up]), sets ordered by first use, questions by position.
-# The answers are first reduced to their distinct skeletons (what was asked, not what was answered), so
-# the JSON work per response stays inside SQLite and the grouping sees a handful of rows, not one per
-# answer given.
-_COLUMNS_SQL = """
-WITH skeleton AS (
-    SELECT DISTINCT r.question_set, a.key AS position,
-           json_remove(a.value, '$.status', '$.choice', '$.choice_text', '$.text') AS answer
-    FROM responses AS r, json_each(r.payload, '$.answers') AS a
-    WHERE true {since}
-)
-SELECT question_set, position,
-       json_extract(answer, '$.question') AS question,
-       json_extract(answer, '$.question_text') AS question_text,
-       json_extract(answer, '$.kind') AS kind,
-       max(json_extract(answer, '$.follow_up_text')) AS follow_up_text,
-       (SELECT r.seq FROM responses AS r
-        WHERE r.question_set = skeleton.question_set {since}
-          AND EXISTS (SELECT 1 FROM json_each(r.payload, '$.answers'))
-        ORDER BY r.seq LIMIT 1) AS first_seq
-FROM skeleton
-GROUP BY question_set, question
-ORDER BY first_seq, position
+# Every payload lists every question of its set (kiosk/record.py), so one payload per question set
+# version tells its columns: no need to look inside the other 100,000.
+_SETS_SQL = """
+SELECT max(seq) AS example
+FROM responses {where}
+GROUP BY question_set, question_set_version
+ORDER BY min(seq)
 """
 
 
 def _question_columns(store: Store, since: str | None) -> list[tuple[str, str, str, str]]:
-    """``(question_set, question_id, field, header)`` for every answer column, in a stable order."""
-    condition = "AND r.created_at_device >= :since" if since else ""
-    rows = store.db.execute(_COLUMNS_SQL.format(since=condition), {"since": since}).fetchall()
-    columns: list[tuple[str, str, str, str]] = []
-    for qset, _position, question, text, kind, follow_up, _first in rows:
-        if kind == "choice":
-            columns.append((qset, question, "choice_text", text))
-            if follow_up:
-                columns.append((qset, question, "text", f"{text} — {follow_up}"))
-        else:
-            columns.append((qset, question, "text", text))
-    headers = [c[3] for c in columns]
-    return [(s, q, f, h if headers.count(h) == 1 else f"{h} ({s})") for s, q, f, h in columns]
+    """``(question_set, question_id, field, header)`` for every answer column, in a stable order: sets by
+    first use, then their versions, then questions in set order, each "tell us why" after its question."""
+    where, params = ("WHERE created_at_device >= ?", [since]) if since else ("", [])
+    examples = [seq for (seq,) in store.db.execute(_SETS_SQL.format(where=where), params)]
+    columns: dict[tuple[str, str, str], str] = {}
+    for seq in examples:
+        payload = orjson.loads(store.db.execute("SELECT payload FROM responses WHERE seq = ?", [seq]).fetchone()[0])
+        qset = payload["question_set"]
+        for answer in payload["answers"]:
+            question, text = answer["question"], answer["question_text"]
+            if answer["kind"] == "choice":
+                columns.setdefault((qset, question, "choice_text"), text)
+                if answer.get("follow_up_text"):
+                    columns.setdefault((qset, question, "text"), f"{text} — {answer['follow_up_text']}")
+            else:
+                columns.setdefault((qset, question, "text"), text)
+    headers = list(columns.values())
+    return [(s, q, f, h if headers.count(h) == 1 else f"{h} ({s})") for (s, q, f), h in columns.items()]
 
 
 def _safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
+    """Pass rows through, moving the progress bar in steps (once per row is a real cost at 100,000)."""
+    shown = 0
+    for row in rows:
+        yield row
+        shown += 1
+        if shown == PROGRESS_STEP:
+            bar.update(shown)
+            shown = 0
+    bar.update(shown)
 
 
 def _table(store: Store, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
@@ -87,27 +89,25 @@ def _table(store: Store, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
         slots.setdefault((qset, question), [None, None])[field == "text"] = i
     no_slots = (None, None)
     empty = [""] * len(columns)
-    for rid, seq, created, payload_json, state in store.responses(since):
-        payload = json.loads(payload_json)
+    for rid, seq, created, payload_json, state in _counted(store.responses(since), bar):
+        payload = orjson.loads(payload_json)
         qset = payload["question_set"]
         cells = empty.copy()
         for answer in payload["answers"]:
             choice_slot, text_slot = slots.get((qset, answer["question"]), no_slots)
             if choice_slot is not None and "choice_text" in answer:
-                cells[choice_slot] = _safe(answer["choice_text"])
+                cells[choice_slot] = answer["choice_text"]  # words from the question set, not typed text
             if text_slot is not None and "text" in answer:
                 cells[text_slot] = _safe(answer["text"])
-        bar.update()
         yield [rid, seq, created, qset, payload["language"], payload["channel"], payload["complete"],
                payload["misuse_suspected"], state, *cells]
 
 
 def _jsonl(store: Store, since: str | None, out: IO[str], bar: tqdm) -> None:
-    for rid, seq, created, payload_json, state in store.responses(since):
+    for rid, seq, created, payload_json, state in _counted(store.responses(since), bar):
         record = {"id": rid, "seq": seq, "created_at_device": created, "sync_state": state,
-                  **json.loads(payload_json)}
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        bar.update()
+                  **orjson.loads(payload_json)}
+        out.write(orjson.dumps(record).decode("utf-8") + "\n")
 
 
 def _xlsx(rows: Iterator[list[Any]], out: Path) -> None:

@@ -254,7 +254,8 @@ class Flow:
         return self._set.questions[self._step.index]
 
     def _reset_session(self) -> None:
-        self._records = [AnswerRecord(q.id, q.text, q.kind) for q in self._set.questions]
+        self._records = [AnswerRecord(q.id, q.text, q.kind, follow_up_text=q.follow_up or None)
+                         for q in self._set.questions]
         self._history: list[Step] = []
         self._step: Step | None = None
         self._paused: FlowState | None = None
@@ -274,8 +275,6 @@ class Flow:
             screen, chosen, draft = Screen.CHOICE, record.choice, ""
         if record.status == "not_reached":
             record.status = "skipped"  # seen but not (yet) answered
-        if question.follow_up:
-            record.follow_up_text = question.follow_up
         self._show(FlowState(screen, question, step.follow_up, step.index + 1, len(self._set.questions), chosen, draft))
 
     def _advance(self) -> None:

@@ -52,6 +52,13 @@ def m001_responses(db: Database) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('kiosk_id', ?)", [str(uuid.uuid4())])
 
 
+@migrations()
+def m002_question_set_version(db: Database) -> None:
+    """A real column, so exports find each question set version without reading every payload."""
+    db.execute("ALTER TABLE responses ADD COLUMN question_set_version INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE responses SET question_set_version = json_extract(payload, '$.question_set_version')")
+
+
 class StoreUnavailable(SaveFailed):
     """The database cannot be opened or prepared at all."""
 
@@ -96,6 +103,7 @@ class Store:
             "id": str(uuid.uuid4()),
             "created_at_device": utc_now(),
             "question_set": record.question_set,
+            "question_set_version": record.question_set_version,
             "complete": int(record.complete),
             "misuse_suspected": int(record.misuse_suspected),
             "payload": payload,

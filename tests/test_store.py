@@ -40,7 +40,7 @@ def test_reopening_keeps_data_identity_and_applies_no_migration_twice(tmp_path):
     again = Store(tmp_path)
     assert again.kiosk_id == kiosk_id and len(kiosk_id) == 36
     assert again.counts()["stored"] == 1
-    assert [m.name for m in migrations.applied(again.db)] == ["m001_responses"]
+    assert [m.name for m in migrations.applied(again.db)] == ["m001_responses", "m002_question_set_version"]
     assert again.save(record()).seq == saved.seq + 1
     again.close()
 
@@ -80,3 +80,18 @@ def test_a_file_that_is_not_a_database_is_reported_not_overwritten(tmp_path):
     with pytest.raises(StoreUnavailable, match=r"kiosk\.db"):
         Store(tmp_path)
     assert (tmp_path / "kiosk.db").read_bytes() == b"not a database" * 512
+
+
+def test_migration_2_fills_the_version_column_from_existing_payloads(tmp_path):
+    from sqlite_utils import Database
+
+    old = Database(tmp_path / "kiosk.db")
+    migrations.apply(old, stop_before="m002_question_set_version")
+    payload = json.dumps({"question_set": "default", "question_set_version": 3, "answers": []})
+    old.execute("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, payload, "
+                "sha256) VALUES ('a', '2026-01-01T00:00:00Z', 'default', 1, 0, ?, 'x')", [payload])
+    old.conn.commit()
+    old.close()
+    upgraded = Store(tmp_path)
+    assert upgraded.db.execute("SELECT question_set_version FROM responses").fetchone()[0] == 3
+    upgraded.close()
