@@ -129,7 +129,10 @@ def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
     if not out.parent.is_dir():
         raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     store = open_store(data_dir)
-    count = write_export(store, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
+    try:
+        count = write_export(store, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
+    except OSError as exc:  # disk full, USB stick pulled out: nothing half-written is left behind
+        raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
     click.echo(f"Wrote {count} responses to {out}")
 
 

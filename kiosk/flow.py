@@ -171,7 +171,7 @@ class Flow:
         """Done on a text screen; an empty answer counts as a skip."""
         if self._state.screen != Screen.TEXT or self._step is None:
             return
-        text = self._state.draft.strip()
+        text = "".join(c for c in self._state.draft if c.isprintable() or c == "\n").strip()
         if not text:
             self.skip()
             return

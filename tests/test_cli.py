@@ -64,3 +64,16 @@ def test_simulate_is_repeatable_with_a_seed(tmp_path, kiosk_env):
         kiosk("export", "--format", "jsonl", "--out", str(out), "--data", str(tmp_path / run), env=kiosk_env)
         payloads.append([json.loads(line)["answers"] for line in out.read_text().splitlines()])
     assert payloads[0] == payloads[1] and len(payloads[0]) == 5
+
+
+def test_an_export_to_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    kiosk("simulate", "3", "--data", str(data), env=kiosk_env)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    (usb / "feedback.csv.partial").symlink_to("/dev/full")  # writes there fail with ENOSPC, like a full stick
+    result = kiosk("export", "--format", "csv", "--out", str(usb / "feedback.csv"), "--data", str(data), env=kiosk_env)
+    assert result.returncode == 1
+    target = usb / "feedback.csv"
+    assert result.stderr.strip().splitlines() == [f"Error: could not write {target}: No space left on device"]
+    assert list(usb.iterdir()) == []

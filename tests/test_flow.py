@@ -312,3 +312,14 @@ def test_every_change_is_announced_to_listeners(make_flow):
     flow.start()
     flow.choose("good")
     assert seen == [Screen.CHOICE, Screen.TEXT]
+
+
+def test_control_characters_never_reach_the_store(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.skip()
+    flow.skip()
+    flow.edit_text("tea\x0b is\x00 cold\nsometimes")
+    flow.submit_text()
+    flow.skip()
+    assert by_question(stored(store)[0])["working"]["text"] == "tea is cold\nsometimes"
