@@ -17,7 +17,14 @@ from pathlib import Path
 
 from PIL import Image
 
+from kiosk.settings import load_config
+from kiosk.updates import save_updates
+from sync.protocol import Updates, YouSaidWeDid
+
 OUT = Path(__file__).resolve().parent / "screenshots"
+EXAMPLE_UPDATES = Updates(version="example", site="Rose House", you_said_we_did=[
+    YouSaidWeDid(id=1, said="There is nothing to do at weekends", did="We started a Saturday walking group",
+                 picture="thumbs-up", date="2026-10-01")])
 
 
 def steps(shot: str) -> list[dict]:
@@ -47,10 +54,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env["KIVY_HOME"] = f"{tmp}/kivy"
         for orientation, size in (("landscape", "1280x800"), ("portrait", "800x1280")):
+            data = Path(tmp, f"data-{orientation}")
+            save_updates(data, EXAMPLE_UPDATES, load_config().picture_dirs)  # so "You said, we did" shows
             script, result = Path(tmp, "steps.json"), Path(tmp, "result.json")
             script.write_text(json.dumps(steps(f"{tmp}/{orientation}")))
             subprocess.run([sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out",
-                            str(result), "--data", f"{tmp}/data-{orientation}", "--size", size], env=env, check=True)
+                            str(result), "--data", str(data), "--size", size], env=env, check=True)
             for shot in sorted(Path(tmp).glob(f"{orientation}-*.png")):
                 image = Image.open(shot)
                 image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)

@@ -180,6 +180,9 @@ class Store:
                                      [(reason, rid) for rid, reason in dead])
             self._put_meta("last_sync_server_time", server_time)
 
+    def max_acknowledged_seq(self) -> int:
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM responses WHERE sync_state = 'acked'").fetchone()[0]
+
     def resend_after(self, high_water_seq: int) -> int:
         """The server holds nothing past ``high_water_seq`` (restored from a backup?): send those again."""
         with self.db.atomic():

@@ -104,6 +104,7 @@ class SyncClient:
         result = PushResult()
         size = self.batch_size
         while rows := self.store.pending(size):
+            acknowledged_before = self.store.max_acknowledged_seq()
             batch = Batch(
                 batch_id=str(uuid.uuid4()), kiosk_id=self.store.kiosk_id, schema_version=SCHEMA_VERSION,
                 sent_at_device=utc_now(), pending=self.store.count_pending(),
@@ -124,7 +125,7 @@ class SyncClient:
             self.store.record_delivery(delivered, list(rejected.items()), receipt.server_time)
             result.sent += len(delivered)
             result.dead += len(rejected)
-            if receipt.high_water_seq < max((r.seq for r in batch.records if r.id not in rejected), default=0):
+            if receipt.high_water_seq < acknowledged_before:
                 result.resent += self.store.resend_after(receipt.high_water_seq)
                 log.warning("server holds up to seq %d only: resending later responses", receipt.high_water_seq)
         self.store.set_meta("sync_status", "ok")

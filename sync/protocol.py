@@ -84,8 +84,10 @@ class Receipt(_Message):
     conflict: int
     rejected: list[Rejection]
     high_water_seq: int
-    """Highest seq the server holds from this kiosk; lower than the kiosk's acknowledged seq means
-    the server lost data (restored from backup) and the kiosk should send those records again."""
+    """Highest seq the server held from this kiosk (its device id) *before* this batch. Lower than the
+    highest seq the kiosk had seen acknowledged means the server lost data (restored from a backup):
+    the kiosk sends everything after it again. (Counted before the batch, or the new records would
+    hide the loss.)"""
     server_time: str
 
 
