@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,20 @@ from kiosk.simulate import SimulatedClock
 from kiosk.store import Store
 
 PROJECT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = "postgresql+psycopg://feedback:feedback@127.0.0.1:5432/feedback_test"
+"""The throwaway database `.ci/setup --test` creates; used unless FEEDBACK_TEST_POSTGRES_URL says otherwise."""
+
+
+def _postgres_listening() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+if "FEEDBACK_TEST_POSTGRES_URL" not in os.environ and _postgres_listening():
+    os.environ["FEEDBACK_TEST_POSTGRES_URL"] = POSTGRES_URL
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,148 @@
+"""The central server's HTTP API (sync/protocol.py says what the messages mean).
+
+Every error answer is a :class:`sync.protocol.Problem` — ``{"detail": "<one plain sentence>"}`` — and
+is declared in the OpenAPI document (/openapi.json) so a fuzzer can check the server against it.
+Nothing here logs free text or payloads: the engine hides SQL parameters, conflicts log only the id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+import pydantic
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from sync import protocol
+from sync.server.auth import Kiosk, require_kiosk
+from sync.server.batch_request import MAX_INTEGER, parse_batch, read_capped_body
+from sync.server.batches import store_batch
+from sync.server.db import open_database
+from sync.server.kiosks import record_contact
+from sync.server.site_content import updates_for_site
+from sync.server.timestamps import utc_now
+
+HEALTH_PATH = "/v1/health"
+RETRY_AFTER_SECONDS = 5
+log = logging.getLogger(__name__)
+
+_PROBLEMS = {
+    400: "The body is not UTF-8 JSON.",
+    401: "No kiosk token, or one that is unknown or revoked.",
+    413: "The body is larger than the server accepts; send fewer records per batch.",
+    422: "The request does not match the protocol.",
+    503: "The database is busy or unreachable; try again after Retry-After seconds.",
+}
+
+_PARAMETER_KINDS = {"query": "query parameter", "header": "header", "path": "address part"}
+
+
+def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": protocol.Problem, "description": _PROBLEMS[code]} for code in codes}
+
+
+AuthorisedKiosk = Annotated[Kiosk, Depends(require_kiosk)]
+
+
+class Health(pydantic.BaseModel):
+    status: Literal["ok"]
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison, also accepting a tag sent back without its quotes."""
+    if not if_none_match:
+        return False
+    bare = etag.strip('"')
+    return any(tag.strip() == "*" or tag.strip().removeprefix("W/").strip('"') == bare
+               for tag in if_none_match.split(","))
+
+
+def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES) -> FastAPI:
+    engine = open_database(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="Feedback kiosk central server", version=str(protocol.SCHEMA_VERSION), lifespan=lifespan,
+                  description="Receives kiosks' answers exactly once; sends back question sets and "
+                              "\"You said, we did\". Every error body is {\"detail\": \"<one plain sentence>\"}.")
+    app.state.engine = engine
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        kind, *name = first["loc"]
+        where = " ".join([_PARAMETER_KINDS.get(kind, str(kind)), *map(str, name)])
+        return JSONResponse(status_code=422, content={"detail": f"The {where} is not valid: {first['msg']}."})
+
+    @app.exception_handler(sa.exc.OperationalError)
+    async def _database_unavailable(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                            content={"detail": "The server's database is busy or unreachable; try again shortly."})
+
+    @app.post(protocol.BATCHES_PATH, response_model=protocol.Receipt, responses=_problems(400, 401, 413, 422, 503),
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}})
+    async def post_batch(request: Request, kiosk: AuthorisedKiosk) -> protocol.Receipt:
+        """Store a batch of the kiosk's responses, then answer with a receipt (only after COMMIT)."""
+        body = await read_capped_body(request, max_body_bytes)
+        # parsing a large batch takes milliseconds of CPU: keep it off the event loop, like the database work
+        return await run_in_threadpool(lambda: store_batch(engine, kiosk, parse_batch(body)))
+
+    @app.get(protocol.UPDATES_PATH, response_model=protocol.Updates, responses={
+        304: {"description": "Nothing changed since the ETag sent in If-None-Match."}, **_problems(401, 422, 503)})
+    def get_updates(
+        kiosk: AuthorisedKiosk,
+        pending: Annotated[int | None, Query(ge=0, le=MAX_INTEGER,
+                                             description="Responses the kiosk holds unsent.")] = None,
+        device_time: Annotated[str | None, Query(pattern=protocol.TIMESTAMP_PATTERN,
+                                                 description="The kiosk's clock, UTC: 2026-05-01T09:30:00Z.")] = None,
+        if_none_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """The site's question set and "You said, we did" items; 304 when the kiosk already has them."""
+        with engine.begin() as connection:
+            record_contact(connection, kiosk.name, now=utc_now(), pending=pending, device_time=device_time)
+            updates = updates_for_site(connection, kiosk.site)
+        if _etag_matches(if_none_match, updates.version):
+            return Response(status_code=304, headers={"ETag": updates.version})
+        return Response(updates.model_dump_json(), media_type="application/json", headers={"ETag": updates.version})
+
+    @app.get(HEALTH_PATH, response_model=Health, responses=_problems(503))
+    def get_health() -> Health:
+        """Whether the server and its database answer (no token needed)."""
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return Health(status="ok")
+
+    _describe_batch_body(app)
+    return app
+
+
+def _describe_batch_body(app: FastAPI) -> None:
+    """Put the Batch schema in the OpenAPI document: the endpoint reads its body itself (to cap its size),
+    so FastAPI cannot see the model. The document also states the limits this server adds: the one
+    schema_version it speaks, and integers that fit the database."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            batch = protocol.Batch.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas = document["components"]["schemas"]
+            schemas.update(batch.pop("$defs"))
+            batch["properties"]["schema_version"] = {"const": protocol.SCHEMA_VERSION, "title": "Schema Version"}
+            batch["properties"]["pending"]["maximum"] = MAX_INTEGER
+            schemas["Record"]["properties"]["seq"]["maximum"] = MAX_INTEGER
+            schemas["Batch"] = batch
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

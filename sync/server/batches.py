@@ -1,0 +1,85 @@
+"""Storing one kiosk batch exactly once.
+
+The whole batch goes in one transaction; the response id's primary key decides what is new
+(INSERT … ON CONFLICT DO NOTHING, never check-then-insert), and the receipt is built only after COMMIT,
+so a receipt the kiosk holds always means the records are durably here. A record that is itself wrong
+(bad hash, too large, id repeated in the batch) is rejected alone so the rest of the batch still lands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kiosk.record import canonical_json
+from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection, payload_hash
+from sync.server.auth import Kiosk
+from sync.server.db import conflicts, insert_ignoring_duplicates, responses
+from sync.server.kiosks import record_contact
+from sync.server.timestamps import iso_z, utc_now
+
+log = logging.getLogger(__name__)
+
+
+def _problem(record: Record, times_in_batch: int) -> str | None:
+    """Why this record cannot be stored, or None when it can."""
+    if times_in_batch > 1:
+        return "this id appears more than once in the batch"
+    try:
+        size = len(canonical_json(record.payload).encode("utf-8"))
+    except UnicodeEncodeError:
+        return "the payload is not valid Unicode text"
+    if size > MAX_RECORD_BYTES:
+        return f"the payload is {size} bytes, more than the {MAX_RECORD_BYTES} allowed for one record"
+    if payload_hash(record.payload) != record.sha256:
+        return "sha256 does not match the payload"
+    return None
+
+
+def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
+    now = utc_now()
+    times = Counter(record.id for record in batch.records)
+    rejected: list[Rejection] = []
+    rows: list[dict[str, Any]] = []
+    for record in batch.records:
+        reason = _problem(record, times[record.id])
+        if reason:
+            rejected.append(Rejection(id=record.id, reason=reason))
+        else:
+            rows.append({"id": record.id, "kiosk": kiosk.name, "site": kiosk.site, "device_id": batch.kiosk_id,
+                         "seq": record.seq, "created_at_device": record.created_at_device, "received_at": now,
+                         "sha256": record.sha256, "payload": canonical_json(record.payload)})
+    # one global order of row locks, so two PostgreSQL transactions can never wait on each other in a cycle
+    rows.sort(key=lambda row: row["id"])
+    conflicting: list[dict[str, Any]] = []
+    with engine.begin() as connection:
+        # counted before this batch's records, or they would hide a loss (see Receipt.high_water_seq)
+        high_water_seq = connection.execute(
+            sa.select(sa.func.max(responses.c.seq)).where(responses.c.device_id == batch.kiosk_id)
+        ).scalar_one()
+        inserted: set[str] = set()
+        if rows:
+            insert = insert_ignoring_duplicates(connection, responses).returning(responses.c.id)
+            inserted = set(connection.execute(insert, rows).scalars())
+        held_back = [row for row in rows if row["id"] not in inserted]
+        if held_back:
+            held = dict(connection.execute(
+                sa.select(responses.c.id, responses.c.sha256)
+                .where(responses.c.id.in_([row["id"] for row in held_back]))
+            ).tuples().all())
+            conflicting = [row for row in held_back if held[row["id"]] != row["sha256"]]
+        if conflicting:
+            connection.execute(insert_ignoring_duplicates(connection, conflicts), [
+                {"response_id": row["id"], "sha256": row["sha256"], "kiosk": kiosk.name,
+                 "payload": row["payload"], "received_at": now} for row in conflicting])
+        record_contact(connection, kiosk.name, now=now, pending=batch.pending, device_time=batch.sent_at_device,
+                       device_id=batch.kiosk_id)
+    for row in conflicting:
+        log.warning("conflict: response %s arrived again with different content; kept aside", row["id"])
+    duplicate = len(rows) - len(inserted) - len(conflicting)
+    return Receipt(batch_id=batch.batch_id, accepted=len(inserted), duplicate=duplicate, conflict=len(conflicting),
+                   rejected=rejected, high_water_seq=high_water_seq or 0, server_time=iso_z(now))

@@ -1,0 +1,212 @@
+"""The ``feedback-server`` command: parses arguments and calls the server's modules; nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from platformdirs import user_data_dir
+
+from kiosk.config_files import ConfigError
+from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, open_database
+from sync.server.kiosks import KioskError, check_label
+from sync.server.site_content import ContentError
+
+
+def _default_db() -> str:
+    return str(Path(user_data_dir("feedback-server", appauthor=False)) / DEFAULT_FILENAME)
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--db", "db", envvar="FEEDBACK_SERVER_DB", default=_default_db,
+        show_default=f"{DEFAULT_FILENAME} in your user data folder",
+        help="The server's database: a SQLite file path, or postgresql+psycopg://user:password@host/name "
+             "(also $FEEDBACK_SERVER_DB).")(func)
+
+
+def _label(what: str) -> Callable[[click.Context, click.Parameter, str], str]:
+    """Check a name or site before anything is opened, so bad input leaves no new database behind."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        try:
+            return check_label(what, value)
+        except KioskError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return check
+
+
+def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--site", required=True, callback=_label("site"),
+                        help="The site (service) the kiosks stand in, e.g. 'Mile End'.")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Central server for the feedback kiosks: receives every kiosk's answers and sends back
+    question sets and "You said, we did".
+
+    Enrol each kiosk with `feedback-server add-kiosk`, start the server with `feedback-server serve`,
+    and check on the kiosks with `feedback-server stats`.
+    """
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 listens on every network (put HTTPS in front).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on; 0 picks a free one.")
+def serve(db: str, host: str, port: int) -> None:
+    """Run the central server until stopped with Ctrl+C. Creates the database on first run.
+
+    Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000
+    """
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    app = create_app(db)
+    shown = app.state.engine.url.render_as_string(hide_password=True)
+    click.echo(f"Feedback server using {shown}", err=True)
+    # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
+    uvicorn.run(app, host=host, port=port, http="h11", log_level="info")
+
+
+@cli.command("add-kiosk")
+@click.argument("name", callback=_label("kiosk name"))
+@site_option
+@db_option
+def add_kiosk(name: str, site: str, db: str) -> None:
+    """Enrol a kiosk called NAME and print its token (shown only this once).
+
+    Example: feedback-server add-kiosk lounge-1 --site "Mile End"
+    """
+    from sync.server.kiosks import add_kiosk as enrol
+
+    token = enrol(open_database(db), name, site)
+    click.echo(f"Kiosk {name!r} is enrolled at site {site!r}.\n"
+               "Put the token below in the kiosk's token file (readable only by the kiosk's user).\n"
+               "It is shown only this once; if it is lost, revoke this kiosk and enrol it under a new name.")
+    click.echo(token)
+
+
+@cli.command("revoke-kiosk")
+@click.argument("name")
+@db_option
+def revoke_kiosk(name: str, db: str) -> None:
+    """Stop kiosk NAME's token working (a lost or stolen kiosk). Its answers already received are kept.
+
+    Example: feedback-server revoke-kiosk lounge-1
+    """
+    from sync.server.kiosks import revoke_kiosk as revoke
+
+    if revoke(open_database(db, create=False), name):
+        click.echo(f"Kiosk {name!r} is revoked: its token no longer works.")
+    else:
+        click.echo(f"Kiosk {name!r} was already revoked.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@db_option
+def stats(as_json: bool, db: str) -> None:
+    """Show how many answers the server holds and how each kiosk is doing.
+
+    Green: all sent, recently. Amber: answers still waiting, gaps, clock more than 5 minutes off, not
+    heard from for a day, or never synced. Red: revoked, or not heard from for 2 days.
+
+    Example: feedback-server stats --json
+    """
+    from sync.server.stats import server_stats
+
+    report = server_stats(open_database(db, create=False))
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"Answers held: {report['responses']}    Kept aside as conflicts: {report['conflicts']}")
+    if not report["kiosks"]:
+        click.echo("No kiosks enrolled yet (feedback-server add-kiosk NAME --site SITE).")
+        return
+    row = "{:<20} {:<20} {:<7} {:<25} {:>8} {:>5} {:>12}"
+    click.echo(row.format("kiosk", "site", "health", "last seen (UTC)", "waiting", "gaps", "clock off by"))
+    for kiosk in report["kiosks"]:
+        skew = kiosk["clock_skew_seconds"]
+        click.echo(row.format(
+            kiosk["name"][:20], kiosk["site"][:20], "REVOKED" if kiosk["revoked"] else kiosk["health"],
+            kiosk["last_seen"] or "never", "?" if kiosk["pending"] is None else kiosk["pending"],
+            kiosk["sequence_gaps"], "?" if skew is None else f"{skew:.0f} s"))
+
+
+@cli.group()
+def questions() -> None:
+    """Question sets that the kiosks at a site show."""
+
+
+@questions.command("set")
+@site_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def set_questions(site: str, file: Path, db: str) -> None:
+    """Check question set FILE (written like config/questions/default.toml) and send it to SITE's kiosks
+    on their next sync. Pictures must be ones built into the kiosk.
+
+    Example: feedback-server questions set --site "Mile End" my-questions.toml
+    """
+    from sync.server.site_content import set_question_set
+
+    stored = set_question_set(open_database(db), site, file)
+    click.echo(f"Question set {stored.id!r} version {stored.version} will go to the kiosks at {site!r} "
+               "on their next sync.")
+
+
+@cli.group("you-said-we-did")
+def you_said_we_did() -> None:
+    """What was done about feedback ("You said, we did"), shown on the kiosks at a site."""
+
+
+@you_said_we_did.command("add")
+@site_option
+@click.option("--said", required=True, help="What people said, in plain words.")
+@click.option("--did", required=True, help="What was done about it, in plain words.")
+@click.option("--picture", default="", help="A picture built into the kiosk, e.g. thumbs-up.")
+@click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was done, YYYY-MM-DD "
+              "(default: today).")
+@db_option
+def add_item(site: str, said: str, did: str, picture: str, when: datetime | None, db: str) -> None:
+    """Add a "You said, we did" item for SITE's kiosks (newest first, 20 at most are shown).
+
+    Example: feedback-server you-said-we-did add --site "Mile End" --said "Too cold" --did "Heating fixed"
+    """
+    from sync.server.site_content import add_you_said_we_did
+
+    item = add_you_said_we_did(open_database(db), site, said, did, picture, when.date() if when else date.today())
+    click.echo(f"Added item {item} for {site!r}; kiosks there show it after their next sync.")
+
+
+def main() -> None:
+    """Entry point: every failure a person can cause ends in one plain line and a non-zero exit."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        hint = f" (see: {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
+        click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except (ConfigError, DatabaseSetupError, KioskError, ContentError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        click.echo(f"Error: cannot use the database: {reason}", err=True)
+        sys.exit(1)

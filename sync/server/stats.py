@@ -1,0 +1,60 @@
+"""Central counts and each kiosk's health, as the involvement team checks them.
+
+Health: red when a kiosk is revoked or silent for 2 days; amber when it has not synced yet, still holds
+unsent answers, has sequence gaps (answers the server never received), a clock more than 5 minutes off,
+or has been silent for a day; green otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sync.server.db import conflicts, kiosks, responses
+from sync.server.timestamps import as_utc, iso_z, utc_now
+
+SILENT_AMBER = timedelta(days=1)
+SILENT_RED = timedelta(days=2)
+SKEW_AMBER_SECONDS = 300
+
+
+def _health(kiosk: sa.Row[Any], gaps: int, now: datetime) -> str:
+    silent = now - as_utc(kiosk.last_seen_at or kiosk.created_at)
+    if kiosk.revoked_at is not None or silent > SILENT_RED:
+        return "red"
+    if (kiosk.last_seen_at is None or (kiosk.last_pending or 0) > 0 or gaps > 0
+            or abs(kiosk.clock_skew_seconds or 0) > SKEW_AMBER_SECONDS or silent > SILENT_AMBER):
+        return "amber"
+    return "green"
+
+
+def server_stats(engine: Engine) -> dict[str, Any]:
+    now = utc_now()
+    with engine.begin() as connection:
+        held = connection.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
+        kept_aside = connection.execute(sa.select(sa.func.count()).select_from(conflicts)).scalar_one()
+        enrolled = connection.execute(sa.select(kiosks).order_by(kiosks.c.site, kiosks.c.name)).all()
+        # a kiosk's seqs run 1, 2, 3…: the highest seq minus how many distinct ones arrived is how many are missing
+        devices = [row.last_device_id for row in enrolled if row.last_device_id]
+        gaps = dict(connection.execute(
+            sa.select(responses.c.device_id,
+                      sa.func.max(responses.c.seq) - sa.func.count(sa.distinct(responses.c.seq)))
+            .where(responses.c.device_id.in_(devices)).group_by(responses.c.device_id)
+        ).tuples().all()) if devices else {}
+    report = []
+    for row in enrolled:
+        kiosk_gaps = int(gaps.get(row.last_device_id, 0))
+        report.append({
+            "name": row.name,
+            "site": row.site,
+            "last_seen": iso_z(row.last_seen_at) if row.last_seen_at else None,
+            "pending": row.last_pending,
+            "clock_skew_seconds": row.clock_skew_seconds,
+            "sequence_gaps": kiosk_gaps,
+            "revoked": row.revoked_at is not None,
+            "health": _health(row, kiosk_gaps, now),
+        })
+    return {"responses": held, "conflicts": kept_aside, "kiosks": report}

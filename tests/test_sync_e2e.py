@@ -1,0 +1,242 @@
+"""Kiosk to server, for real: `kiosk simulate`, `kiosk-sync` and `feedback-server` as separate processes
+on 127.0.0.1, with faults injected by tests/fault_proxy.py."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sync.protocol import payload_hash
+from tests.fault_proxy import FaultProxy
+from tests.server_process import ServerProcess, enrol, feedback_server
+
+KIOSK_SYNC = str(Path(sys.executable).parent / "kiosk-sync")
+
+
+class Kiosk:
+    """One kiosk's data folder, token file and commands."""
+
+    def __init__(self, root: Path, env: dict[str, str], token: str, batch_size: int = 500):
+        self.data, self.env = root / "data", env
+        self.token_file = root / "token"
+        self.token_file.write_text(token + "\n")
+        self.token_file.chmod(0o600)
+        self.config = root / "config"
+        self.config.mkdir()
+        (self.config / "kiosk.toml").write_text(f"[sync]\nbatch_size = {batch_size}\n")
+
+    def simulate(self, count: int, seed: int = 1) -> None:
+        subprocess.run([sys.executable, "-m", "kiosk", "simulate", str(count), "--data", str(self.data), "--seed",
+                        str(seed)], env=self.env, check=True, capture_output=True, timeout=300)
+
+    def sync_command(self, server_url: str, *extra: str) -> list[str]:
+        return [KIOSK_SYNC, "--data", str(self.data), "--config", str(self.config), "--server", server_url,
+                "--token-file", str(self.token_file), *extra]
+
+    def sync_once(self, server_url: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.sync_command(server_url, "--once"), env=self.env, capture_output=True, text=True,
+                              timeout=600)
+
+    def status(self) -> dict:
+        result = subprocess.run([sys.executable, "-m", "kiosk", "status", "--json", "--data", str(self.data)],
+                                env=self.env, capture_output=True, text=True, check=True)
+        return json.loads(result.stdout)
+
+    def ids(self) -> set[str]:
+        with sqlite3.connect(self.data / "kiosk.db") as db:
+            return {row[0] for row in db.execute("SELECT id FROM responses")}
+
+
+def server_rows(db_path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(db_path) as db:
+        return db.execute("SELECT id, sha256, payload FROM responses").fetchall()
+
+
+def assert_exactly(db_path: Path, expected_ids: set[str]) -> None:
+    """The server holds every expected response once, each intact."""
+    rows = server_rows(db_path)
+    ids = [row[0] for row in rows]
+    assert len(ids) == len(set(ids)) == len(expected_ids)
+    assert set(ids) == expected_ids
+    for _id, sha, payload in rows:
+        assert payload_hash(json.loads(payload)) == sha
+
+
+@pytest.fixture
+def server(tmp_path):  # type: ignore[no-untyped-def]
+    db = tmp_path / "central.db"
+    with ServerProcess(str(db)) as running:
+        running.db_path = db
+        yield running
+
+
+def test_end_to_end_2000_responses_arrive_exactly_once(tmp_path, kiosk_env, server):
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
+    kiosk.simulate(2000)
+    first = kiosk.sync_once(server.url)
+    assert first.returncode == 0, first.stderr
+    assert_exactly(server.db_path, kiosk.ids())
+    status = kiosk.status()
+    assert (status["stored"], status["pending"], status["dead"], status["sync_status"]) == (2000, 0, 0, "ok")
+    assert status["last_sync"] is not None
+    again = kiosk.sync_once(server.url)
+    assert again.returncode == 0
+    assert_exactly(server.db_path, kiosk.ids())
+    stats = json.loads(feedback_server("stats", "--json", db=str(server.db_path)).stdout)
+    assert stats["responses"] == 2000
+    [health] = stats["kiosks"]
+    assert health["pending"] == 0 and health["sequence_gaps"] == 0
+
+
+def test_oversized_batches_are_halved_until_the_server_takes_them(tmp_path, kiosk_env, server):
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)), batch_size=5000)  # ~6 MB: over the 1 MB cap
+    kiosk.simulate(1500)
+    result = kiosk.sync_once(server.url)
+    assert result.returncode == 0, result.stderr
+    assert_exactly(server.db_path, kiosk.ids())
+
+
+def test_a_wrong_token_stops_with_not_authorised_and_sends_nothing(tmp_path, kiosk_env, server):
+    enrol(str(server.db_path))
+    kiosk = Kiosk(tmp_path, kiosk_env, "not-the-token")
+    kiosk.simulate(5)
+    result = kiosk.sync_once(server.url)
+    assert result.returncode == 3
+    status = kiosk.status()
+    assert status["sync_status"] == "not authorised" and status["pending"] == 5
+    assert server_rows(server.db_path) == []
+
+
+def test_a_revoked_kiosk_is_refused(tmp_path, kiosk_env, server):
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path), name="hall"))
+    kiosk.simulate(3)
+    assert feedback_server("revoke-kiosk", "hall", db=str(server.db_path)).returncode == 0
+    assert kiosk.sync_once(server.url).returncode == 3
+    assert kiosk.status()["pending"] == 3
+
+
+class CaptivePortal(http.server.BaseHTTPRequestHandler):
+    """Answers everything with a friendly 200 HTML page, as hotel and hospital Wi-Fi logins do."""
+
+    def _page(self) -> None:
+        body = b"<html><body>Please log in to the Wi-Fi</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_a_captive_portal_page_is_not_taken_for_success(tmp_path, kiosk_env):
+    portal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CaptivePortal)
+    threading.Thread(target=portal.serve_forever, daemon=True).start()
+    try:
+        kiosk = Kiosk(tmp_path, kiosk_env, "token")
+        kiosk.simulate(4)
+        result = kiosk.sync_once(f"http://127.0.0.1:{portal.server_address[1]}")
+    finally:
+        portal.shutdown()
+    assert result.returncode == 1
+    status = kiosk.status()
+    assert status["pending"] == 4 and status["last_sync"] is None
+    assert "captive portal" in status["sync_status"]
+
+
+def test_no_server_at_all_leaves_everything_pending(tmp_path, kiosk_env):
+    kiosk = Kiosk(tmp_path, kiosk_env, "token")
+    kiosk.simulate(2)
+    result = kiosk.sync_once("http://127.0.0.1:9")  # discard port: connection refused
+    assert result.returncode == 1
+    assert kiosk.status()["pending"] == 2
+
+
+def test_only_one_sync_job_per_data_folder(tmp_path, kiosk_env, server):
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
+    kiosk.simulate(1)
+    from filelock import FileLock
+
+    with FileLock(kiosk.data / "sync.lock"):
+        result = kiosk.sync_once(server.url)
+    assert result.returncode == 4 and "already running" in result.stderr
+    assert kiosk.sync_once(server.url).returncode == 0
+
+
+@pytest.mark.slow
+def test_10000_responses_through_20_percent_faults_arrive_exactly_once(tmp_path, kiosk_env, server):
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)), batch_size=100)
+    kiosk.simulate(10_000)
+    with FaultProxy(int(server.url.rsplit(":", 1)[1]), drop=0.1, cut=0.1, seed=7) as proxy:
+        proxy_url = f"http://127.0.0.1:{proxy.port}"
+        for _ in range(50):
+            if kiosk.sync_once(proxy_url).returncode == 0:
+                break
+        assert proxy.counts.dropped > 10 and proxy.counts.cut > 10  # the faults really happened
+        proxy.set_faults(drop=0, cut=0)
+        assert kiosk.sync_once(proxy_url).returncode == 0
+    assert kiosk.status()["pending"] == 0
+    assert_exactly(server.db_path, kiosk.ids())
+
+
+@pytest.mark.slow
+def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(tmp_path, kiosk_env):
+    db = tmp_path / "central.db"
+    token = enrol(str(db))
+    kiosk = Kiosk(tmp_path, kiosk_env, token, batch_size=50)
+    kiosk.simulate(3000)
+    first = ServerProcess(str(db))
+    with FaultProxy(int(first.url.rsplit(":", 1)[1])) as proxy:
+        job = subprocess.Popen(kiosk.sync_command(f"http://127.0.0.1:{proxy.port}"), env=kiosk_env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while not server_rows(db) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            first.kill()  # SIGKILL while batches are flowing
+            second = ServerProcess(str(db))
+            proxy.upstream_port = int(second.url.rsplit(":", 1)[1])
+            deadline = time.monotonic() + 300
+            while kiosk.status()["pending"] and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            job.terminate()
+            job.wait(30)
+    second.stop()
+    with sqlite3.connect(db) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert kiosk.status()["pending"] == 0
+    assert_exactly(db, kiosk.ids())
+
+
+def test_a_server_restored_from_backup_gets_the_lost_responses_again(tmp_path, kiosk_env):
+    db = tmp_path / "central.db"
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(db)))
+    with ServerProcess(str(db)) as server:
+        kiosk.simulate(30, seed=1)
+        assert kiosk.sync_once(server.url).returncode == 0
+    shutil.copy(db, tmp_path / "backup.db")  # last night's backup
+    with ServerProcess(str(db)) as server:
+        kiosk.simulate(30, seed=2)
+        assert kiosk.sync_once(server.url).returncode == 0
+    shutil.copy(tmp_path / "backup.db", db)  # the server's disk died; restored from the backup
+    for leftover in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+        leftover.unlink(missing_ok=True)
+    with ServerProcess(str(db)) as server:
+        kiosk.simulate(1, seed=3)
+        assert kiosk.sync_once(server.url).returncode == 0  # learns the server went back; resends
+        assert kiosk.sync_once(server.url).returncode == 0
+    assert_exactly(db, kiosk.ids())
+
