@@ -47,6 +47,22 @@ def open_store(data_dir: Path, *, create: bool = False):  # type: ignore[no-unty
     return Store(data_dir)
 
 
+def check_export_folder(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
+
+
+def export_to_file(source, fmt: str, out: Path, since: date | None) -> None:  # type: ignore[no-untyped-def]
+    """Write an export and say how many responses it holds; a failed write is one plain line."""
+    from kiosk.export import write_export
+
+    try:
+        count = write_export(source, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
+    except OSError as exc:  # disk full, USB stick pulled out: nothing half-written is left behind
+        raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
+    click.echo(f"Wrote {count} responses to {out}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Feedback kiosk: people tap pictures or speak to say what they think of their support.
@@ -124,16 +140,10 @@ def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
 
     Example: kiosk export --format xlsx --out /media/usb/feedback.xlsx --since 2026-10-01
     """
-    from kiosk.export import export as write_export
+    from kiosk.export import KioskSource
 
-    if not out.parent.is_dir():
-        raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
-    store = open_store(data_dir)
-    try:
-        count = write_export(store, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
-    except OSError as exc:  # disk full, USB stick pulled out: nothing half-written is left behind
-        raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
-    click.echo(f"Wrote {count} responses to {out}")
+    check_export_folder(out)
+    export_to_file(KioskSource(open_store(data_dir)), fmt, out, since)
 
 
 @cli.command()
@@ -166,8 +176,9 @@ def status(as_json: bool, data_dir: Path) -> None:
     )
 
 
-def run_command(command: click.Command) -> None:
-    """Run a command so that every failure a person can cause ends in one plain line and a non-zero exit."""
+def run_command(command: click.Command, plain_errors: tuple[type[Exception], ...] = ()) -> None:
+    """Run a command so that every failure a person can cause ends in one plain line and a non-zero exit.
+    ``plain_errors`` are the command's own exceptions whose message already says what to do."""
     try:
         command.main(standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -178,7 +189,7 @@ def run_command(command: click.Command) -> None:
         hint = f" (see: {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
         click.echo(f"Error: {exc.format_message()}{hint}", err=True)
         sys.exit(exc.exit_code)
-    except ConfigError as exc:
+    except (ConfigError, *plain_errors) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     except SaveFailed as exc:

@@ -13,8 +13,9 @@ import csv
 import errno
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, Any, Literal, get_args
+from typing import IO, Any, Literal, Protocol, get_args
 
 import orjson
 from openpyxl import Workbook
@@ -27,29 +28,60 @@ from tqdm import tqdm
 from kiosk.store import Store
 
 Format = Literal["csv", "jsonl", "xlsx"]
-FIXED_COLUMNS = ("id", "seq", "created_at_device", "question_set", "language", "channel", "complete",
-                 "misuse_suspected", "sync_state")
+PAYLOAD_COLUMNS = ("question_set", "language", "channel", "complete", "misuse_suspected")
+"""Columns every export takes from the response itself, after the source's own columns."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_STEP = 1000
 
-# Every payload lists every question of its set (kiosk/record.py), so one payload per question set
-# version tells its columns: no need to look inside the other 100,000.
-_SETS_SQL = """
-SELECT max(seq) AS example
-FROM responses {where}
-GROUP BY question_set, question_set_version
-ORDER BY min(seq)
-"""
+class ExportSource(Protocol):
+    """Where the responses come from: this kiosk's store, or the central server's database."""
+
+    columns: tuple[str, ...]
+    """The source's own leading columns, e.g. id and seq."""
+
+    def reading(self) -> AbstractContextManager[object]:
+        """One consistent read: the count, the columns and the rows agree while saving goes on."""
+
+    def count(self, since: str | None) -> int: ...
+
+    def examples(self, since: str | None) -> list[str]:
+        """The payload JSON of one response per question set version, sets in order of first use.
+        (Every payload lists every question of its set, so one per version tells all the columns.)"""
+
+    def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
+        """Each response as its leading column values followed by its payload JSON, in a stable order."""
 
 
-def _question_columns(store: Store, since: str | None) -> list[tuple[str, str, str, str]]:
+class KioskSource:
+    """This kiosk's own store."""
+
+    columns = ("id", "seq", "created_at_device", "sync_state")
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def reading(self) -> AbstractContextManager[object]:
+        return self.store.db.atomic()
+
+    def count(self, since: str | None) -> int:
+        return self.store.count_since(since)
+
+    def examples(self, since: str | None) -> list[str]:
+        where, params = ("WHERE created_at_device >= ?", [since]) if since else ("", [])
+        return [payload for (payload,) in self.store.db.execute(
+            f"SELECT payload FROM responses WHERE seq IN (SELECT max(seq) FROM responses {where} "
+            "GROUP BY question_set, question_set_version ORDER BY min(seq))", params)]
+
+    def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
+        return self.store.responses(since)
+
+
+def _question_columns(examples: list[str]) -> list[tuple[str, str, str, str]]:
     """``(question_set, question_id, field, header)`` for every answer column, in a stable order: sets by
     first use, then their versions, then questions in set order, each "tell us why" after its question."""
-    where, params = ("WHERE created_at_device >= ?", [since]) if since else ("", [])
-    examples = [seq for (seq,) in store.db.execute(_SETS_SQL.format(where=where), params)]
     columns: dict[tuple[str, str, str], str] = {}
-    for seq in examples:
-        payload = orjson.loads(store.db.execute("SELECT payload FROM responses WHERE seq = ?", [seq]).fetchone()[0])
+    for example in examples:
+        payload = orjson.loads(example)
         qset = payload["question_set"]
         for answer in payload["answers"]:
             question, text = answer["question"], answer["question_text"]
@@ -79,18 +111,18 @@ def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
     bar.update(shown)
 
 
-def _table(store: Store, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
+def _table(source: ExportSource, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
     """Header row, then one row per response."""
-    columns = _question_columns(store, since)
-    yield [*FIXED_COLUMNS, *(c[3] for c in columns)]
+    columns = _question_columns(source.examples(since))
+    yield [*source.columns, *PAYLOAD_COLUMNS, *(c[3] for c in columns)]
     # (question set, question) -> the cells its chosen answer and its text go to (None: no such column).
     slots: dict[tuple[str, str], list[int | None]] = {}
     for i, (qset, question, field, _header) in enumerate(columns):
         slots.setdefault((qset, question), [None, None])[field == "text"] = i
     no_slots = (None, None)
     empty = [""] * len(columns)
-    for rid, seq, created, payload_json, state in _counted(store.responses(since), bar):
-        payload = orjson.loads(payload_json)
+    for row in _counted(source.rows(since), bar):
+        payload = orjson.loads(row[-1])
         qset = payload["question_set"]
         cells = empty.copy()
         for answer in payload["answers"]:
@@ -99,24 +131,23 @@ def _table(store: Store, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
                 cells[choice_slot] = answer["choice_text"]  # words from the question set, not typed text
             if text_slot is not None and "text" in answer:
                 cells[text_slot] = _safe(answer["text"])
-        yield [rid, seq, created, qset, payload["language"], payload["channel"], payload["complete"],
-               payload["misuse_suspected"], state, *cells]
+        yield [*row[:-1], qset, payload["language"], payload["channel"], payload["complete"],
+               payload["misuse_suspected"], *cells]
 
 
-def _jsonl(store: Store, since: str | None, out: IO[str], bar: tqdm) -> None:
-    for rid, seq, created, payload_json, state in _counted(store.responses(since), bar):
-        record = {"id": rid, "seq": seq, "created_at_device": created, "sync_state": state,
-                  **orjson.loads(payload_json)}
+def _jsonl(source: ExportSource, since: str | None, out: IO[str], bar: tqdm) -> None:
+    for row in _counted(source.rows(since), bar):
+        record = {**dict(zip(source.columns, row, strict=False)), **orjson.loads(row[-1])}
         out.write(orjson.dumps(record).decode("utf-8") + "\n")
 
 
-def _xlsx(rows: Iterator[list[Any]], out: Path) -> None:
+def _xlsx(rows: Iterator[list[Any]], out: Path, fixed: int) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
     sheet.freeze_panes = "B2"
     header = next(rows)
     for number in range(1, len(header) + 1):
-        sheet.column_dimensions[get_column_letter(number)].width = 14 if number <= len(FIXED_COLUMNS) else 40
+        sheet.column_dimensions[get_column_letter(number)].width = 14 if number <= fixed else 40
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([_styled(sheet, title, font=bold, alignment=wrap) for title in header])
@@ -151,29 +182,34 @@ def _fsync(path: Path) -> None:
 
 
 def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, progress: bool | None = None) -> int:
-    """Write every response (from ``since``, a ``YYYY-MM-DD`` date, on) to ``out``; return how many.
+    """Write every response this kiosk holds (from ``since``, a ``YYYY-MM-DD`` date, on) to ``out``."""
+    return write_export(KioskSource(store), fmt, out, since=since, progress=progress)
+
+
+def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | None = None,
+                 progress: bool | None = None) -> int:
+    """Write every response from ``source`` (from ``since`` on) to ``out``; return how many.
 
     The file is written beside ``out`` and renamed into place, so a failed export never leaves a
-    half-written file that looks complete, nor a ``.partial`` one. One read transaction keeps the count,
-    the columns and the rows consistent while the kiosk goes on saving.
+    half-written file that looks complete, nor a ``.partial`` one.
     """
     if fmt not in get_args(Format):
         raise ValueError(f"unknown export format {fmt!r}")
     partial = out.with_name(out.name + ".partial")
     try:
-        with store.db.atomic():
-            total = store.count_since(since)
+        with source.reading():
+            total = source.count(since)
             bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
             with bar as counter:
                 if fmt == "xlsx":
-                    _xlsx(_table(store, since, counter), partial)
+                    _xlsx(_table(source, since, counter), partial, len(source.columns) + len(PAYLOAD_COLUMNS))
                 else:
                     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
                     with partial.open("w", encoding=encoding, newline="") as handle:
                         if fmt == "csv":
-                            csv.writer(handle).writerows(_table(store, since, counter))
+                            csv.writer(handle).writerows(_table(source, since, counter))
                         else:
-                            _jsonl(store, since, handle, counter)
+                            _jsonl(source, since, handle, counter)
         _fsync(partial)
         partial.replace(out)
     except BaseException:

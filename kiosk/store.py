@@ -135,9 +135,9 @@ class Store:
         }
 
     def responses(self, since: str | None = None) -> Iterator[tuple[Any, ...]]:
-        """Rows ``(id, seq, created_at_device, payload_json, sync_state)`` oldest first, optionally from a
+        """Rows ``(id, seq, created_at_device, sync_state, payload_json)`` oldest first, optionally from a
         date (``YYYY-MM-DD``, device time, UTC) on."""
-        sql = "SELECT id, seq, created_at_device, payload, sync_state FROM responses"
+        sql = "SELECT id, seq, created_at_device, sync_state, payload FROM responses"
         params: list[str] = []
         if since:
             sql += " WHERE created_at_device >= ?"

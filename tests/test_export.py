@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kiosk.export import FIXED_COLUMNS, export
+from kiosk.export import PAYLOAD_COLUMNS, KioskSource, export
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskConfig
 from kiosk.simulate import simulate
 from kiosk.store import Saved, Store
 from tests.test_cli import kiosk
+
+FIXED_COLUMNS = (*KioskSource.columns, *PAYLOAD_COLUMNS)
 
 BENGALI = "কর্মীরা খুব ভালো, ক্ষমা চাওয়ার দরকার নেই।"
 KOREAN = "직원들이 친절하고 잘 들어줘요."

@@ -13,7 +13,7 @@ from sync.server.cli import cli
 from tests.conftest import PROJECT
 from tests.server_process import FEEDBACK_SERVER, enrol, feedback_server
 
-COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "questions set", "you-said-we-did add"]
+COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "export", "questions set", "you-said-we-did add"]
 
 
 def test_the_command_list_is_complete():

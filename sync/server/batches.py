@@ -40,6 +40,14 @@ def _problem(record: Record, times_in_batch: int) -> str | None:
     return None
 
 
+def _text(value: object, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _version(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31 else 0
+
+
 def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
     now = utc_now()
     times = Counter(record.id for record in batch.records)
@@ -52,7 +60,9 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
         else:
             rows.append({"id": record.id, "kiosk": kiosk.name, "site": kiosk.site, "device_id": batch.kiosk_id,
                          "seq": record.seq, "created_at_device": record.created_at_device, "received_at": now,
-                         "sha256": record.sha256, "payload": canonical_json(record.payload)})
+                         "sha256": record.sha256, "payload": canonical_json(record.payload),
+                         "question_set": _text(record.payload.get("question_set"), 100),
+                         "question_set_version": _version(record.payload.get("question_set_version"))})
     # one global order of row locks, so two PostgreSQL transactions can never wait on each other in a cycle
     rows.sort(key=lambda row: row["id"])
     conflicting: list[dict[str, Any]] = []

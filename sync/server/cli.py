@@ -13,7 +13,7 @@ import click
 import sqlalchemy as sa
 from platformdirs import user_data_dir
 
-from kiosk.config_files import ConfigError
+from kiosk.cli import check_export_folder, export_to_file, run_command
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.site_content import ContentError
@@ -191,21 +191,28 @@ def add_item(site: str, said: str, did: str, picture: str, when: datetime | None
     click.echo(f"Added item {item} for {site!r}; kiosks there show it after their next sync.")
 
 
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "xlsx"]), required=True,
+              help="csv or xlsx for a spreadsheet (one row per response); jsonl keeps everything.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write, for example feedback-2026-11.xlsx")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Only responses given on or after this date (kiosk clock, YYYY-MM-DD).")
+@db_option
+def export(fmt: str, out: Path, since: datetime | None, db: str) -> None:
+    """Copy every response from every kiosk into one file, with its site and kiosk.
+
+    Example: feedback-server export --format xlsx --out all-feedback.xlsx --since 2026-10-01
+    """
+    from sync.server.export import ServerSource
+
+    check_export_folder(out)
+    export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since)
+
+
 def main() -> None:
-    """Entry point: every failure a person can cause ends in one plain line and a non-zero exit."""
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.Abort:
-        sys.exit(130)
-    except click.ClickException as exc:
-        hint = f" (see: {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
-        click.echo(f"Error: {exc.format_message()}{hint}", err=True)
-        sys.exit(exc.exit_code)
-    except (ConfigError, DatabaseSetupError, KioskError, ContentError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError))
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
         click.echo(f"Error: cannot use the database: {reason}", err=True)

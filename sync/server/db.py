@@ -46,6 +46,9 @@ responses = sa.Table(
     sa.Column("received_at", Moment, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
+    # copied out of the payload so exports and reports can group by question set without parsing JSON
+    sa.Column("question_set", sa.String(100), nullable=False, server_default=""),
+    sa.Column("question_set_version", sa.Integer, nullable=False, server_default="0"),
     sa.Index("responses_by_device_seq", "device_id", "seq"),
 )
 

@@ -1,0 +1,71 @@
+"""Central exports: everything every kiosk sent, through the same writers as `kiosk export`
+(kiosk/export.py), with the site and kiosk each response came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from sync.server.db import responses
+
+
+class ServerSource:
+    """The server's responses table as an export source (see kiosk.export.ExportSource).
+
+    The read runs in one transaction so count, columns and rows agree. On SQLite the server's
+    transactions take the write lock (sync/server/db.py), so kiosks' batches wait, or retry, while a
+    large export runs; on PostgreSQL the export reads a REPEATABLE READ snapshot and blocks nobody.
+    """
+
+    columns = ("id", "site", "kiosk", "seq", "created_at_device", "received_at")
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._connection: Connection | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        options = {"isolation_level": "REPEATABLE READ"} if self.engine.dialect.name == "postgresql" else {}
+        with self.engine.connect().execution_options(**options) as connection, connection.begin():
+            self._connection = connection
+            try:
+                yield connection
+            finally:
+                self._connection = None
+
+    @property
+    def _db(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("use ServerSource inside reading()")
+        return self._connection
+
+    @staticmethod
+    def _since(query: Any, since: str | None) -> Any:
+        return query.where(responses.c.created_at_device >= since) if since else query
+
+    def count(self, since: str | None) -> int:
+        return self._db.execute(self._since(sa.select(sa.func.count()).select_from(responses), since)).scalar_one()
+
+    def examples(self, since: str | None) -> list[str]:
+        per_version = self._since(
+            sa.select(sa.func.min(responses.c.id).label("example"), sa.func.min(responses.c.received_at).label("first"))
+            .group_by(responses.c.question_set, responses.c.question_set_version), since).subquery()
+        query = (sa.select(responses.c.payload).join(per_version, responses.c.id == per_version.c.example)
+                 .order_by(per_version.c.first, per_version.c.example))
+        return list(self._db.execute(query).scalars())
+
+    def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
+        query = self._since(sa.select(
+            responses.c.id, responses.c.site, responses.c.kiosk, responses.c.seq, responses.c.created_at_device,
+            responses.c.received_at, responses.c.payload,
+        ), since).order_by(responses.c.site, responses.c.kiosk, responses.c.device_id, responses.c.seq)
+        for rid, site, kiosk, seq, created, received, payload in self._db.execution_options(yield_per=2000).execute(
+                query):
+            # spreadsheets cannot hold time zones: write UTC as text, like created_at_device
+            utc = received.astimezone(UTC) if received.tzinfo else received
+            yield rid, site, kiosk, seq, created, utc.strftime("%Y-%m-%dT%H:%M:%SZ"), payload
