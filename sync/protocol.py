@@ -17,7 +17,7 @@ sides compute it identically. Same id + same hash = duplicate (fine); same id + 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,8 @@ MAX_RECORD_BYTES = 64_000
 """Cap on one record's canonical payload; larger records are rejected (dead-lettered), not the batch."""
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
+BIGINT_MAX = 2**63 - 1
+"""Sequence numbers and counts are stored as 64-bit integers on the server."""
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -47,7 +49,7 @@ class Record(_Message):
 
     id: str = Field(pattern=UUID_PATTERN)
     """UUID given when the response was stored; the unit of exactly-once."""
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=BIGINT_MAX)
     """Per-kiosk sequence number, never reused: lets the server see gaps."""
     created_at_device: str = Field(pattern=TIMESTAMP_PATTERN)
     """Kiosk clock when stored (UTC); recorded, never trusted for de-duplication."""
@@ -63,9 +65,10 @@ class Batch(_Message):
     batch_id: str = Field(pattern=UUID_PATTERN)
     kiosk_id: str = Field(pattern=UUID_PATTERN)
     """The kiosk store's own UUID (kiosk status shows it)."""
-    schema_version: int
+    schema_version: Literal[1]
+    """protocol.SCHEMA_VERSION; a server refuses versions it does not know (422)."""
     sent_at_device: str = Field(pattern=TIMESTAMP_PATTERN)
-    pending: int = Field(ge=0)
+    pending: int = Field(ge=0, le=BIGINT_MAX)
     """How many responses the kiosk still holds unsent, this batch included (for health)."""
     records: list[Record] = Field(min_length=1, max_length=5000)
 

@@ -171,7 +171,8 @@ BAD_BODIES = {
     "other schema version": ({**_valid(), "schema_version": 2}, 422,
                              "This server speaks schema_version 1, not 2; update the kiosk's software."),
     "seq too large for the database": ({**_valid(), "records": [make_record(2**63)]}, 422,
-                                       "seq and pending must be at most 9223372036854775807."),
+                                       "The batch does not match the protocol: records.0.seq: Input should be less "
+                                       "than or equal to 9223372036854775807."),
 }
 
 

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from sync import protocol
 from sync.server.auth import Kiosk, require_kiosk
-from sync.server.batch_request import MAX_INTEGER, parse_batch, read_capped_body
+from sync.server.batch_request import parse_batch, read_capped_body
 from sync.server.batches import store_batch
 from sync.server.db import open_database
 from sync.server.kiosks import record_contact
@@ -102,7 +102,7 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         304: {"description": "Nothing changed since the ETag sent in If-None-Match."}, **_problems(401, 422, 503)})
     def get_updates(
         kiosk: AuthorisedKiosk,
-        pending: Annotated[int | None, Query(ge=0, le=MAX_INTEGER,
+        pending: Annotated[int | None, Query(ge=0, le=protocol.BIGINT_MAX,
                                              description="Responses the kiosk holds unsent.")] = None,
         device_time: Annotated[str | None, Query(pattern=protocol.TIMESTAMP_PATTERN,
                                                  description="The kiosk's clock, UTC: 2026-05-01T09:30:00Z.")] = None,
@@ -129,8 +129,7 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
 
 def _describe_batch_body(app: FastAPI) -> None:
     """Put the Batch schema in the OpenAPI document: the endpoint reads its body itself (to cap its size),
-    so FastAPI cannot see the model. The document also states the limits this server adds: the one
-    schema_version it speaks, and integers that fit the database."""
+    so FastAPI cannot see the model."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -139,9 +138,6 @@ def _describe_batch_body(app: FastAPI) -> None:
             batch = protocol.Batch.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas = document["components"]["schemas"]
             schemas.update(batch.pop("$defs"))
-            batch["properties"]["schema_version"] = {"const": protocol.SCHEMA_VERSION, "title": "Schema Version"}
-            batch["properties"]["pending"]["maximum"] = MAX_INTEGER
-            schemas["Record"]["properties"]["seq"]["maximum"] = MAX_INTEGER
             schemas["Batch"] = batch
         return app.openapi_schema
 
