@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from kiosk.flow import Flow
 from kiosk.privacy import scrub
 from kiosk.settings import KioskConfig, load_config
 from kiosk.simulate import SimulatedClock
 from kiosk.store import Store
+from sync.server.db import metadata
 
 PROJECT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgresql+psycopg://feedback:feedback@127.0.0.1:5432/feedback_test"
@@ -68,3 +71,27 @@ def kiosk_env(tmp_path: Path) -> dict[str, str]:
     env.update(KIVY_NO_ARGS="1", KIVY_HOME=str(tmp_path / "kivy-home"), KIVY_NO_FILELOG="1",
                KIVY_NO_CONSOLELOG="1", SDL_VIDEODRIVER=env.get("SDL_VIDEODRIVER", "offscreen"))
     return env
+
+
+@pytest.fixture
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL database for the server, emptied of the server's tables first."""
+    url = os.environ.get("FEEDBACK_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must test the PostgreSQL path: run .ci/setup --test or set FEEDBACK_TEST_POSTGRES_URL")
+        pytest.skip("PostgreSQL tests need FEEDBACK_TEST_POSTGRES_URL=postgresql+psycopg://user:password@host/db")
+    engine = sa.create_engine(url)
+    try:
+        metadata.drop_all(engine)  # also proves PostgreSQL is reachable: unreachable fails the test, never skips
+    finally:
+        engine.dispose()
+    yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_database(request, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The central server's database for tests that must pass on both: a SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "central.db")
+    return request.getfixturevalue("postgres")

@@ -5,21 +5,12 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
 from openpyxl import load_workbook
 
 from kiosk.export import PAYLOAD_COLUMNS
 from sync.server.export import ServerSource
 from tests.server_process import ServerProcess, enrol, feedback_server
-from tests.test_server_postgres import postgres  # noqa: F401  (the fixture)
 from tests.test_sync_e2e import Kiosk
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        return str(tmp_path / "central.db")
-    return request.getfixturevalue("postgres")
 
 
 def two_sites(tmp_path, env, db: str) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
@@ -36,7 +27,8 @@ def two_sites(tmp_path, env, db: str) -> dict[str, set[str]]:  # type: ignore[no
     return held
 
 
-def test_one_file_holds_every_kiosk_with_its_site(tmp_path, kiosk_env, database):
+def test_one_file_holds_every_kiosk_with_its_site(tmp_path, kiosk_env, server_database):
+    database = server_database
     held = two_sites(tmp_path, kiosk_env, database)
     outputs = {fmt: tmp_path / f"all.{fmt}" for fmt in ("csv", "xlsx", "jsonl")}
     for fmt, out in outputs.items():

@@ -6,7 +6,6 @@ where PostgreSQL must be there."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -17,27 +16,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sync.server.db import metadata, responses
+from sync.server.db import responses
 from sync.server.timestamps import utc_now
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
 
-URL_VARIABLE = "FEEDBACK_TEST_POSTGRES_URL"
 LOCK_WAIT_TIMEOUT = 60
-
-
-@pytest.fixture
-def postgres() -> Iterator[str]:
-    url = os.environ.get(URL_VARIABLE)
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must test the PostgreSQL path: set {URL_VARIABLE} (see tests/test_server_postgres.py)")
-        pytest.skip(f"PostgreSQL tests need {URL_VARIABLE}=postgresql+psycopg://user:password@host/throwaway_db")
-    engine = sa.create_engine(url)
-    try:
-        metadata.drop_all(engine)  # also proves PostgreSQL is reachable: unreachable fails the test, never skips
-    finally:
-        engine.dispose()
-    yield url
 
 
 @pytest.fixture

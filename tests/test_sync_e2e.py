@@ -14,8 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from sync.protocol import payload_hash
+from sync.server.db import open_database, responses
 from tests.fault_proxy import FaultProxy
 from tests.server_process import ServerProcess, enrol, feedback_server
 
@@ -56,14 +58,13 @@ class Kiosk:
             return {row[0] for row in db.execute("SELECT id FROM responses")}
 
 
-def server_rows(db_path: Path) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(db_path) as db:
-        return db.execute("SELECT id, sha256, payload FROM responses").fetchall()
+def server_rows(db_path: Path | str) -> list[tuple[str, str, str]]:
+    return held_on_server(str(db_path))
 
 
-def assert_exactly(db_path: Path, expected_ids: set[str]) -> None:
+def assert_exactly(database: Path | str, expected_ids: set[str]) -> None:
     """The server holds every expected response once, each intact."""
-    rows = server_rows(db_path)
+    rows = server_rows(database)
     ids = [row[0] for row in rows]
     assert len(ids) == len(set(ids)) == len(expected_ids)
     assert set(ids) == expected_ids
@@ -79,19 +80,31 @@ def server(tmp_path):  # type: ignore[no-untyped-def]
         yield running
 
 
-def test_end_to_end_2000_responses_arrive_exactly_once(tmp_path, kiosk_env, server):
-    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
-    kiosk.simulate(2000)
-    first = kiosk.sync_once(server.url)
-    assert first.returncode == 0, first.stderr
-    assert_exactly(server.db_path, kiosk.ids())
-    status = kiosk.status()
-    assert (status["stored"], status["pending"], status["dead"], status["sync_status"]) == (2000, 0, 0, "ok")
-    assert status["last_sync"] is not None
-    again = kiosk.sync_once(server.url)
-    assert again.returncode == 0
-    assert_exactly(server.db_path, kiosk.ids())
-    stats = json.loads(feedback_server("stats", "--json", db=str(server.db_path)).stdout)
+def held_on_server(database: str) -> list[tuple[str, str, str]]:
+    """(id, sha256, payload) of every response the server holds, on SQLite or PostgreSQL."""
+    engine = open_database(database, create=False)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                sa.select(responses.c.id, responses.c.sha256, responses.c.payload))]
+    finally:
+        engine.dispose()
+
+
+def test_end_to_end_2000_responses_arrive_exactly_once(tmp_path, kiosk_env, server_database):
+    with ServerProcess(server_database) as server:
+        kiosk = Kiosk(tmp_path, kiosk_env, enrol(server_database))
+        kiosk.simulate(2000)
+        first = kiosk.sync_once(server.url)
+        assert first.returncode == 0, first.stderr
+        assert_exactly(server_database, kiosk.ids())
+        status = kiosk.status()
+        assert (status["stored"], status["pending"], status["dead"], status["sync_status"]) == (2000, 0, 0, "ok")
+        assert status["last_sync"] is not None
+        again = kiosk.sync_once(server.url)
+        assert again.returncode == 0
+        assert_exactly(server_database, kiosk.ids())
+    stats = json.loads(feedback_server("stats", "--json", db=server_database).stdout)
     assert stats["responses"] == 2000
     [health] = stats["kiosks"]
     assert health["pending"] == 0 and health["sequence_gaps"] == 0
@@ -176,10 +189,11 @@ def test_only_one_sync_job_per_data_folder(tmp_path, kiosk_env, server):
 
 
 @pytest.mark.slow
-def test_10000_responses_through_20_percent_faults_arrive_exactly_once(tmp_path, kiosk_env, server):
-    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)), batch_size=100)
+def test_10000_responses_through_20_percent_faults_arrive_exactly_once(tmp_path, kiosk_env, server_database):
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(server_database), batch_size=100)
     kiosk.simulate(10_000)
-    with FaultProxy(int(server.url.rsplit(":", 1)[1]), drop=0.1, cut=0.1, seed=7) as proxy:
+    with ServerProcess(server_database) as server, \
+            FaultProxy(int(server.url.rsplit(":", 1)[1]), drop=0.1, cut=0.1, seed=7) as proxy:
         proxy_url = f"http://127.0.0.1:{proxy.port}"
         for _ in range(50):
             if kiosk.sync_once(proxy_url).returncode == 0:
@@ -188,7 +202,7 @@ def test_10000_responses_through_20_percent_faults_arrive_exactly_once(tmp_path,
         proxy.set_faults(drop=0, cut=0)
         assert kiosk.sync_once(proxy_url).returncode == 0
     assert kiosk.status()["pending"] == 0
-    assert_exactly(server.db_path, kiosk.ids())
+    assert_exactly(server_database, kiosk.ids())
 
 
 @pytest.mark.slow
