@@ -170,6 +170,7 @@ def status(as_json: bool, data_dir: Path) -> None:
         f"Waiting to be sent:            {report['pending']}\n"
         f"Could not be sent (tell IT):   {report['dead']}\n"
         f"Last confirmed sync:           {report['last_sync'] or 'never'}\n"
+        f"Sync:                          {report['sync_status'] or 'not set up'}\n"
         f"Database check:                {'OK' if report['database_ok'] else 'PROBLEM - tell IT'}\n"
         f"Free disk space:               {report['disk_free_bytes'] / 1e9:.1f} GB\n"
         f"Data folder:                   {data_dir}"

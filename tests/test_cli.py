@@ -77,3 +77,9 @@ def test_an_export_to_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, kiosk
     target = usb / "feedback.csv"
     assert result.stderr.strip().splitlines() == [f"Error: could not write {target}: No space left on device"]
     assert list(usb.iterdir()) == []
+
+
+def test_kiosk_sync_has_help_with_an_example_and_is_in_the_readme():
+    result = subprocess.run([sys.executable, "-m", "sync", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Example: kiosk-sync --once" in result.stdout
+    assert "`kiosk-sync [--once]" in (PROJECT / "README.md").read_text()

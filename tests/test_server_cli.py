@@ -27,6 +27,7 @@ def test_every_command_has_help_with_an_example(command, tmp_path):
     result = feedback_server(*command.split(), "--help", db=str(tmp_path / "unused.db"))
     assert result.returncode == 0
     assert "Example: feedback-server " + command in result.stdout
+    assert f"`feedback-server {command}" in (PROJECT / "README.md").read_text()
     assert list(tmp_path.iterdir()) == []
 
 
