@@ -81,12 +81,13 @@ class SyncClient:
         self.batch_size = batch_size
         self.http = session or requests.Session()  # no retry adapter: retries are ours, with backoff
         self.http.headers["Authorization"] = f"Bearer {token}"
-        self.http.verify = ca_file or True
+        # given with every request: requests lets REQUESTS_CA_BUNDLE override a session-wide setting
+        self.verify: str | bool = ca_file or True
 
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
         try:
             response = self.http.request(method, self.base + path, timeout=TIMEOUT, allow_redirects=False,
-                                         **kwargs)
+                                         verify=self.verify, **kwargs)
         except requests.RequestException as exc:
             raise TransientError(f"cannot reach the server ({type(exc).__name__})") from exc
         if response.status_code in (401, 403):

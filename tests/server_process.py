@@ -41,28 +41,29 @@ def enrol(db: str, name: str = "lounge-1", site: str = "Mile End") -> str:
 class ServerProcess:
     """`feedback-server serve` running until stopped or killed; ``log`` collects everything it printed."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, *extra: str):
         self.db = db
         self.log: list[str] = []
-        self.process = subprocess.Popen([FEEDBACK_SERVER, "serve", "--db", db, "--port", "0"], text=True,
+        self.process = subprocess.Popen([FEEDBACK_SERVER, "serve", "--db", db, "--port", "0", *extra], text=True,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self._port: int | None = None
+        self._scheme = "http"
         self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         if not self._ready.wait(STARTUP_TIMEOUT) or self._port is None:
             self.kill()
             raise RuntimeError("the server did not start:\n" + "".join(self.log))
-        self.url = f"http://127.0.0.1:{self._port}"
+        self.url = f"{self._scheme}://127.0.0.1:{self._port}"
         self.session = requests.Session()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.log.append(line)
-            started = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", line)
+            started = re.search(r"Uvicorn running on (https?)://127\.0\.0\.1:(\d+)", line)
             if started:
-                self._port = int(started.group(1))
+                self._scheme, self._port = started.group(1), int(started.group(2))
                 self._ready.set()
         self._ready.set()  # ended before it started: let the waiter see it
 

@@ -254,3 +254,55 @@ def test_a_server_restored_from_backup_gets_the_lost_responses_again(tmp_path, k
         assert kiosk.sync_once(server.url).returncode == 0
     assert_exactly(db, kiosk.ids())
 
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A private certificate authority and a server certificate for 127.0.0.1 it signed (openssl CLI)."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=Care Trust Test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=127.0.0.1")
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+def test_https_with_the_organisations_own_certificate_authority(tmp_path, kiosk_env):
+    ca, cert, key = make_certificates(tmp_path)
+    db = str(tmp_path / "central.db")
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(db))
+    kiosk.simulate(5)
+    with ServerProcess(db, "--tls-cert", str(cert), "--tls-key", str(key)) as server:
+        assert server.url.startswith("https://")
+        untrusted = kiosk.sync_once(server.url)  # the kiosk does not know this authority yet
+        assert untrusted.returncode == 1 and kiosk.status()["pending"] == 5
+        trusted = subprocess.run(kiosk.sync_command(server.url, "--once", "--ca-file", str(ca)), env=kiosk_env,
+                                 capture_output=True, text=True, timeout=120)
+        assert trusted.returncode == 0, trusted.stderr
+    assert_exactly(db, kiosk.ids())
+
+
+def test_question_sets_and_you_said_we_did_come_back_and_cost_one_small_request_when_unchanged(
+        tmp_path, kiosk_env, server):
+    from kiosk.settings import BUILTIN_CONFIG, load_config
+    from kiosk.updates import load_question_set_update, load_you_said_we_did
+
+    db = str(server.db_path)
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(db, site="Rose House"))
+    feelings = BUILTIN_CONFIG / "questions" / "feelings.toml"
+    assert feedback_server("questions", "set", "--site", "Rose House", str(feelings), db=db).returncode == 0
+    assert feedback_server("you-said-we-did", "add", "--site", "Rose House", "--said", "Too noisy at night",
+                           "--did", "Quiet hours after 10pm", db=db).returncode == 0
+    kiosk.simulate(1)
+    assert kiosk.sync_once(server.url).returncode == 0
+    picture_dirs = load_config().picture_dirs
+    assert load_question_set_update(kiosk.data, picture_dirs).id == "feelings"
+    assert [item.did for item in load_you_said_we_did(kiosk.data)] == ["Quiet hours after 10pm"]
+    assert kiosk.sync_once(server.url).returncode == 0
+    time.sleep(0.2)  # let the server's access log line reach us; nothing is asserted about time
+    updates = [line for line in server.log if "GET /v1/updates" in line]
+    assert len(updates) == 2 and " 200" in updates[0] and " 304" in updates[1]

@@ -64,7 +64,10 @@ def cli() -> None:
               help="Address to listen on; 0.0.0.0 listens on every network (put HTTPS in front).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on; 0 picks a free one.")
-def serve(db: str, host: str, port: int) -> None:
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False),
+              help="Serve HTTPS with this certificate (PEM); otherwise put HTTPS in front of the server.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="The private key for --tls-cert.")
+def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000
@@ -77,7 +80,9 @@ def serve(db: str, host: str, port: int) -> None:
     shown = app.state.engine.url.render_as_string(hide_password=True)
     click.echo(f"Feedback server using {shown}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
-    uvicorn.run(app, host=host, port=port, http="h11", log_level="info")
+    if bool(tls_cert) != bool(tls_key):
+        raise click.UsageError("give both --tls-cert and --tls-key, or neither")
+    uvicorn.run(app, host=host, port=port, http="h11", log_level="info", ssl_certfile=tls_cert, ssl_keyfile=tls_key)
 
 
 @cli.command("add-kiosk")
