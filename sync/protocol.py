@@ -16,12 +16,11 @@ sides compute it identically. Same id + same hash = duplicate (fine); same id + 
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.record import canonical_json
+from kiosk.record import canonical_json, payload_sha256
 
 SCHEMA_VERSION = 1
 BATCHES_PATH = "/v1/batches"
@@ -37,7 +36,7 @@ BIGINT_MAX = 2**63 - 1
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    return payload_sha256(canonical_json(payload))
 
 
 class _Message(BaseModel):

@@ -7,7 +7,9 @@ Nothing here logs free text or payloads: the engine hides SQL parameters, confli
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -96,7 +98,16 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         """Store a batch of the kiosk's responses, then answer with a receipt (only after COMMIT)."""
         body = await read_capped_body(request, max_body_bytes)
         # parsing a large batch takes milliseconds of CPU: keep it off the event loop, like the database work
-        return await run_in_threadpool(lambda: store_batch(engine, kiosk, parse_batch(body)))
+        return await run_in_threadpool(lambda: _store(kiosk, parse_batch(body)))
+
+    # SQLite takes one writer at a time. Waiting for a turn here, rather than in SQLite's busy handler
+    # (which sleeps up to 100 ms between tries), keeps batches close to arrival order: p99 under load
+    # fell from about 2 s to about 0.5 s (docs/performance.md).
+    write_turn = threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+
+    def _store(kiosk: Any, batch: protocol.Batch) -> protocol.Receipt:
+        with write_turn:
+            return store_batch(engine, kiosk, batch)
 
     @app.get(protocol.UPDATES_PATH, response_model=protocol.Updates, responses={
         304: {"description": "Nothing changed since the ETag sent in If-None-Match."}, **_problems(401, 422, 503)})

@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kiosk.record import canonical_json
-from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection, payload_hash
+from kiosk.record import canonical_json, payload_sha256
+from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
 from sync.server.auth import Kiosk
 from sync.server.db import conflicts, insert_ignoring_duplicates, responses
 from sync.server.kiosks import record_contact
@@ -25,19 +25,21 @@ from sync.server.timestamps import iso_z, utc_now
 log = logging.getLogger(__name__)
 
 
-def _problem(record: Record, times_in_batch: int) -> str | None:
-    """Why this record cannot be stored, or None when it can."""
+def _checked_payload(record: Record, times_in_batch: int) -> tuple[str | None, str]:
+    """``(why this record cannot be stored or None, its canonical payload)``: serialised once, since
+    that is a third of the server's work under load."""
     if times_in_batch > 1:
-        return "this id appears more than once in the batch"
+        return "this id appears more than once in the batch", ""
+    text = canonical_json(record.payload)
     try:
-        size = len(canonical_json(record.payload).encode("utf-8"))
+        data = text.encode("utf-8")
     except UnicodeEncodeError:
-        return "the payload is not valid Unicode text"
-    if size > MAX_RECORD_BYTES:
-        return f"the payload is {size} bytes, more than the {MAX_RECORD_BYTES} allowed for one record"
-    if payload_hash(record.payload) != record.sha256:
-        return "sha256 does not match the payload"
-    return None
+        return "the payload is not valid Unicode text", ""
+    if len(data) > MAX_RECORD_BYTES:
+        return f"the payload is {len(data)} bytes, more than the {MAX_RECORD_BYTES} allowed for one record", ""
+    if payload_sha256(text) != record.sha256:
+        return "sha256 does not match the payload", ""
+    return None, text
 
 
 def _text(value: object, limit: int) -> str:
@@ -54,13 +56,13 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
     rejected: list[Rejection] = []
     rows: list[dict[str, Any]] = []
     for record in batch.records:
-        reason = _problem(record, times[record.id])
+        reason, payload = _checked_payload(record, times[record.id])
         if reason:
             rejected.append(Rejection(id=record.id, reason=reason))
         else:
             rows.append({"id": record.id, "kiosk": kiosk.name, "site": kiosk.site, "device_id": batch.kiosk_id,
                          "seq": record.seq, "created_at_device": record.created_at_device, "received_at": now,
-                         "sha256": record.sha256, "payload": canonical_json(record.payload),
+                         "sha256": record.sha256, "payload": payload,
                          "question_set": _text(record.payload.get("question_set"), 100),
                          "question_set_version": _version(record.payload.get("question_set_version"))})
     # one global order of row locks, so two PostgreSQL transactions can never wait on each other in a cycle
