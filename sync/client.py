@@ -103,8 +103,7 @@ class SyncClient:
         """Send every pending response once, oldest first; raises on the first failure (nothing is lost:
         records stay pending until a verified receipt names them)."""
         result = PushResult()
-        size = self.batch_size
-        while rows := self.store.pending(size):
+        while rows := self.store.pending(self.batch_size):
             acknowledged_before = self.store.max_acknowledged_seq()
             batch = Batch(
                 batch_id=str(uuid.uuid4()), kiosk_id=self.store.kiosk_id, schema_version=SCHEMA_VERSION,
@@ -115,10 +114,10 @@ class SyncClient:
             response = self._request("POST", BATCHES_PATH, data=batch.model_dump_json().encode("utf-8"),
                                      headers={"Content-Type": "application/json"})
             if response.status_code == 413:
-                if size == 1:
+                if self.batch_size == 1:
                     self.store.record_delivery([], [(rows[0][0], "too large for the server")], utc_now())
                     result.dead += 1
-                size = max(1, size // 2)
+                self.batch_size = max(1, self.batch_size // 2)  # kept: the next pass starts from here
                 continue
             receipt = self._verified_receipt(response, batch)
             rejected = {r.id: r.reason for r in receipt.rejected}

@@ -29,10 +29,11 @@ class SyncTarget:
     ca_file: str | None
 
 
-def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path) -> None:
-    """One pass: send everything pending, then fetch this site's updates if they changed."""
+def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path, batch_size: int) -> int:
+    """One pass: send everything pending, then fetch this site's updates if they changed. Returns the
+    batch size the server accepted, so the next pass does not start with a batch it will refuse."""
     client = SyncClient(store=store, server_url=target.server_url, token=read_token(target.token_file),
-                        ca_file=target.ca_file, batch_size=config.settings.sync.batch_size)
+                        ca_file=target.ca_file, batch_size=batch_size)
     result = client.push()
     if result.sent or result.dead or result.resent:
         log.info("sent %d responses, %d refused by the server, %d to send again",
@@ -43,15 +44,17 @@ def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: P
         if etag:
             store.set_meta("updates_etag", etag)
         log.info("received updates for site %s", updates.site)
+    return client.batch_size
 
 
 def run(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path, *, once: bool,
         sleep: Callable[[float], None] = time.sleep) -> int:
     """Sync until done (``once``) or forever; returns the exit code for ``--once``."""
     attempt = 0
+    batch_size = config.settings.sync.batch_size
     while True:
         try:
-            sync_pass(store, target, config, data_dir)
+            batch_size = sync_pass(store, target, config, data_dir, batch_size)
             attempt = 0
             if once:
                 return EXIT_DONE if store.count_pending() == 0 else EXIT_PENDING
