@@ -3,6 +3,7 @@ on 127.0.0.1, with faults injected by tests/fault_proxy.py."""
 
 from __future__ import annotations
 
+import copy
 import http.server
 import json
 import shutil
@@ -35,6 +36,13 @@ class Kiosk:
         self.config = root / "config"
         self.config.mkdir()
         (self.config / "kiosk.toml").write_text(f"[sync]\nbatch_size = {batch_size}\n")
+
+    def copied_to(self, root: Path) -> Kiosk:
+        """This kiosk's whole folder copied elsewhere, as if its disk were put in a second machine."""
+        shutil.copytree(self.data.parent, root)
+        twin = copy.copy(self)
+        twin.data, twin.token_file, twin.config = root / "data", root / "token", root / "config"
+        return twin
 
     def simulate(self, count: int, seed: int = 1) -> None:
         subprocess.run([sys.executable, "-m", "kiosk", "simulate", str(count), "--data", str(self.data), "--seed",
@@ -306,3 +314,21 @@ def test_question_sets_and_you_said_we_did_come_back_and_cost_one_small_request_
     time.sleep(0.2)  # let the server's access log line reach us; nothing is asserted about time
     updates = [line for line in server.log if "GET /v1/updates" in line]
     assert len(updates) == 2 and " 200" in updates[0] and " 304" in updates[1]
+
+
+def test_two_servers_on_one_postgresql_take_the_same_responses_once(tmp_path, kiosk_env, postgres):
+    """Servers are stateless: two `serve` processes share one PostgreSQL, and the same responses arriving
+    through both at once (a kiosk's data folder copied to a second machine) are stored once."""
+    (tmp_path / "a").mkdir()
+    kiosk = Kiosk(tmp_path / "a", kiosk_env, enrol(postgres))
+    kiosk.simulate(600)
+    twin = kiosk.copied_to(tmp_path / "b")
+    with ServerProcess(postgres) as first, ServerProcess(postgres) as second:
+        jobs = [subprocess.Popen(k.sync_command(server.url, "--once"), env=kiosk_env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+                for k, server in ((kiosk, first), (twin, second))]
+        results = [(job.wait(300), job.stderr.read() if job.stderr else "") for job in jobs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert kiosk.ids() == twin.ids()
+    assert_exactly(postgres, kiosk.ids())
+    assert kiosk.status()["pending"] == twin.status()["pending"] == 0
