@@ -79,6 +79,7 @@ class SyncClient:
         self.store = store
         self.base = server_url.rstrip("/")
         self.batch_size = batch_size
+        self._asked_size = batch_size
         self.http = session or requests.Session()  # no retry adapter: retries are ours, with backoff
         self.http.headers["Authorization"] = f"Bearer {token}"
         # given with every request: requests lets REQUESTS_CA_BUNDLE override a session-wide setting
@@ -103,21 +104,25 @@ class SyncClient:
         """Send every pending response once, oldest first; raises on the first failure (nothing is lost:
         records stay pending until a verified receipt names them)."""
         result = PushResult()
+        pending = self.store.count_pending()  # once per pass: counting costs ms at 100,000 waiting
         while rows := self.store.pending(self.batch_size):
             acknowledged_before = self.store.max_acknowledged_seq()
             batch = Batch(
                 batch_id=str(uuid.uuid4()), kiosk_id=self.store.kiosk_id, schema_version=SCHEMA_VERSION,
-                sent_at_device=utc_now(), pending=self.store.count_pending(),
+                sent_at_device=utc_now(), pending=pending,
                 records=[Record(id=rid, seq=seq, created_at_device=created, payload=json.loads(payload), sha256=sha)
                          for rid, seq, created, payload, sha in rows],
             )
             response = self._request("POST", BATCHES_PATH, data=batch.model_dump_json().encode("utf-8"),
                                      headers={"Content-Type": "application/json"})
             if response.status_code == 413:
-                if self.batch_size == 1:
+                if self.batch_size == 1:  # one record alone is too large: it says nothing about batch size
                     self.store.record_delivery([], [(rows[0][0], "too large for the server")], utc_now())
                     result.dead += 1
-                self.batch_size = max(1, self.batch_size // 2)  # kept: the next pass starts from here
+                    pending -= 1
+                    self.batch_size = self._asked_size
+                else:
+                    self.batch_size //= 2  # kept: the next pass starts from here
                 continue
             receipt = self._verified_receipt(response, batch)
             rejected = {r.id: r.reason for r in receipt.rejected}
@@ -125,8 +130,11 @@ class SyncClient:
             self.store.record_delivery(delivered, list(rejected.items()), receipt.server_time)
             result.sent += len(delivered)
             result.dead += len(rejected)
+            pending -= len(batch.records)
             if receipt.high_water_seq < acknowledged_before:
-                result.resent += self.store.resend_after(receipt.high_water_seq)
+                resent = self.store.resend_after(receipt.high_water_seq)
+                result.resent += resent
+                pending += resent
                 log.warning("server holds up to seq %d only: resending later responses", receipt.high_water_seq)
         self.store.set_meta("sync_status", "ok")
         return result

@@ -332,3 +332,24 @@ def test_two_servers_on_one_postgresql_take_the_same_responses_once(tmp_path, ki
     assert kiosk.ids() == twin.ids()
     assert_exactly(postgres, kiosk.ids())
     assert kiosk.status()["pending"] == twin.status()["pending"] == 0
+
+
+def test_one_record_too_large_for_the_server_is_set_aside_and_the_rest_still_go_in_batches(
+        tmp_path, kiosk_env, server):
+    from kiosk.record import AnswerRecord, SessionRecord
+    from kiosk.store import Store
+
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
+    kiosk.simulate(10, seed=1)
+    huge = AnswerRecord("working", "What is working?", "text", status="answered", text="x" * 1_200_000)
+    store = Store(kiosk.data)
+    giant = store.save(SessionRecord("default", 1, "en-GB", [huge], complete=True))
+    store.close()
+    kiosk.simulate(30, seed=2)
+    assert kiosk.sync_once(server.url).returncode == 0
+    status = kiosk.status()
+    assert (status["dead"], status["pending"], status["acknowledged"]) == (1, 0, 40)
+    assert_exactly(server.db_path, kiosk.ids() - {giant.id})
+    time.sleep(0.2)  # let the server's access log reach us; nothing is asserted about time
+    posts = [line for line in server.log if "POST /v1/batches" in line]
+    assert len(posts) < 15  # not one record per request after the giant (40 would go one by one)
