@@ -76,16 +76,33 @@ class KioskSource:
         return self.store.responses(since)
 
 
+def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The payload's well-formed answers. The server accepts any JSON object as a payload (a newer
+    kiosk may add fields), so an odd record must cost its own cells, never the whole export."""
+    answers = payload.get("answers")
+    if not isinstance(answers, list):
+        return []
+    return [a for a in answers if isinstance(a, dict) and isinstance(a.get("question"), str)]
+
+
+def _text_cell(value: object) -> str:
+    return _safe(value) if isinstance(value, str) else ""
+
+
+def _flag(value: object) -> bool | str:
+    return value if isinstance(value, bool) else ""
+
+
 def _question_columns(examples: list[str]) -> list[tuple[str, str, str, str]]:
     """``(question_set, question_id, field, header)`` for every answer column, in a stable order: sets by
     first use, then their versions, then questions in set order, each "tell us why" after its question."""
     columns: dict[tuple[str, str, str], str] = {}
     for example in examples:
         payload = orjson.loads(example)
-        qset = payload["question_set"]
-        for answer in payload["answers"]:
-            question, text = answer["question"], answer["question_text"]
-            if answer["kind"] == "choice":
+        qset = str(payload.get("question_set", ""))
+        for answer in _answers(payload):
+            question, text = answer["question"], str(answer.get("question_text", answer["question"]))
+            if answer.get("kind") == "choice":
                 columns.setdefault((qset, question, "choice_text"), text)
                 if answer.get("follow_up_text"):
                     columns.setdefault((qset, question, "text"), f"{text} — {answer['follow_up_text']}")
@@ -123,16 +140,16 @@ def _table(source: ExportSource, since: str | None, bar: tqdm) -> Iterator[list[
     empty = [""] * len(columns)
     for row in _counted(source.rows(since), bar):
         payload = orjson.loads(row[-1])
-        qset = payload["question_set"]
+        qset = str(payload.get("question_set", ""))
         cells = empty.copy()
-        for answer in payload["answers"]:
+        for answer in _answers(payload):
             choice_slot, text_slot = slots.get((qset, answer["question"]), no_slots)
-            if choice_slot is not None and "choice_text" in answer:
-                cells[choice_slot] = answer["choice_text"]  # words from the question set, not typed text
-            if text_slot is not None and "text" in answer:
-                cells[text_slot] = _safe(answer["text"])
-        yield [*row[:-1], qset, payload["language"], payload["channel"], payload["complete"],
-               payload["misuse_suspected"], *cells]
+            if choice_slot is not None:
+                cells[choice_slot] = _text_cell(answer.get("choice_text"))  # words from the question set
+            if text_slot is not None:
+                cells[text_slot] = _text_cell(answer.get("text"))
+        yield [*row[:-1], qset, _text_cell(payload.get("language")), _text_cell(payload.get("channel")),
+               _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")), *cells]
 
 
 def _jsonl(source: ExportSource, since: str | None, out: IO[str], bar: tqdm) -> None:

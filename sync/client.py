@@ -15,7 +15,6 @@ Records the server rejects are dead-lettered with its reason, visible in `kiosk 
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import uuid
@@ -26,7 +25,7 @@ import requests
 from pydantic import ValidationError
 
 from kiosk.store import Store, utc_now
-from sync.protocol import BATCHES_PATH, SCHEMA_VERSION, UPDATES_PATH, Batch, Receipt, Record, Updates
+from sync.protocol import BATCHES_PATH, UPDATES_PATH, Receipt, Updates, encode_batch
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +106,10 @@ class SyncClient:
         pending = self.store.count_pending()  # once per pass: counting costs ms at 100,000 waiting
         while rows := self.store.pending(self.batch_size):
             acknowledged_before = self.store.max_acknowledged_seq()
-            batch = Batch(
-                batch_id=str(uuid.uuid4()), kiosk_id=self.store.kiosk_id, schema_version=SCHEMA_VERSION,
-                sent_at_device=utc_now(), pending=pending,
-                records=[Record(id=rid, seq=seq, created_at_device=created, payload=json.loads(payload), sha256=sha)
-                         for rid, seq, created, payload, sha in rows],
-            )
-            response = self._request("POST", BATCHES_PATH, data=batch.model_dump_json().encode("utf-8"),
-                                     headers={"Content-Type": "application/json"})
+            batch_id = str(uuid.uuid4())
+            body = encode_batch(batch_id=batch_id, kiosk_id=self.store.kiosk_id, sent_at_device=utc_now(),
+                                pending=pending, rows=rows)
+            response = self._request("POST", BATCHES_PATH, data=body, headers={"Content-Type": "application/json"})
             if response.status_code == 413:
                 if self.batch_size == 1:  # one record alone is too large: it says nothing about batch size
                     self.store.record_delivery([], [(rows[0][0], "too large for the server")], utc_now())
@@ -124,13 +119,14 @@ class SyncClient:
                 else:
                     self.batch_size //= 2  # kept: the next pass starts from here
                 continue
-            receipt = self._verified_receipt(response, batch)
+            ids = [row[0] for row in rows]
+            receipt = self._verified_receipt(response, batch_id, ids)
             rejected = {r.id: r.reason for r in receipt.rejected}
-            delivered = [r.id for r in batch.records if r.id not in rejected]
+            delivered = [rid for rid in ids if rid not in rejected]
             self.store.record_delivery(delivered, list(rejected.items()), receipt.server_time)
             result.sent += len(delivered)
             result.dead += len(rejected)
-            pending -= len(batch.records)
+            pending -= len(ids)
             if receipt.high_water_seq < acknowledged_before:
                 resent = self.store.resend_after(receipt.high_water_seq)
                 result.resent += resent
@@ -140,7 +136,7 @@ class SyncClient:
         return result
 
     @staticmethod
-    def _verified_receipt(response: requests.Response, batch: Batch) -> Receipt:
+    def _verified_receipt(response: requests.Response, batch_id: str, record_ids: list[str]) -> Receipt:
         """A 200 is only success if it is a receipt for this very batch, accounting for every record."""
         if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
             raise TransientError(f"unexpected answer from the server ({response.status_code}, "
@@ -149,9 +145,9 @@ class SyncClient:
             receipt = Receipt.model_validate_json(response.content)
         except ValidationError as exc:
             raise TransientError("the server's answer is not a receipt") from exc
-        ids = {r.id for r in batch.records}
+        ids = set(record_ids)
         counted = receipt.accepted + receipt.duplicate + receipt.conflict + len(receipt.rejected)
-        if receipt.batch_id != batch.batch_id or counted != len(ids) or not {r.id for r in receipt.rejected} <= ids:
+        if receipt.batch_id != batch_id or counted != len(ids) or not {r.id for r in receipt.rejected} <= ids:
             raise TransientError("the server's receipt does not match the batch sent")
         return receipt
 

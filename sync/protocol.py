@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.record import canonical_json, payload_sha256
@@ -70,6 +71,19 @@ class Batch(_Message):
     pending: int = Field(ge=0, le=BIGINT_MAX)
     """How many responses the kiosk still holds unsent, this batch included (for health)."""
     records: list[Record] = Field(min_length=1, max_length=5000)
+
+
+def encode_batch(*, batch_id: str, kiosk_id: str, sent_at_device: str, pending: int,
+                 rows: list[tuple[str, int, str, str, str]]) -> bytes:
+    """A :class:`Batch` as request body, from stored rows ``(id, seq, created_at_device, payload_json,
+    sha256)``. The stored payload is already canonical JSON, so it is copied in as it is: parsing and
+    re-serialising it was over a third of the kiosk's sync time."""
+    records = b",".join(
+        b'{"id":%s,"seq":%d,"created_at_device":%s,"payload":%s,"sha256":%s}'
+        % (orjson.dumps(rid), seq, orjson.dumps(created), payload.encode("utf-8"), orjson.dumps(sha))
+        for rid, seq, created, payload, sha in rows)
+    return b'{"batch_id":%s,"kiosk_id":%s,"schema_version":%d,"sent_at_device":%s,"pending":%d,"records":[%s]}' % (
+        orjson.dumps(batch_id), orjson.dumps(kiosk_id), SCHEMA_VERSION, orjson.dumps(sent_at_device), pending, records)
 
 
 class Rejection(_Message):

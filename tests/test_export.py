@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from openpyxl import load_workbook
 
@@ -241,11 +242,11 @@ def fill_disk(_store: Store, partial: Path) -> type[Exception]:
 
 
 def corrupt_a_row(store: Store, _partial: Path) -> type[Exception]:
-    """A row that is not one of ours (no question_set or language in its payload), after good rows."""
+    """A row whose payload is not JSON at all (a damaged database), after good rows."""
     with sqlite3.connect(store.path) as db:
         db.execute("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
-                   "payload, sha256) VALUES ('x', '2026-11-23T00:00:00Z', 'default', 1, 0, '{\"answers\": []}', '')")
-    return KeyError
+                   "payload, sha256) VALUES ('x', '2026-11-23T00:00:00Z', 'default', 1, 0, '{\"answers\": [', '')")
+    return orjson.JSONDecodeError
 
 
 UNRAISABLE = "pytest.PytestUnraisableExceptionWarning"  # something left open, complaining when collected

@@ -342,3 +342,19 @@ def test_high_water_seq_shows_a_server_restored_from_backup(db, token, device, t
     with ServerProcess(db) as server:
         after_restore = receipt(server.post_batch(token, make_batch([make_record(6)], device_id=device)))
     assert after_restore.high_water_seq == 3  # lower than the 5 the kiosk saw acknowledged: it resends 4 and 5
+
+
+def test_a_batch_body_built_from_stored_rows_is_the_batch_the_protocol_describes():
+    from kiosk.record import canonical_json
+    from sync.protocol import Batch, encode_batch, payload_hash
+
+    payload = {"answers": {"why": "Staff were kind — 직원들이 친절했어요 \"quoted\" \\ ক্ষ"}, "n": 1}
+    rows = [(str(uuid.uuid4()), seq, "2026-11-23T10:00:00Z", canonical_json(payload), payload_hash(payload))
+            for seq in (1, 2)]
+    body = encode_batch(batch_id=str(uuid.uuid4()), kiosk_id=str(uuid.uuid4()),
+                        sent_at_device="2026-11-23T10:00:01Z", pending=7, rows=rows)
+    batch = Batch.model_validate_json(body)
+    assert batch.pending == 7 and batch.schema_version == 1
+    assert [(r.id, r.seq, r.payload, r.sha256) for r in batch.records] == [
+        (rid, seq, payload, sha) for rid, seq, _, _, sha in rows]
+    assert all(payload_hash(r.payload) == r.sha256 for r in batch.records)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 
+import requests
 from openpyxl import load_workbook
 
 from kiosk.export import PAYLOAD_COLUMNS
+from sync.protocol import BATCHES_PATH
 from sync.server.export import ServerSource
-from tests.server_process import ServerProcess, enrol, feedback_server
+from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
 from tests.test_sync_e2e import Kiosk
 
 
@@ -54,6 +57,30 @@ def test_one_file_holds_every_kiosk_with_its_site(tmp_path, kiosk_env, server_da
     records = [json.loads(line) for line in outputs["jsonl"].read_text().splitlines()]
     assert {r["id"] for r in records} == held["lounge"] | held["reception"]
     assert all(r["answers"] and r["site"] in ("Rose House", "Mile End") for r in records)
+
+
+def test_an_odd_payload_from_a_newer_kiosk_costs_its_own_cells_not_the_export(tmp_path):
+    """The server accepts any JSON object as a payload; exporting must still write every row."""
+    db = str(tmp_path / "server.db")
+    token = enrol(db)
+    device = str(uuid.uuid4())
+    odd = [make_record(1, {"answers": "not a list", "complete": {"nested": 1}}),
+           make_record(2, {"question_set": "default", "answers": [7, {"question": "overall", "kind": "choice",
+                                                                       "choice_text": ["not", "text"]}]}),
+           make_record(3)]
+    with ServerProcess(db) as server:
+        response = requests.post(server.url + BATCHES_PATH, json=make_batch(odd, device_id=device),
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert response.status_code == 200 and response.json()["accepted"] == 3
+    for fmt in ("csv", "xlsx", "jsonl"):
+        out = tmp_path / f"all.{fmt}"
+        result = feedback_server("export", "--format", fmt, "--out", str(out), db=db)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"Wrote 3 responses to {out}"
+    with (tmp_path / "all.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in odd)
+    assert {r["complete"] for r in rows} == {"", "True"}
 
 
 def test_bad_export_arguments_are_one_line(tmp_path):

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from kiosk.record import canonical_json, payload_sha256
 from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
 from sync.server.auth import Kiosk
-from sync.server.db import conflicts, insert_ignoring_duplicates, responses
+from sync.server.db import conflicts, insert_ignoring_duplicates, insert_responses, responses
 from sync.server.kiosks import record_contact
 from sync.server.timestamps import iso_z, utc_now
 
@@ -73,10 +73,7 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
         high_water_seq = connection.execute(
             sa.select(sa.func.max(responses.c.seq)).where(responses.c.device_id == batch.kiosk_id)
         ).scalar_one()
-        inserted: set[str] = set()
-        if rows:
-            insert = insert_ignoring_duplicates(connection, responses).returning(responses.c.id)
-            inserted = set(connection.execute(insert, rows).scalars())
+        inserted = insert_responses(connection, rows)
         held_back = [row for row in rows if row["id"] not in inserted]
         if held_back:
             held = dict(connection.execute(
