@@ -62,6 +62,8 @@ def fresh_database(postgres: str | None, folder: Path, name: str) -> str:
     engine = sa.create_engine(postgres)
     try:
         metadata.drop_all(engine)
+        with engine.begin() as connection:  # else the emptied database would still claim to be migrated
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         engine.dispose()
     return postgres

@@ -14,6 +14,7 @@ from platformdirs import user_data_dir
 
 from kiosk.config_files import ConfigError
 from kiosk.flow import SaveFailed
+from kiosk.voice.cli import transcribe, voice
 
 DATA_HELP = "Folder holding this kiosk's answers (default: $KIOSK_DATA_DIR, else your user data folder)."
 
@@ -175,6 +176,10 @@ def status(as_json: bool, data_dir: Path) -> None:
         f"Free disk space:               {report['disk_free_bytes'] / 1e9:.1f} GB\n"
         f"Data folder:                   {data_dir}"
     )
+
+
+cli.add_command(voice)
+cli.add_command(transcribe)
 
 
 def run_command(command: click.Command, plain_errors: tuple[type[Exception], ...] = ()) -> None:

@@ -84,6 +84,8 @@ def postgres() -> Iterator[str]:
     engine = sa.create_engine(url)
     try:
         metadata.drop_all(engine)  # also proves PostgreSQL is reachable: unreachable fails the test, never skips
+        with engine.begin() as connection:  # else the emptied database would still claim to be migrated
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         engine.dispose()
     yield url

@@ -2,22 +2,48 @@
 (the default: nothing to install) and on PostgreSQL (``postgresql+psycopg://…``) when one server takes
 many kiosks.
 
-Tables are created on first run with ``metadata.create_all``; Alembic migrations come in when the
-schema first changes.
+The tables below are the schema the code expects; Alembic migrations in ``migrations/versions`` get a
+database there. ``open_database`` upgrades to the newest revision every time it opens one, reading
+commands included: one code path, and a reading command on an old database needs the new columns too.
+Only one process migrates at a time (a PostgreSQL advisory lock; on SQLite, ``BEGIN IMMEDIATE``), so
+servers started together do not both create the tables. A database made before migrations existed
+(tables, no ``alembic_version``) is stamped at revision 0001, which made exactly those tables.
+
+To change the schema, change the tables here, then write the next revision; autogenerate drafts it
+from a scratch database (read the draft: SQLite needs ``op.batch_alter_table`` to alter columns)::
+
+    alembic -c sync/server/migrations/alembic.ini -x db=/tmp/scratch.db upgrade head
+    alembic -c sync/server/migrations/alembic.ini -x db=/tmp/scratch.db revision --autogenerate \\
+        --rev-id 0002 -m "add staff"
+
+tests/test_server_migrations.py fails until the migrations and these tables agree.
 """
 
 from __future__ import annotations
 
+import logging
+import random
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 DEFAULT_FILENAME = "feedback-server.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another to finish; batches commit in milliseconds."""
+MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x66656564_6261636B
+"""PostgreSQL advisory lock key ("feedback" in ASCII) held while a process migrates its database."""
+FIRST_REVISION = "0001"
+WAL_ATTEMPTS = 100
+log = logging.getLogger(__name__)
 
 metadata = sa.MetaData()
 Moment = sa.DateTime(timezone=True)
@@ -98,8 +124,8 @@ def database_url(value: str) -> str:
 
 
 def open_database(url: str, *, create: bool = True) -> Engine:
-    """Open (and on first run create) the server's database. ``create=False`` refuses a SQLite file that
-    does not exist yet, so a mistyped --db on a reading command does not show an empty, new database."""
+    """Open the server's database, creating or upgrading its tables. ``create=False`` refuses a SQLite file
+    that does not exist yet, so a mistyped --db on a reading command does not show an empty, new database."""
     try:
         parsed = sa.make_url(database_url(url))
     except (sa.exc.ArgumentError, ValueError):
@@ -114,8 +140,48 @@ def open_database(url: str, *, create: bool = True) -> Engine:
     else:
         raise DatabaseSetupError(f"unsupported database {backend!r}: give a SQLite file path or a "
                                  "postgresql+psycopg://user:password@host/dbname URL")
-    metadata.create_all(engine)
+    migrate(engine)
     return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the tables to the newest revision, in one transaction, one process at a time."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+        config = migration_config(connection)
+        tables = sa.inspect(connection)
+        if tables.has_table("responses") and not tables.has_table("alembic_version"):
+            log.warning("%s was made before migrations; marking it as revision %s",
+                        engine.url.render_as_string(hide_password=True), FIRST_REVISION)
+            command.stamp(config, FIRST_REVISION)
+        try:
+            command.upgrade(config, "head")
+        except CommandError as exc:
+            raise DatabaseSetupError(f"cannot update the database's tables ({exc}); was it last used by a "
+                                     "newer feedback-server?") from None
+
+
+def migration_config(connection: Connection) -> Config:
+    """Alembic's settings for running this package's migrations on ``connection``, with no ini file."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried: on a brand-new file opened by several processes at once
+    SQLite answers "database is locked" at once (no busy wait, to avoid a deadlock). Once a file is in
+    WAL mode the pragma never blocks."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
 
 
 def _open_sqlite(url: sa.URL, *, create: bool) -> Engine:
@@ -140,9 +206,9 @@ def _open_sqlite(url: sa.URL, *, create: bool) -> Engine:
         # read, then deadlock when both try to write
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _switch_to_wal(cursor)
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -152,6 +218,40 @@ def _open_sqlite(url: sa.URL, *, create: bool) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+_POSTGRES_INSERT_RESPONSES = sa.text("""
+    INSERT INTO responses (id, kiosk, site, device_id, seq, created_at_device, received_at, sha256, payload,
+                           question_set, question_set_version)
+    SELECT id, :kiosk, :site, :device_id, seq, created_at_device, :received_at, sha256, payload,
+           question_set, question_set_version
+    FROM unnest(CAST(:id AS text[]), CAST(:seq AS bigint[]), CAST(:created_at_device AS text[]),
+                CAST(:sha256 AS text[]), CAST(:payload AS text[]), CAST(:question_set AS text[]),
+                CAST(:question_set_version AS integer[])) WITH ORDINALITY
+         AS batch(id, seq, created_at_device, sha256, payload, question_set, question_set_version, position)
+    ORDER BY position
+    ON CONFLICT DO NOTHING
+    RETURNING id
+""")
+"""One short statement with an array per column: psycopg prepares it once, where a multi-row VALUES
+list (about 158 KB for 500 rows) is over its 4 KB statement cache and was parsed again for every batch.
+Rows go in the order given (the caller sorts by id, so concurrent batches lock rows in one order)."""
+
+_PER_BATCH = ("kiosk", "site", "device_id", "received_at")
+_PER_RECORD = ("id", "seq", "created_at_device", "sha256", "payload", "question_set", "question_set_version")
+
+
+def insert_responses(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert one batch's rows (all from one kiosk, received at one moment), skipping ids already held;
+    returns the ids that were new."""
+    if not rows:
+        return set()
+    if connection.dialect.name != "postgresql":
+        insert = insert_ignoring_duplicates(connection, responses).returning(responses.c.id)
+        return set(connection.execute(insert, rows).scalars())
+    params = {name: rows[0][name] for name in _PER_BATCH}
+    params.update({name: [row[name] for row in rows] for name in _PER_RECORD})
+    return set(connection.execute(_POSTGRES_INSERT_RESPONSES, params).scalars())
 
 
 def insert_ignoring_duplicates(connection: Connection, table: sa.Table) -> Any:

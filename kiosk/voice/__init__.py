@@ -1,0 +1,1 @@
+"""Speech out and speech in, behind small interfaces."""

@@ -1,0 +1,103 @@
+"""``kiosk voice`` and ``kiosk transcribe``: install speech models and check what the kiosk would hear.
+
+Kept apart from :mod:`kiosk.cli` (which registers these commands) so that importing one does not
+import the other; vosk and numpy load only when a command needs them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from platformdirs import user_data_dir
+
+TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people answer by touch."
+
+
+def data_option(func):  # type: ignore[no-untyped-def]
+    """The same ``--data`` as the other kiosk commands: speech models live in <data>/voice-models."""
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="KIOSK_DATA_DIR",
+        default=lambda: user_data_dir("feedback-kiosk", appauthor=False),
+        show_default="your user data folder",
+        help="Folder holding this kiosk's data (default: $KIOSK_DATA_DIR, else your user data folder).",
+    )(func)
+
+
+@click.group()
+def voice() -> None:
+    """Speech models the kiosk listens with, one per language.
+
+    Example: kiosk voice install en --from vosk-model-small-en-us-0.15.zip
+    """
+
+
+@voice.command("list")
+@data_option
+def list_models(data_dir: Path) -> None:
+    """Show the languages the kiosk can listen in, and where each model is.
+
+    Example: kiosk voice list
+    """
+    from kiosk.voice.models import VoiceModels
+
+    rows = [("Language", "Source", "Path")]
+    rows += [(info.language, info.source, str(info.path)) for info in VoiceModels(data_dir).list()]
+    if len(rows) == 1:
+        click.echo("No speech models yet: add one with `kiosk voice install LANGUAGE --from MODEL.zip`.")
+    else:
+        widths = [max(len(row[column]) for row in rows) for column in range(2)]
+        for language, source, path in rows:
+            click.echo(f"{language:<{widths[0]}}  {source:<{widths[1]}}  {path}")
+    click.echo(TOUCH_ONLY_NOTE)
+
+
+@voice.command()
+@click.argument("language")
+@click.option("--from", "source", required=True, type=click.Path(exists=True, path_type=Path),
+              help="A model .zip from https://alphacephei.com/vosk/models, or the folder it unpacks to.")
+@data_option
+def install(language: str, source: Path, data_dir: Path) -> None:
+    """Install a speech model for LANGUAGE (en, ko, en-GB...), replacing an older one.
+
+    Example: kiosk voice install en --from vosk-model-small-en-us-0.15.zip
+    """
+    from kiosk.voice.models import InstallError, VoiceModels
+
+    try:
+        path = VoiceModels(data_dir).install(language, source)
+    except InstallError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Installed the {language} speech model in {path}")
+
+
+@click.command()
+@click.argument("wav", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", "language", required=True, help="Language of the speech, for example ko or en-GB.")
+@click.option("--phrases", help='Only listen for these answers, separated by commas: "yes, no, not sure".')
+@data_option
+def transcribe(wav: Path, language: str, phrases: str | None, data_dir: Path) -> None:
+    """Print what the kiosk hears in a WAV file (to try a model or a question's answers).
+
+    Example: kiosk transcribe answer.wav --lang ko --phrases "네, 아니요, 좋아요"
+    """
+    from kiosk.voice.audio import read_wav_16k_mono
+    from kiosk.voice.models import InstallError, VoiceModels
+    from kiosk.voice.recogniser import ModelLoadError, Recogniser
+
+    try:
+        model = VoiceModels(data_dir).find(language)
+    except InstallError as exc:
+        raise click.BadParameter(str(exc), param_hint="--lang") from exc
+    if model is None:
+        raise click.ClickException(f"no speech model for {language}: add one with "
+                                   f"`kiosk voice install {language} --from MODEL.zip`")
+    wanted = [phrase.strip() for phrase in phrases.split(",") if phrase.strip()] if phrases is not None else None
+    try:
+        pcm = read_wav_16k_mono(wav)
+        click.echo(Recogniser(model).transcribe(pcm, wanted))
+    except (ModelLoadError, ValueError) as exc:  # ValueError: an unreadable WAV, or no phrase the model knows
+        raise click.ClickException(str(exc)) from exc

@@ -1,0 +1,136 @@
+"""The server's Alembic migrations: they build exactly the tables sync/server/db.py declares, adopt databases
+made before migrations existed, and run once however many servers start together."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from sync.server.db import MIGRATIONS, DatabaseSetupError, database_url, metadata, migration_config, open_database
+from sync.server.kiosks import add_kiosk
+from sync.server.stats import server_stats
+
+HEAD = "0001"
+STARTING_TOGETHER = 8
+
+
+def differences(engine: sa.Engine) -> list[object]:
+    """What autogenerate would write to turn the database into ``metadata``; [] when they agree."""
+    with engine.connect() as connection:
+        # alembic's SQLite comparison misreads an empty-string default ('' vs ''), so defaults are
+        # compared on PostgreSQL only
+        options = {"compare_server_default": connection.dialect.name == "postgresql"}
+        return compare_metadata(MigrationContext.configure(connection, opts=options), metadata)
+
+
+def revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def sqlite_schema(path: Path) -> list[tuple[str, ...]]:
+    with closing(sqlite3.connect(path)) as connection:
+        return sorted(connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                                          "WHERE tbl_name != 'alembic_version'").fetchall())
+
+
+def test_head_is_the_newest_revision_in_the_package():
+    assert ScriptDirectory(str(MIGRATIONS)).get_heads() == [HEAD]
+
+
+def test_upgrading_an_empty_database_gives_exactly_the_declared_tables(server_database):
+    engine = open_database(server_database)
+    try:
+        assert revision(engine) == HEAD
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_first_revision_makes_the_same_tables_as_create_all_did(tmp_path):
+    """What makes stamping an old database at 0001 right: on SQLite the stored DDL is identical."""
+    old = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    metadata.create_all(old)
+    old.dispose()
+    open_database(str(tmp_path / "new.db")).dispose()
+    assert sqlite_schema(tmp_path / "new.db") == sqlite_schema(tmp_path / "old.db")
+
+
+def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(server_database, caplog):
+    old = sa.create_engine(database_url(server_database))
+    metadata.create_all(old)
+    old.dispose()
+    with caplog.at_level(logging.WARNING, logger="sync.server.db"):
+        engine = open_database(server_database, create=False)
+    try:
+        assert "made before migrations; marking it as revision 0001" in caplog.text
+        assert revision(engine) == HEAD
+        add_kiosk(engine, "lounge-1", "Mile End")
+    finally:
+        engine.dispose()
+    caplog.clear()
+    engine = open_database(server_database, create=False)  # stamped once: opening again says nothing
+    try:
+        assert "made before migrations" not in caplog.text
+        assert [kiosk["name"] for kiosk in server_stats(engine)["kiosks"]] == ["lounge-1"]
+    finally:
+        engine.dispose()
+
+
+def test_downgrading_to_nothing_and_back(server_database):
+    engine = open_database(server_database)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(migration_config(connection), "base")
+        assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
+    finally:
+        engine.dispose()
+    engine = open_database(server_database)
+    try:
+        assert revision(engine) == HEAD and differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_database_from_a_newer_server_is_refused(server_database):
+    open_database(server_database).dispose()
+    engine = open_database(server_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(DatabaseSetupError, match="newer feedback-server"):
+        open_database(server_database)
+
+
+def test_servers_starting_together_create_the_tables_once(server_database):
+    """Several processes open one new database at the same moment; each waits its turn, none fails."""
+    code = ("import sys; from sync.server.db import open_database; "
+            "print(flush=True); input(); open_database(sys.argv[1])")
+    processes = [subprocess.Popen([sys.executable, "-c", code, server_database], text=True, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(STARTING_TOGETHER)]
+    for process in processes:  # wait until every interpreter has imported the server…
+        assert process.stdout is not None and process.stdout.readline() == "\n"
+    for process in processes:  # …then let them all go
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+    errors = [process.communicate(timeout=60)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0] * STARTING_TOGETHER, "\n".join(errors)
+    engine = open_database(server_database)
+    try:
+        assert revision(engine) == HEAD and differences(engine) == []
+    finally:
+        engine.dispose()
