@@ -7,6 +7,13 @@ Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can 
     attract ──start──▶ question 1 ─▶ (tell us why) ─▶ question 2 … ─▶ save ─ok─▶ thank you ─▶ attract
                          │  ▲ back / skip / start again                   └fail─▶ out of order
                          └─ quiet too long ─▶ still there? ─countdown─▶ attract (half-finished policy)
+
+    question ──microphone──▶ listening ──heard──▶ "You said: Good. Is that right?" ──yes──▶ next
+                 ▲               │ silence / not understood: listen again (twice), then back   │
+                 └───────────────┴──────────── stop / back ◀── try again ◀─────────────────────┘
+
+Voice answers come from kiosk.voice.controller, which turns what the recogniser heard into the
+method calls below; the flow never sees audio.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskSettings
 
 MAX_TEXT_LENGTH = 1000
+LISTEN_ATTEMPTS = 3
+"""Tries at hearing an answer (the first and two gentle re-prompts) before going back to the question."""
 
 
 class SaveFailed(Exception):
@@ -30,12 +39,20 @@ class SaveFailed(Exception):
 
 
 class Screen(StrEnum):
+    """Which screen is shown; the UI has one Kivy screen per value."""
+
     ATTRACT = "attract"
     CHOICE = "choice"
     TEXT = "text"
     STILL_THERE = "still_there"
+    LISTENING = "listening"
+    CONFIRM_VOICE = "confirm_voice"
     THANK_YOU = "thank_you"
     OUT_OF_ORDER = "out_of_order"
+
+
+ANSWERING = (Screen.CHOICE, Screen.TEXT, Screen.LISTENING, Screen.CONFIRM_VOICE)
+"""Screens of a session in progress, where idleness leads to "are you still there?"."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,12 @@ class FlowState:
     """Countdown on the "are you still there?" screen."""
     waiting: bool = False
     """On attract: a tap came too soon after the last session; ask the person to wait a moment."""
+    heard: str = ""
+    """On "Is that right?": the answer's words (choice) or what was heard (text)."""
+    heard_answer: str | None = None
+    """On "Is that right?" for a choice question: the answer id that was heard."""
+    listen_again: str = ""
+    """On listening: why we are listening again ("silence" or "not-understood"), else ""."""
 
 
 Saver = Callable[[SessionRecord], object]
@@ -140,14 +163,8 @@ class Flow:
 
     def choose(self, answer_id: str) -> None:
         """A picture answer was tapped."""
-        if self._state.screen != Screen.CHOICE or self._step is None:
-            return
-        question = self._question
-        answer = question.answer(answer_id)
-        record = self._records[self._step.index]
-        record.status, record.choice, record.choice_text = "answered", answer.id, answer.text
-        self._touched()
-        self._advance()
+        if self._state.screen == Screen.CHOICE and self._step is not None:
+            self._take_choice(answer_id)
 
     def edit_text(self, draft: str) -> None:
         """The person typed or deleted a letter; keeps the kiosk awake and remembers the draft."""
@@ -169,22 +186,12 @@ class Flow:
 
     def submit_text(self) -> None:
         """Done on a text screen; an empty answer counts as a skip."""
-        if self._state.screen != Screen.TEXT or self._step is None:
-            return
-        text = "".join(c for c in self._state.draft if c.isprintable() or c == "\n").strip()
-        if not text:
-            self.skip()
-            return
-        record = self._records[self._step.index]
-        record.text = self._scrub(text)
-        if not self._step.follow_up:
-            record.status = "answered"
-        self._touched()
-        self._advance()
+        if self._state.screen == Screen.TEXT and self._step is not None:
+            self._take_text(self._state.draft)
 
     def skip(self) -> None:
         """Skip this screen; skipping a question clears an answer given to it earlier."""
-        if self._state.screen not in (Screen.CHOICE, Screen.TEXT) or self._step is None:
+        if self._state.screen not in ANSWERING or self._step is None:
             return
         record = self._records[self._step.index]
         if self._step.follow_up:
@@ -195,7 +202,11 @@ class Flow:
         self._advance()
 
     def back(self) -> None:
-        """Go to the previous screen of this session; from the first question, back to the start."""
+        """Go to the previous screen of this session; from the first question, back to the start.
+        From listening or "Is that right?", back to the question itself."""
+        if self._state.screen in (Screen.LISTENING, Screen.CONFIRM_VOICE):
+            self.stop_listening()
+            return
         if self._state.screen not in (Screen.CHOICE, Screen.TEXT):
             return
         self._touched()
@@ -207,7 +218,7 @@ class Flow:
 
     def start_again(self) -> None:
         """Leave this session (the half-finished policy decides what is kept) and show the start."""
-        if self._state.screen in (Screen.CHOICE, Screen.TEXT, Screen.STILL_THERE):
+        if self._state.screen in (*ANSWERING, Screen.STILL_THERE):
             self._abandon()
 
     def still_here(self) -> None:
@@ -216,6 +227,70 @@ class Flow:
             self._touched()
             paused, self._paused = self._paused, None
             self._show(paused)
+
+    # -- voice ---------------------------------------------------------------------------------------
+
+    def listen(self) -> None:
+        """The microphone button: listen for this question's answer."""
+        if self._state.screen in (Screen.CHOICE, Screen.TEXT):
+            self._touched()
+            self._attempts = 1
+            self._show(replace(self._question_state(), screen=Screen.LISTENING))
+
+    def heard(self, text: str, answer_id: str | None = None) -> None:
+        """The recogniser heard something: on a choice question ``answer_id`` is what it means (None:
+        not one of the answers). Nothing is stored until the person confirms it."""
+        if self._state.screen != Screen.LISTENING or self._step is None:
+            return
+        self._touched()
+        choice = self._question_state().screen == Screen.CHOICE
+        if choice:
+            if answer_id is None:
+                self._listen_again("not-understood")
+                return
+            text = self._question.answer(answer_id).text
+        elif not text.strip():
+            self._listen_again("silence")
+            return
+        else:
+            text = text.strip()
+            text = text[:1].upper() + text[1:]  # dictation comes in lower case; typed sentences start with a capital
+        self._show(replace(self._state, screen=Screen.CONFIRM_VOICE, heard=text[:MAX_TEXT_LENGTH],
+                           heard_answer=answer_id if choice else None, listen_again=""))
+
+    def nothing_heard(self) -> None:
+        """Silence, or the time limit: ask again gently, then give the pictures back."""
+        if self._state.screen == Screen.LISTENING:
+            self._listen_again("silence")
+
+    def confirm_heard(self) -> None:
+        """ "Yes, that's right": keep the answer heard, exactly as a tap or typed text would be kept."""
+        if self._state.screen != Screen.CONFIRM_VOICE or self._step is None:
+            return
+        self._used_voice = True
+        if self._state.heard_answer is not None:
+            self._take_choice(self._state.heard_answer)
+        else:
+            self._take_text(self._state.heard)
+
+    def try_again(self) -> None:
+        """ "No, try again": listen once more."""
+        if self._state.screen == Screen.CONFIRM_VOICE:
+            self._touched()
+            self._attempts = 1
+            self._show(replace(self._question_state(), screen=Screen.LISTENING))
+
+    def use_keyboard(self) -> None:
+        """On a text question: put what was heard in the text box to correct it by hand."""
+        if self._state.screen == Screen.CONFIRM_VOICE and self._state.heard_answer is None:
+            self._touched()
+            self._show(replace(self._question_state(), screen=Screen.TEXT, draft=self._state.heard))
+
+    def stop_listening(self) -> None:
+        """Back to the question's pictures or keyboard (a tap on "stop", or no microphone)."""
+        if self._state.screen in (Screen.LISTENING, Screen.CONFIRM_VOICE):
+            self._touched()
+            self._show(self._question_state())
 
     def finish(self) -> None:
         """A tap on the thank-you screen: back to the start."""
@@ -227,7 +302,7 @@ class Flow:
         now = self._clock()
         screen = self._state.screen
         idle = self._settings.idle
-        if screen in (Screen.CHOICE, Screen.TEXT) and now - self._last_activity >= idle.still_there_after_seconds:
+        if screen in ANSWERING and now - self._last_activity >= idle.still_there_after_seconds:
             self._paused = self._state
             self._show(FlowState(Screen.STILL_THERE, seconds_left=idle.countdown_seconds))
         elif screen == Screen.STILL_THERE:
@@ -250,8 +325,16 @@ class Flow:
 
     @property
     def _question(self) -> Question:
+        return self._set.questions[self._step_index]
+
+    @property
+    def _step_index(self) -> int:
         assert self._step is not None
-        return self._set.questions[self._step.index]
+        return self._step.index
+
+    @property
+    def _on_follow_up(self) -> bool:
+        return self._step is not None and self._step.follow_up
 
     def _reset_session(self) -> None:
         self._records = [AnswerRecord(q.id, q.text, q.kind, follow_up_text=q.follow_up or None)
@@ -259,6 +342,46 @@ class Flow:
         self._history: list[Step] = []
         self._step: Step | None = None
         self._paused: FlowState | None = None
+        self._attempts = 0
+        self._used_voice = False
+
+    def _question_state(self) -> FlowState:
+        """The current question's own screen, as _go drew it (with any draft or choice so far)."""
+        assert self._step is not None
+        question, record = self._question, self._records[self._step.index]
+        if self._step.follow_up or question.kind == "text":
+            screen, chosen, draft = Screen.TEXT, None, record.text or ""
+        else:
+            screen, chosen, draft = Screen.CHOICE, record.choice, ""
+        return FlowState(screen, question, self._step.follow_up, self._step.index + 1, len(self._set.questions),
+                         chosen, draft)
+
+    def _take_choice(self, answer_id: str) -> None:
+        answer = self._question.answer(answer_id)
+        record = self._records[self._step_index]
+        record.status, record.choice, record.choice_text = "answered", answer.id, answer.text
+        self._touched()
+        self._advance()
+
+    def _take_text(self, draft: str) -> None:
+        text = "".join(c for c in draft if c.isprintable() or c == "\n").strip()
+        if not text:
+            self.skip()
+            return
+        record = self._records[self._step_index]
+        record.text = self._scrub(text)
+        if not self._on_follow_up:
+            record.status = "answered"
+        self._touched()
+        self._advance()
+
+    def _listen_again(self, why: str) -> None:
+        self._touched()
+        if self._attempts >= LISTEN_ATTEMPTS:
+            self._show(self._question_state())
+            return
+        self._attempts += 1
+        self._show(replace(self._question_state(), screen=Screen.LISTENING, listen_again=why))
 
     def _touched(self) -> None:
         self._last_activity = self._clock()
@@ -267,15 +390,10 @@ class Flow:
         if remember and self._step is not None:
             self._history.append(self._step)
         self._step = step
-        question = self._set.questions[step.index]
         record = self._records[step.index]
-        if step.follow_up or question.kind == "text":
-            screen, chosen, draft = Screen.TEXT, None, record.text or ""
-        else:
-            screen, chosen, draft = Screen.CHOICE, record.choice, ""
         if record.status == "not_reached":
             record.status = "skipped"  # seen but not (yet) answered
-        self._show(FlowState(screen, question, step.follow_up, step.index + 1, len(self._set.questions), chosen, draft))
+        self._show(self._question_state())
 
     def _advance(self) -> None:
         assert self._step is not None
@@ -304,7 +422,7 @@ class Flow:
             language=self._settings.language,
             answers=self._records,
             complete=complete,
-            channel=self._channel,
+            channel="voice" if self._used_voice else self._channel,
         )
         record.misuse_suspected = self._looks_like_misuse(record.fingerprint())
         self._reset_session()

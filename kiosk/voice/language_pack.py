@@ -1,0 +1,120 @@
+"""How the kiosk speaks and listens in one language: ``languages/<tag>/voice.toml`` in a config folder.
+
+A pack names the synthetic voice (espeak-ng voice, rate, volume), the words people may say for each
+answer (by answer id; the answer's own words always count too), the words that confirm or reject what
+the kiosk heard, and may hold human recordings (``recordings.toml``, see kiosk.voice.speech_out). The
+kiosk looks for ``<config>/languages/en-GB/``, then ``<config>/languages/en/``, then the same in the
+built-in config; the first folder with a ``voice.toml`` is the pack. No code change adds a language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kiosk.config_files import ConfigError, TomlFile
+from kiosk.questions import Question
+from kiosk.voice.speech_out import RecordedPrompts, RecordingsError, Voice
+
+PACK_FILE = "voice.toml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SpeechSettings(_Strict):
+    voice: str = Field(min_length=1)
+    rate: int = Field(default=150, ge=80, le=300)
+    volume: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
+class ConfirmWords(_Strict):
+    yes: tuple[str, ...] = Field(min_length=1)
+    try_again: tuple[str, ...] = Field(min_length=1)
+
+
+class PackFile(_Strict):
+    speech: SpeechSettings
+    confirm: ConfirmWords
+    synonyms: dict[str, tuple[str, ...]] = {}
+
+
+def phrase(text: str) -> str:
+    """Words as the recogniser writes them: lower case, no punctuation, single spaces."""
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    language: str
+    folder: Path
+    voice: Voice
+    confirm: ConfirmWords
+    synonyms: dict[str, tuple[str, ...]]
+    recorded: RecordedPrompts
+
+    def answer_phrases(self, question: Question) -> dict[str, str]:
+        """``{phrase: answer id}`` a person may say on this question; the first answer to claim a phrase
+        keeps it (so "good" stays Good even if another answer lists it)."""
+        phrases: dict[str, str] = {}
+        for answer in question.answers:
+            for words in (answer.text, *self.synonyms.get(answer.id, ())):
+                if said := phrase(words):
+                    phrases.setdefault(said, answer.id)
+        return phrases
+
+    def confirm_phrases(self) -> dict[str, str]:
+        """``{phrase: "yes" | "try_again"}`` for the "Is that right?" screen."""
+        phrases = {phrase(w): "try_again" for w in self.confirm.try_again}
+        phrases.update({phrase(w): "yes" for w in self.confirm.yes})
+        return phrases
+
+
+def match(heard: str, phrases: dict[str, str]) -> str | None:
+    """The meaning of what was heard, or None if it is unclear. Grammar mode may return several
+    phrases in a row ("good very good"): read them longest first; all must mean the same thing."""
+    words = phrase(heard).split()
+    if not words:
+        return None
+    if (whole := " ".join(words)) in phrases:
+        return phrases[whole]
+    longest_first = sorted(phrases, key=lambda p: -len(p.split()))
+    meanings: set[str] = set()
+    i = 0
+    while i < len(words):
+        for candidate in longest_first:
+            size = len(candidate.split())
+            if words[i:i + size] == candidate.split():
+                meanings.add(phrases[candidate])
+                i += size
+                break
+        else:
+            return None  # a word that belongs to no phrase
+    return meanings.pop() if len(meanings) == 1 else None
+
+
+def pack_folders(language: str, config_dirs: list[Path]) -> list[Path]:
+    """Where a pack for ``language`` may live, most specific first."""
+    tags = [language] + ([language.split("-")[0]] if "-" in language else [])
+    return [folder / "languages" / tag for folder in config_dirs for tag in tags]
+
+
+def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:
+    """The pack for ``language``; raises ConfigError naming the file, line and field of any mistake."""
+    candidates = pack_folders(language, config_dirs)
+    folder = next((c for c in candidates if (c / PACK_FILE).is_file()), None)
+    if folder is None:
+        raise ConfigError(candidates[0], f"no language pack for {language!r}: add {candidates[0] / PACK_FILE}")
+    toml = TomlFile(folder / PACK_FILE)
+    data: PackFile = toml.validate(PackFile)
+    try:
+        recorded = RecordedPrompts(folder)
+    except RecordingsError as error:
+        raise ConfigError(folder / "recordings.toml", str(error)) from None
+    speech = data.speech
+    return LanguagePack(language, folder, Voice(speech.voice, speech.rate, speech.volume), data.confirm,
+                        data.synonyms, recorded)
