@@ -88,6 +88,8 @@ class FlowState:
     """On "Is that right?" for a choice question: the answer id that was heard."""
     listen_again: str = ""
     """On listening: why we are listening again ("silence" or "not-understood"), else ""."""
+    attempt: int = 0
+    """On listening: which try this is (1 = the first), so each try is a new state."""
 
 
 Saver = Callable[[SessionRecord], object]
@@ -235,7 +237,7 @@ class Flow:
         if self._state.screen in (Screen.CHOICE, Screen.TEXT):
             self._touched()
             self._attempts = 1
-            self._show(replace(self._question_state(), screen=Screen.LISTENING))
+            self._show(replace(self._question_state(), screen=Screen.LISTENING, attempt=1))
 
     def heard(self, text: str, answer_id: str | None = None) -> None:
         """The recogniser heard something: on a choice question ``answer_id`` is what it means (None:
@@ -278,7 +280,7 @@ class Flow:
         if self._state.screen == Screen.CONFIRM_VOICE:
             self._touched()
             self._attempts = 1
-            self._show(replace(self._question_state(), screen=Screen.LISTENING))
+            self._show(replace(self._question_state(), screen=Screen.LISTENING, attempt=1))
 
     def use_keyboard(self) -> None:
         """On a text question: put what was heard in the text box to correct it by hand."""
@@ -381,7 +383,7 @@ class Flow:
             self._show(self._question_state())
             return
         self._attempts += 1
-        self._show(replace(self._question_state(), screen=Screen.LISTENING, listen_again=why))
+        self._show(replace(self._question_state(), screen=Screen.LISTENING, listen_again=why, attempt=self._attempts))
 
     def _touched(self) -> None:
         self._last_activity = self._clock()

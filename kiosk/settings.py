@@ -1,7 +1,8 @@
 """How this kiosk behaves: settings from ``kiosk.toml``, merged over the embedded defaults.
 
 ``kiosk run --config DIR`` reads ``DIR/kiosk.toml`` (any subset of the settings) and looks for question
-sets in ``DIR/questions/`` and pictures in ``DIR/pictures/`` before the built-in ones. Anything wrong
+sets in ``DIR/questions/``, pictures in ``DIR/pictures/`` and language packs in ``DIR/languages/`` before
+the built-in ones. Anything wrong
 stops the kiosk with one line naming the file, line and field: a half-configured kiosk is worse than
 none.
 """
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.config_files import ConfigError, TomlFile, validate_layers
 from kiosk.questions import QuestionSet, load_question_set
+from kiosk.voice.language_pack import LanguagePack, load_language_pack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BUILTIN_CONFIG = PROJECT_DIR / "config"
@@ -49,12 +51,22 @@ class SyncSettings(_Section):
     interval_seconds: float = Field(gt=0)
 
 
+class VoiceSettings(_Section):
+    speak: bool
+    speaker: Literal["aplay", "none"]
+    listen: bool
+    listen_seconds: float = Field(ge=3, le=60)
+    silence_seconds: float = Field(ge=1, le=30)
+    microphone: str
+
+
 class KioskSettings(_Section):
     language: str = Field(min_length=2)
     question_set: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     idle: IdleSettings
     sessions: SessionSettings
     sync: SyncSettings
+    voice: VoiceSettings
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class KioskConfig:
     settings: KioskSettings
     questions: QuestionSet
     picture_dirs: list[Path]
+    language_pack: LanguagePack
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -98,4 +111,5 @@ def load_config(config_dir: Path | None = None) -> KioskConfig:
         raise files[0].error(
             ("question_set",), f"no question set named {settings.question_set!r} (looked in {candidates[0].parent})"
         )
-    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs)
+    pack = load_language_pack(settings.language, [*search, BUILTIN_CONFIG])
+    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, pack)

@@ -69,6 +69,7 @@ def kiosk_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the kiosk in a subprocess: headless SDL, private Kivy home, no stray args."""
     env = dict(os.environ)
     env.update(KIVY_NO_ARGS="1", KIVY_HOME=str(tmp_path / "kivy-home"), KIVY_NO_FILELOG="1",
+               XDG_CACHE_HOME=str(tmp_path / "cache"),  # the speech prompt cache
                KIVY_NO_CONSOLELOG="1", SDL_VIDEODRIVER=env.get("SDL_VIDEODRIVER", "offscreen"))
     return env
 

@@ -26,13 +26,14 @@ FULL_SESSION = [
 
 
 def run_kiosk(tmp_path: Path, env: dict[str, str], steps: list[dict[str, Any]], *, data: Path,
-              size: str = "1280x800", config: Path | None = None) -> dict[str, Any]:
+              size: str = "1280x800", config: Path | None = None, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     script, out = tmp_path / "steps.json", tmp_path / "result.json"
     script.write_text(json.dumps(steps))
     command = [sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out", str(out),
                "--data", str(data), "--size", size]
     if config:
         command += ["--config", str(config)]
+    command += extra
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
     assert out.exists(), done.stderr[-3000:]
     result = json.loads(out.read_text())

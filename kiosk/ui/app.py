@@ -6,10 +6,16 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.settings import KioskConfig
 
-SCREEN_MODULES = ("attract", "choice", "text", "still_there", "thank_you", "out_of_order")
+if TYPE_CHECKING:
+    from kiosk.voice.controller import SourceFactory
+    from kiosk.voice.speakers import Speaker
+
+SCREEN_MODULES = ("attract", "choice", "text", "listening", "confirm_voice", "still_there", "thank_you",
+                  "out_of_order")
 
 
 def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | None = None) -> None:
@@ -29,8 +35,10 @@ def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | Non
     Config.set("graphics", "multisamples", "0")
 
 
-def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic):  # type: ignore[no-untyped-def]
-    """Create the app object (Kivy must already be prepared)."""
+def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic,  # type: ignore[no-untyped-def]
+              speaker: Speaker | None = None, open_source: SourceFactory | None = None):
+    """Create the app object (Kivy must already be prepared). ``speaker`` and ``open_source`` stand in
+    for the sound card and microphone (see kiosk.voice.controller.make_voice)."""
     from importlib import import_module
 
     from kivy.app import App
@@ -43,8 +51,9 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme
     from kiosk.updates import load_question_set_update, load_you_said_we_did
+    from kiosk.voice.controller import make_voice
 
-    theme.register_fonts()
+    theme.register_fonts(config.settings.language)
     import kiosk.ui.widgets  # noqa: F401  (registers the widget classes and rules)
 
     screens = {name: import_module(f"kiosk.ui.screens.{name}") for name in SCREEN_MODULES}
@@ -62,6 +71,10 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 save = _cannot_save
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
                              clock=clock)
+            self.voice = make_voice(flow=self.flow, config=config, data_dir=data_dir, speaker=speaker,
+                                    open_source=open_source,
+                                    call_soon=lambda action: Clock.schedule_once(lambda _dt: action(), 0))
+            Window.bind(on_touch_down=lambda *_args: self.voice.touched())
             manager = ScreenManager(transition=NoTransition())
             for name, module in screens.items():
                 class_name = "".join(part.title() for part in name.split("_")) + "Screen"
@@ -76,6 +89,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 manager.current = Screen.OUT_OF_ORDER.value
             else:
                 self._draw(self.flow.state)
+                self.voice.attach()
             Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
             return manager
 
@@ -101,6 +115,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 screen.landscape = size[0] >= size[1]
 
         def on_stop(self) -> None:
+            self.voice.close()
             if self.store is not None:
                 self.store.close()
 

@@ -10,6 +10,14 @@ Steps (a JSON list, run one per drawn frame):
     {"screenshot": "a.png"}     save the window as a PNG
     {"disk_full": true}         limit this process's file size to 1 byte (RLIMIT_FSIZE): writes then
                                 fail with EFBIG exactly as on a full disk; false lifts the limit
+    {"microphone": "a.wav"}     the next time the kiosk listens, it hears this file (in real time), as
+                                if said into the microphone; with none queued there is silence
+    {"wait_for": "confirm_voice", "seconds": 30}
+                                let the app run until that screen shows (listening takes real time)
+    {"quiet": 30}               let the app run until the kiosk has finished speaking
+
+With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
+speaks is synthesised for real and logged (text, language, duration) as one JSON line in FILE.
 Taps press, wait 50 ms like a finger, then lift. The result file records, for each step, the screen
 shown afterwards and the time from the lift (or the step's action) to the next drawn frame
 (``latency_ms``).
@@ -39,14 +47,17 @@ class OffsetClock:
 
 def find_tappable(root: Any, tap_id: str) -> Any:
     for widget in root.walk():
-        if getattr(widget, "tap_id", None) == tap_id and widget.get_root_window() is not None:
+        if getattr(widget, "tap_id", None) == tap_id and widget.get_root_window() is not None and not widget.disabled:
             return widget
     raise LookupError(f"nothing with tap_id {tap_id!r} on screen {root.name!r}")
 
 
 class Autopilot:
-    def __init__(self, app: Any, clock: OffsetClock, steps: list[dict[str, Any]], out: Path):
+    def __init__(self, app: Any, clock: OffsetClock, steps: list[dict[str, Any]], out: Path,
+                 microphone: list[Path] | None = None):
         self.app, self.clock, self.steps, self.out = app, clock, list(steps), out
+        self.microphone = microphone if microphone is not None else []
+        """Files the kiosk will hear, in turn (shared with the app's audio source)."""
         self.results: list[dict[str, Any]] = []
         self.error: str | None = None
         self.first_frame_at: float | None = None
@@ -74,6 +85,8 @@ class Autopilot:
             letters = [{"tap": "key:space" if c == " " else f"key:{c}"} for c in step["type"]]
             self.steps[:0] = letters
             self._next()
+        elif "wait_for" in step or "quiet" in step:
+            self._wait_for(step, time.monotonic() + float(step.get("seconds", step.get("quiet", 30))))
         elif "tap" in step or "touch_at" in step:
             # a finger rests ~50 ms: press now, lift later; the lift is what buttons act on
             try:
@@ -108,8 +121,23 @@ class Autopilot:
         Window.bind(on_flip=drawn)
         Window.canvas.ask_update()
 
+    def _wait_for(self, step: dict[str, Any], deadline: float) -> None:
+        from kivy.clock import Clock
+
+        speech = self.app.voice.speech
+        if ("quiet" in step and (speech is None or speech.wait_idle(0))) or (
+                self.app.manager.current == step.get("wait_for")):
+            self._act(step, lambda: None)
+        elif time.monotonic() > deadline:
+            self.error = f"{step}: still on {self.app.manager.current!r}{', speaking' if 'quiet' in step else ''}"
+            self._finish()
+        else:
+            Clock.schedule_once(lambda _dt: self._wait_for(step, deadline), 0.05)
+
     def _run(self, step: dict[str, Any]) -> None:
-        if "advance" in step:
+        if "microphone" in step:
+            self.microphone.append(Path(step["microphone"]))
+        elif "advance" in step:
             self.clock.offset += float(step["advance"])
             self.app.flow.tick()
         elif "screenshot" in step:
@@ -147,17 +175,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--speech-log", type=Path)
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))
 
     from kiosk.settings import load_config
     from kiosk.ui.app import build_app, prepare_kivy
+    from kiosk.voice.audio import WavFileSource
+    from kiosk.voice.speakers import CaptureSpeaker
 
     config = load_config(args.config)
     prepare_kivy(windowed=True, size=(width, height))
     clock = OffsetClock()
-    app = build_app(config=config, data_dir=args.data, clock=clock)
-    pilot = Autopilot(app, clock, json.loads(args.script.read_text()), args.out)
+    heard: list[Path] = []
+    speaker = CaptureSpeaker(args.speech_log) if args.speech_log else None
+    app = build_app(config=config, data_dir=args.data, clock=clock, speaker=speaker,
+                    open_source=lambda: WavFileSource(heard.pop(0)) if heard else None)
+    pilot = Autopilot(app, clock, json.loads(args.script.read_text()), args.out, heard)
     pilot.start()
     app.run()
     return 1 if pilot.error else 0

@@ -23,14 +23,24 @@ MUTED = (0.30, 0.30, 0.30, 1)  # secondary text: 9:1 on the background
 FONT = "Atkinson"
 
 
-def register_fonts() -> None:
-    """Make Atkinson Hyperlegible (designed for low-vision readers) the font of every label."""
+NOTO = Path("/usr/share/fonts/opentype/noto")
+SCRIPT_FONTS = {"ko": (NOTO / "NotoSansCJK-Regular.ttc", NOTO / "NotoSansCJK-Bold.ttc")}
+"""Languages whose letters Atkinson Hyperlegible lacks: a font that has them (and Latin, for the numbers
+and any English left untranslated). Debian's fonts-noto-cjk."""
+
+
+def register_fonts(language: str = "en") -> None:
+    """Make Atkinson Hyperlegible (designed for low-vision readers) the font of every label, or the
+    language's own font where Atkinson has no letters for it."""
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
     files = Path(atkinson.__file__).parent / "files"
-    regular, bold = str(files / "AtkinsonHyperlegible-Regular.ttf"), str(files / "AtkinsonHyperlegible-Bold.ttf")
-    LabelBase.register(FONT, regular, fn_bold=bold)
-    LabelBase.register(DEFAULT_FONT, regular, fn_bold=bold)
+    regular, bold = files / "AtkinsonHyperlegible-Regular.ttf", files / "AtkinsonHyperlegible-Bold.ttf"
+    own = SCRIPT_FONTS.get(language.split("-")[0])
+    if own is not None and own[0].is_file():
+        regular, bold = own
+    LabelBase.register(FONT, str(regular), fn_bold=str(bold))
+    LabelBase.register(DEFAULT_FONT, str(regular), fn_bold=str(bold))
 
 
 class Pictures:

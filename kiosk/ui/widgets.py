@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kivy.graphics import Color, Ellipse, Line
+from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.lang import Builder
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
@@ -70,6 +70,34 @@ class ProgressDots(Widget):
                     Ellipse(pos=(x - radius, self.center_y - radius), size=(2 * radius, 2 * radius))
                 else:
                     Line(circle=(x, self.center_y, radius), width=dp(2))
+
+
+class LevelMeter(Widget):
+    """ "I'm listening": a row of bars that rise with the voice heard (``level`` 0..1). The bars are
+    outlined too, so the meter reads without colour."""
+
+    level = NumericProperty(0.0)
+    BARS = 12
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.bind(level=self._redraw, pos=self._redraw, size=self._redraw)
+
+    def _redraw(self, *_args: object) -> None:
+        self.canvas.clear()
+        gap = dp(10)
+        width = (self.width - gap * (self.BARS - 1)) / self.BARS
+        lit = round(self.level * self.BARS)
+        with self.canvas:
+            for index in range(self.BARS):
+                x = self.x + index * (width + gap)
+                height = self.height * (0.3 + 0.7 * (index + 1) / self.BARS)
+                y = self.center_y - height / 2
+                if index < lit:
+                    Color(*theme.SELECTED_BORDER)
+                    RoundedRectangle(pos=(x, y), size=(width, height), radius=[dp(6)])
+                Color(*theme.BORDER)
+                Line(rounded_rectangle=(x, y, width, height, dp(6)), width=dp(1.5))
 
 
 class LetterKeyboard(BoxLayout):

@@ -1,0 +1,37 @@
+"""What the kiosk says on each screen: the words shown, read aloud, so nobody has to read.
+
+The fixed phrases go through gettext like the screens' own words (kiosk/ui/screens/*.kv), so one
+translation serves both.
+"""
+
+from __future__ import annotations
+
+from gettext import gettext as _
+
+from kiosk.flow import FlowState, Screen
+
+
+def spoken_for(state: FlowState, *, can_listen: bool) -> list[str]:
+    """The prompts for ``state``, in the order they are said; [] when the screen says nothing new."""
+    question = state.question
+    if state.screen == Screen.ATTRACT:
+        return [_("Please wait a moment.")] if state.waiting else [
+            _("Tell us what you think."), _("Touch the screen to start.")]
+    if state.screen == Screen.CHOICE and question is not None:
+        hint = [_("Or touch the microphone, and say your answer.")] if can_listen else []
+        return [question.say, *(answer.say for answer in question.answers), *hint]
+    if state.screen == Screen.TEXT and question is not None:
+        hint = [_("You can touch the microphone, and say it.")] if can_listen else []
+        return [question.follow_up_say if state.follow_up else question.say, *hint]
+    if state.screen == Screen.LISTENING:
+        return {"silence": [_("I did not hear anything. Please say your answer now.")],
+                "not-understood": [_("Sorry, I did not understand. Please say it again.")]}.get(state.listen_again, [])
+    if state.screen == Screen.CONFIRM_VOICE:
+        return [_("You said: {heard}.").format(heard=state.heard), _("Is that right?")]
+    if state.screen == Screen.STILL_THERE:
+        return [_("Are you still there?"), _("Touch yes, I'm still here.")]
+    if state.screen == Screen.THANK_YOU:
+        return [_("Thank you!"), _("We will read what you said.")]
+    if state.screen == Screen.OUT_OF_ORDER:
+        return [_("Sorry, this kiosk is not working."), _("Please tell a member of staff.")]
+    return []

@@ -1,0 +1,107 @@
+"""Answering by voice in the real app: a real Kivy window, the real Korean vosk model, real espeak-ng
+speech both ways. The microphone is the only stand-in: it "hears" a WAV file spoken by espeak-ng, in
+real time, through the same audio-source interface as a microphone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.test_gui import rows, run_kiosk, screens
+
+pytestmark = pytest.mark.gui
+
+KOREAN_SET = """
+id = "ko-test"
+version = 1
+title = "의견"
+
+[[questions]]
+id = "overall"
+kind = "choice"
+text = "서비스는 어땠어요?"
+picture = "star"
+
+  [[questions.answers]]
+  id = "good"
+  text = "좋아요"
+  picture = "face-happy"
+
+  [[questions.answers]]
+  id = "neither"
+  text = "그저 그래요"
+  picture = "face-neutral"
+
+  [[questions.answers]]
+  id = "poor"
+  text = "싫어요"
+  picture = "face-sad"
+"""
+
+AUDIO_SUFFIXES = {".wav", ".wave", ".raw", ".pcm", ".flac", ".ogg", ".mp3", ".opus"}
+
+
+def audio_files(folder: Path) -> list[Path]:
+    """Files that hold sound, by name or by their first bytes (a RIFF/WAVE header)."""
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_file() and (path.suffix.lower() in AUDIO_SUFFIXES or path.read_bytes()[:4] in (b"RIFF", b"fLaC")):
+            found.append(path)
+    return found
+
+
+@pytest.fixture
+def korean_kiosk(tmp_path: Path) -> Path:
+    config = tmp_path / "config"
+    (config / "questions").mkdir(parents=True)
+    (config / "kiosk.toml").write_text('language = "ko"\nquestion_set = "ko-test"\n')
+    (config / "questions" / "ko-test.toml").write_text(KOREAN_SET, encoding="utf-8")
+    return config
+
+
+def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path, kiosk_env, korean_kiosk):
+    said = tmp_path / "microphone" / "good.wav"  # what the person says, outside every folder checked below
+    said.parent.mkdir()
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(said), "좋아요"], check=True)
+    temp, data, spoken = tmp_path / "temp", tmp_path / "data", tmp_path / "spoken.jsonl"
+    temp.mkdir()
+    env = {**kiosk_env, "TMPDIR": str(temp)}
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    steps = [
+        {"tap": "start"},
+        {"quiet": 60},  # the question and every answer are read out
+        {"screenshot": str(shots / "choice.png")},
+        {"tap": "control:hear_again"},
+        {"microphone": str(said)},
+        {"tap": "control:listen"},  # a tap silences the kiosk at once
+        {"screenshot": str(shots / "listening.png")},
+        {"wait_for": "confirm_voice", "seconds": 60},
+        {"screenshot": str(shots / "confirm.png")},
+        {"tap": "confirm:yes"},
+    ]
+    result = run_kiosk(tmp_path, env, steps, data=data, config=korean_kiosk, extra=("--speech-log", str(spoken)))
+    assert screens(result) == ["choice", "choice", "choice", "choice", "choice", "listening", "listening",
+                               "confirm_voice", "confirm_voice", "thank_you"]
+
+    [(_seq, _id, complete, payload_json)] = rows(data)
+    payload = json.loads(payload_json)
+    [answer] = payload["answers"]
+    assert complete == 1 and payload["channel"] == "voice" and payload["language"] == "ko"
+    assert (answer["choice"], answer["choice_text"]) == ("good", "좋아요")
+
+    said_aloud = [json.loads(line) for line in spoken.read_text(encoding="utf-8").splitlines()]
+    texts = [entry["text"] for entry in said_aloud]
+    first = texts.index("서비스는 어땠어요?")
+    assert texts[first:first + 5] == ["서비스는 어땠어요?", "좋아요", "그저 그래요", "싫어요",
+                                      "Or touch the microphone, and say your answer."]
+    heard_again = texts.index("서비스는 어땠어요?", first + 1)
+    assert said_aloud[heard_again]["interrupted"]  # cut short by the tap on the microphone
+    assert "You said: 좋아요." in texts  # the confirmation speaks what was heard
+    assert all(entry["language"] == "ko" and entry["duration"] > 0 for entry in said_aloud)
+
+    assert audio_files(data) == [] and audio_files(temp) == []
+    assert all(shot.stat().st_size > 10_000 for shot in shots.iterdir())
