@@ -2,7 +2,8 @@
 
     .venv/bin/python docs/make_screenshots.py
 
-Runs the real app offscreen through kiosk.ui.autopilot, then shrinks each PNG to half size so the
+Runs the real app offscreen through kiosk.ui.autopilot (the voice screens on the Korean example
+kiosk, hearing espeak-ng's Korean through the real speech model), then shrinks each PNG to half size so the
 repository stays small. Look at every one after a change to the screens.
 """
 
@@ -22,6 +23,7 @@ from kiosk.updates import save_updates
 from sync.protocol import Updates, YouSaidWeDid
 
 OUT = Path(__file__).resolve().parent / "screenshots"
+KOREAN_KIOSK = Path(__file__).resolve().parent / "examples" / "korean-kiosk"
 EXAMPLE_UPDATES = Updates(version="example", site="Rose House", you_said_we_did=[
     YouSaidWeDid(id=1, said="There is nothing to do at weekends", did="We started a Saturday walking group",
                  picture="thumbs-up", date="2026-10-01")])
@@ -47,6 +49,27 @@ def steps(shot: str) -> list[dict]:
     ]
 
 
+def voice_steps(shot: str, said: Path) -> list[dict]:
+    """Answering by voice, on the Korean example kiosk (the speech model on PyPI is Korean)."""
+    def snap(name: str) -> dict:
+        return {"screenshot": f"{shot}-{name}.png"}
+
+    return [
+        {"tap": "start"}, {"quiet": 60}, snap("11-choice-with-microphone"),
+        {"microphone": str(said)}, {"tap": "control:listen"}, snap("12-listening"),
+        {"wait_for": "confirm_voice", "seconds": 60}, snap("13-you-said-is-that-right"),
+        {"tap": "confirm:yes"}, {"microphone": str(said)}, {"tap": "control:listen"},
+        {"wait_for": "confirm_voice", "seconds": 60}, snap("14-you-said-dictation"),
+    ]
+
+
+def take(steps: list[dict], tmp: str, data: Path, size: str, env: dict[str, str], *options: str) -> None:
+    script, result = Path(tmp, "steps.json"), Path(tmp, "result.json")
+    script.write_text(json.dumps(steps))
+    subprocess.run([sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out", str(result),
+                    "--data", str(data), "--size", size, *options], env=env, check=True)
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     env = dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), KIVY_NO_ARGS="1",
@@ -56,10 +79,11 @@ def main() -> None:
         for orientation, size in (("landscape", "1280x800"), ("portrait", "800x1280")):
             data = Path(tmp, f"data-{orientation}")
             save_updates(data, EXAMPLE_UPDATES, load_config().picture_dirs)  # so "You said, we did" shows
-            script, result = Path(tmp, "steps.json"), Path(tmp, "result.json")
-            script.write_text(json.dumps(steps(f"{tmp}/{orientation}")))
-            subprocess.run([sys.executable, "-m", "kiosk.ui.autopilot", "--script", str(script), "--out",
-                            str(result), "--data", str(data), "--size", size], env=env, check=True)
+            take(steps(f"{tmp}/{orientation}"), tmp, data, size, env)
+            said = Path(tmp, "said.wav")
+            subprocess.run(["espeak-ng", "-v", "ko", "-w", str(said), "좋아요"], check=True)
+            take(voice_steps(f"{tmp}/{orientation}", said), tmp, Path(tmp, f"voice-{orientation}"), size, env,
+                 "--config", str(KOREAN_KIOSK), "--speech-log", str(Path(tmp, "spoken.jsonl")))
             for shot in sorted(Path(tmp).glob(f"{orientation}-*.png")):
                 image = Image.open(shot)
                 image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)

@@ -10,36 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROJECT
 from tests.test_gui import rows, run_kiosk, screens
 
 pytestmark = pytest.mark.gui
+KOREAN_KIOSK = PROJECT / "docs" / "examples" / "korean-kiosk"
 
-KOREAN_SET = """
-id = "ko-test"
-version = 1
-title = "의견"
-
-[[questions]]
-id = "overall"
-kind = "choice"
-text = "서비스는 어땠어요?"
-picture = "star"
-
-  [[questions.answers]]
-  id = "good"
-  text = "좋아요"
-  picture = "face-happy"
-
-  [[questions.answers]]
-  id = "neither"
-  text = "그저 그래요"
-  picture = "face-neutral"
-
-  [[questions.answers]]
-  id = "poor"
-  text = "싫어요"
-  picture = "face-sad"
-"""
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".raw", ".pcm", ".flac", ".ogg", ".mp3", ".opus"}
 
@@ -53,16 +29,7 @@ def audio_files(folder: Path) -> list[Path]:
     return found
 
 
-@pytest.fixture
-def korean_kiosk(tmp_path: Path) -> Path:
-    config = tmp_path / "config"
-    (config / "questions").mkdir(parents=True)
-    (config / "kiosk.toml").write_text('language = "ko"\nquestion_set = "ko-test"\n')
-    (config / "questions" / "ko-test.toml").write_text(KOREAN_SET, encoding="utf-8")
-    return config
-
-
-def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path, kiosk_env, korean_kiosk):
+def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path, kiosk_env):
     said = tmp_path / "microphone" / "good.wav"  # what the person says, outside every folder checked below
     said.parent.mkdir()
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(said), "좋아요"], check=True)
@@ -82,14 +49,15 @@ def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path,
         {"wait_for": "confirm_voice", "seconds": 60},
         {"screenshot": str(shots / "confirm.png")},
         {"tap": "confirm:yes"},
+        {"tap": "control:skip"},
     ]
-    result = run_kiosk(tmp_path, env, steps, data=data, config=korean_kiosk, extra=("--speech-log", str(spoken)))
+    result = run_kiosk(tmp_path, env, steps, data=data, config=KOREAN_KIOSK, extra=("--speech-log", str(spoken)))
     assert screens(result) == ["choice", "choice", "choice", "choice", "choice", "listening", "listening",
-                               "confirm_voice", "confirm_voice", "thank_you"]
+                               "confirm_voice", "confirm_voice", "text", "thank_you"]
 
     [(_seq, _id, complete, payload_json)] = rows(data)
     payload = json.loads(payload_json)
-    [answer] = payload["answers"]
+    answer = payload["answers"][0]
     assert complete == 1 and payload["channel"] == "voice" and payload["language"] == "ko"
     assert (answer["choice"], answer["choice_text"]) == ("good", "좋아요")
 
