@@ -164,3 +164,20 @@ def test_batches_holding_the_same_ids_in_opposite_orders_never_deadlock(postgres
             for sender in senders:
                 sender.join()
     assert statuses == [200] * 10
+
+
+def test_awkward_text_in_payloads_is_stored_exactly_on_postgres(postgres, engine):
+    """Quotes, backslashes, JSON-looking text, emoji, Bengali, Korean and NUL: the batch travels to
+    PostgreSQL as one JSON array (sync/server/db.py), so escaping must round-trip exactly."""
+    token = enrol(postgres)
+    texts = ['He said "no" \\ then \\"yes\\"', '{"answers": []}', "🙂 ক্ষ 직원", "tab\there\nnew line", "nul\x00here"]
+    records = [make_record(seq, payload={"question_set": "set\x00one", "text": text, "n": seq})
+               for seq, text in enumerate(texts, start=1)]
+    with ServerProcess(postgres) as server:
+        assert post(server, token, make_batch(records, device_id=str(uuid.uuid4())))["accepted"] == len(texts)
+    with engine.connect() as connection:
+        held = dict(connection.execute(sa.select(responses.c.id, responses.c.payload)).all())
+        question_sets = set(connection.execute(sa.select(responses.c.question_set)).scalars())
+    assert {rid: json.loads(payload)["text"] for rid, payload in held.items()} == {
+        record["id"]: record["payload"]["text"] for record in records}
+    assert question_sets == {"setone"}

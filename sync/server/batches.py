@@ -43,7 +43,8 @@ def _checked_payload(record: Record, times_in_batch: int) -> tuple[str | None, s
 
 
 def _text(value: object, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
+    """A short text column copied out of the payload; PostgreSQL text cannot hold NUL characters."""
+    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
 
 
 def _version(value: object) -> int:
@@ -79,7 +80,7 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
             held = dict(connection.execute(
                 sa.select(responses.c.id, responses.c.sha256)
                 .where(responses.c.id.in_([row["id"] for row in held_back]))
-            ).tuples().all())
+            ).all())
             conflicting = [row for row in held_back if held[row["id"]] != row["sha256"]]
         if conflicting:
             connection.execute(insert_ignoring_duplicates(connection, conflicts), [

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -225,17 +226,18 @@ _POSTGRES_INSERT_RESPONSES = sa.text("""
                            question_set, question_set_version)
     SELECT id, :kiosk, :site, :device_id, seq, created_at_device, :received_at, sha256, payload,
            question_set, question_set_version
-    FROM unnest(CAST(:id AS text[]), CAST(:seq AS bigint[]), CAST(:created_at_device AS text[]),
-                CAST(:sha256 AS text[]), CAST(:payload AS text[]), CAST(:question_set AS text[]),
-                CAST(:question_set_version AS integer[])) WITH ORDINALITY
-         AS batch(id, seq, created_at_device, sha256, payload, question_set, question_set_version, position)
-    ORDER BY position
+    FROM json_to_recordset(CAST(:rows AS json))
+         AS batch(id text, seq bigint, created_at_device text, sha256 text, payload text, question_set text,
+                  question_set_version integer)
+    ORDER BY id
     ON CONFLICT DO NOTHING
     RETURNING id
 """)
-"""One short statement with an array per column: psycopg prepares it once, where a multi-row VALUES
-list (about 158 KB for 500 rows) is over its 4 KB statement cache and was parsed again for every batch.
-Rows go in the order given (the caller sorts by id, so concurrent batches lock rows in one order)."""
+"""One short statement whose one parameter is the batch's rows as a JSON array: psycopg prepares it once,
+where a multi-row VALUES list (about 158 KB for 500 rows) is over its 4 KB statement cache and was parsed
+again for every batch; and orjson writes the array in C, where psycopg's text arrays escaped every quote
+of every payload with a regular expression. Rows go in in id order, so concurrent batches lock rows in one
+order and never wait on each other in a cycle."""
 
 _PER_BATCH = ("kiosk", "site", "device_id", "received_at")
 _PER_RECORD = ("id", "seq", "created_at_device", "sha256", "payload", "question_set", "question_set_version")
@@ -250,7 +252,7 @@ def insert_responses(connection: Connection, rows: list[dict[str, Any]]) -> set[
         insert = insert_ignoring_duplicates(connection, responses).returning(responses.c.id)
         return set(connection.execute(insert, rows).scalars())
     params = {name: rows[0][name] for name in _PER_BATCH}
-    params.update({name: [row[name] for row in rows] for name in _PER_RECORD})
+    params["rows"] = orjson.dumps([{name: row[name] for name in _PER_RECORD} for row in rows]).decode("utf-8")
     return set(connection.execute(_POSTGRES_INSERT_RESPONSES, params).scalars())
 
 

@@ -43,7 +43,7 @@ def server_stats(engine: Engine) -> dict[str, Any]:
             sa.select(responses.c.device_id,
                       sa.func.max(responses.c.seq) - sa.func.count(sa.distinct(responses.c.seq)))
             .where(responses.c.device_id.in_(devices)).group_by(responses.c.device_id)
-        ).tuples().all()) if devices else {}
+        ).all()) if devices else {}
     report = []
     for row in enrolled:
         kiosk_gaps = int(gaps.get(row.last_device_id, 0))
