@@ -96,9 +96,12 @@ def check_exactly_once(db: str, expected: set[str]) -> None:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a running process (Linux /proc), to show who was busy."""
+    """User + system CPU time of a running process and its running children (Linux /proc; the workers
+    of `serve --workers`), to show who was busy."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_cpu_seconds(int(child)) for child in children)
 
 
 def children_cpu_seconds() -> float:

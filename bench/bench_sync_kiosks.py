@@ -18,6 +18,7 @@ Afterwards the server must hold every id sent, exactly once, and no request may 
     .venv/bin/python bench/bench_sync_kiosks.py                # 50 kiosks x 20 batches x 100 records
     .venv/bin/python bench/bench_sync_kiosks.py --interval 1   # the same, one batch per kiosk per second
     .venv/bin/python bench/bench_sync_kiosks.py --postgres postgresql+psycopg://feedback:feedback@127.0.0.1/feedback_bench
+    .venv/bin/python bench/bench_sync_kiosks.py --no-sqlite --workers 2 --postgres postgresql+psycopg://…/feedback_bench
 
 --postgres DROPS the server's tables in the database it names: give a throwaway one, and not the test
 suite's feedback_test while tests may run (they drop the same tables). See docs/performance.md.
@@ -177,20 +178,21 @@ def run_load(label: str, db: str, payload_db: Path, args: argparse.Namespace) ->
     processes = min(args.processes, args.kiosks)
     ready = context.Barrier(processes + 1, timeout=WAIT_TIMEOUT)
     results = context.Queue()
-    with ServerProcess(db) as server:
-        workers = [context.Process(target=load_process, args=(server.url, plans[number::processes], str(payload_db),
+    workers = ("--workers", str(args.workers)) if args.workers > 1 and label == "postgres" else ()
+    with ServerProcess(db, *workers) as server:
+        loads = [context.Process(target=load_process, args=(server.url, plans[number::processes], str(payload_db),
                                                               args.batches, args.records, args.interval,
                                                               ready, results))
                    for number in range(processes)]
-        for worker in workers:
-            worker.start()
+        for load in loads:
+            load.start()
         ready.wait()  # all prepared: sending starts
         server_cpu = process_cpu_seconds(server.process.pid)
         ready.wait()  # all sent
         server_cpu = process_cpu_seconds(server.process.pid) - server_cpu
-        collected: list[LoadResult] = [results.get(timeout=WAIT_TIMEOUT) for _ in workers]
-        for worker in workers:
-            worker.join(WAIT_TIMEOUT)
+        collected: list[LoadResult] = [results.get(timeout=WAIT_TIMEOUT) for _ in loads]
+        for load in loads:
+            load.join(WAIT_TIMEOUT)
     server_errors = sum(" 500 " in line or "Traceback" in line for line in server.log)
     latencies = [value for result in collected for value in result.latencies]
     failures = [failure for result in collected for failure in result.failures]
@@ -199,8 +201,9 @@ def run_load(label: str, db: str, payload_db: Path, args: argparse.Namespace) ->
     rate = len(ids) / wall
     cuts = percentiles_ms(latencies)
     pace = f"one every {args.interval:g} s" if args.interval else "back to back"
-    print(f"{label}: {args.kiosks} kiosks from {processes} processes, {args.batches} batches of {args.records} "
-          f"records each ({pace}), {len(ids)} responses")
+    server_processes = f", server with {args.workers} worker processes" if workers else ""
+    print(f"{label}: {args.kiosks} kiosks from {processes} processes{server_processes}, {args.batches} batches "
+          f"of {args.records} records each ({pace}), {len(ids)} responses")
     print(f"{label} wall time: {wall:.2f} s")
     if args.interval:
         offered = args.kiosks * args.records / args.interval
@@ -235,6 +238,8 @@ def main() -> None:
                         help="real sessions simulated through the flow and store to take payloads from")
     parser.add_argument("--postgres", metavar="URL",
                         help="also measure on this PostgreSQL database (its server tables are DROPPED)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server worker processes for the PostgreSQL run (serve --workers; default 1)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite measurement")
     parser.add_argument("--dir", type=Path, help="folder for the databases (default: temporary)")
     args = parser.parse_args()

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -56,14 +57,31 @@ class ServerProcess:
             raise RuntimeError("the server did not start:\n" + "".join(self.log))
         self.url = f"{self._scheme}://127.0.0.1:{self._port}"
         self.session = requests.Session()
+        if "--workers" in extra:
+            self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        """A worker prints "startup complete" just before it listens on the shared port: wait for that."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                self.session.get(self.url + "/openapi.json", timeout=5, verify=False)
+                return
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _read(self) -> None:
         assert self.process.stdout is not None
+        serving = False  # with --workers the port is printed before any worker listens on it
         for line in self.process.stdout:
             self.log.append(line)
             started = re.search(r"Uvicorn running on (https?)://127\.0\.0\.1:(\d+)", line)
             if started:
                 self._scheme, self._port = started.group(1), int(started.group(2))
+            serving = serving or "Application startup complete" in line
+            if serving and self._port is not None:
                 self._ready.set()
         self._ready.set()  # ended before it started: let the waiter see it
 

@@ -36,6 +36,7 @@ def test_every_command_has_help_with_an_example(command, tmp_path):
     ["stats"],  # no database there: a typo must not show an empty new one
     ["revoke-kiosk", "lounge-1"],
     ["serve", "--port", "99999"],
+    ["serve", "--workers", "2"],  # SQLite: one process
     ["add-kiosk", "lounge-1"],
     ["add-kiosk", "   ", "--site", "Bow"],
     ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--date", "last week"],

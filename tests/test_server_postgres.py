@@ -181,3 +181,16 @@ def test_awkward_text_in_payloads_is_stored_exactly_on_postgres(postgres, engine
     assert {rid: json.loads(payload)["text"] for rid, payload in held.items()} == {
         record["id"]: record["payload"]["text"] for record in records}
     assert question_sets == {"setone"}
+
+
+def test_serve_with_two_worker_processes_on_postgres(postgres, engine):
+    token = enrol(postgres)
+    device = str(uuid.uuid4())
+    records = [make_record(seq) for seq in range(1, 41)]
+    with ServerProcess(postgres, "--workers", "2") as server:
+        receipts = [post(server, token, make_batch(records[i:i + 10], device_id=device)) for i in range(0, 40, 10)]
+        receipts.append(post(server, token, make_batch(records, device_id=device)))  # all again: duplicates
+    assert [r["accepted"] for r in receipts] == [10, 10, 10, 10, 0] and receipts[-1]["duplicate"] == 40
+    assert server.output().count("Application startup complete") == 2
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one() == 40

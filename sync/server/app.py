@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,6 +64,11 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
     bare = etag.strip('"')
     return any(tag.strip() == "*" or tag.strip().removeprefix("W/").strip('"') == bare
                for tag in if_none_match.split(","))
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several worker processes (``serve --workers``), on $FEEDBACK_SERVER_DB."""
+    return create_app(os.environ["FEEDBACK_SERVER_DB"])
 
 
 def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES) -> FastAPI:

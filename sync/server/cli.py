@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from platformdirs import user_data_dir
 
 from kiosk.cli import check_export_folder, export_to_file, run_command
-from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, open_database
+from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.site_content import ContentError
 
@@ -67,7 +68,9 @@ def cli() -> None:
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False),
               help="Serve HTTPS with this certificate (PEM); otherwise put HTTPS in front of the server.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="The private key for --tls-cert.")
-def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes sharing the port (PostgreSQL only): about one per CPU core.")
+def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000
@@ -76,13 +79,23 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
 
     from sync.server.app import create_app
 
-    app = create_app(db)
-    shown = app.state.engine.url.render_as_string(hide_password=True)
-    click.echo(f"Feedback server using {shown}", err=True)
-    # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("give both --tls-cert and --tls-key, or neither")
-    uvicorn.run(app, host=host, port=port, http="h11", log_level="info", ssl_certfile=tls_cert, ssl_keyfile=tls_key)
+    if workers > 1 and not database_url(db).startswith("postgresql"):
+        # the SQLite path queues writers inside one process (sync/server/app.py); processes would race
+        raise click.UsageError("--workers needs a PostgreSQL database; a SQLite server runs as one process")
+    app = create_app(db)  # creates or upgrades the tables once, before any worker starts
+    engine = app.state.engine
+    click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
+    # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
+    options: dict[str, Any] = dict(host=host, port=port, http="h11", log_level="info", ssl_certfile=tls_cert,
+                                   ssl_keyfile=tls_key)
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    engine.dispose()
+    os.environ["FEEDBACK_SERVER_DB"] = engine.url.render_as_string(hide_password=False)  # each worker opens its own
+    uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 @cli.command("add-kiosk")
