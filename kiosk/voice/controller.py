@@ -15,14 +15,13 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.flow import Flow, FlowState, Screen
 from kiosk.settings import KioskConfig
-from kiosk.voice.audio import AudioSource, MicrophoneSource, MicrophoneUnavailable
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
 from kiosk.voice.prompts import spoken_for
-from kiosk.voice.recogniser import Heard, Recogniser
 from kiosk.voice.speech_out import (
     AplaySpeaker,
     PromptCache,
@@ -32,9 +31,13 @@ from kiosk.voice.speech_out import (
     SpeechWorker,
 )
 
+if TYPE_CHECKING:  # vosk and numpy load on first use, not while the attract screen is starting
+    from kiosk.voice.audio import AudioSource
+    from kiosk.voice.recogniser import Heard, Recogniser
+
 log = logging.getLogger(__name__)
 
-SourceFactory = Callable[[], AudioSource | None]
+SourceFactory = Callable[[], "AudioSource | None"]
 """Opens the microphone for one answer (None: no microphone now)."""
 
 
@@ -49,6 +52,8 @@ class Listener:
         threading.Thread(target=self._load, args=(model_path,), name="speech-model", daemon=True).start()
 
     def _load(self, model_path: Path) -> None:
+        from kiosk.voice.recogniser import Recogniser
+
         try:
             self._recogniser = Recogniser(model_path)
         except Exception:  # the kiosk carries on by touch; the reason is in the log
@@ -198,6 +203,8 @@ def _every_prompt(config: KioskConfig) -> list[str]:
 
 
 def _microphone(device: str) -> AudioSource | None:
+    from kiosk.voice.audio import MicrophoneSource, MicrophoneUnavailable
+
     try:
         return MicrophoneSource(int(device) if device.isdigit() else (device or None))
     except MicrophoneUnavailable as error:
