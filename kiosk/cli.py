@@ -6,8 +6,10 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from platformdirs import user_data_dir
@@ -53,12 +55,18 @@ def check_export_folder(out: Path) -> None:
         raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
 
 
-def export_to_file(source, fmt: str, out: Path, since: date | None) -> None:  # type: ignore[no-untyped-def]
+def time_detail_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--time-detail", type=click.Choice(["hour", "day", "week"]), default="day", show_default=True,
+                        help="How exactly to show when each answer was given (less is more anonymous).")(func)
+
+
+def export_to_file(source, fmt: str, out: Path, since: date | None, time_detail: str) -> None:  # type: ignore[no-untyped-def]
     """Write an export and say how many responses it holds; a failed write is one plain line."""
     from kiosk.export import write_export
 
     try:
-        count = write_export(source, fmt, out, since=since.strftime("%Y-%m-%d") if since else None)  # type: ignore[arg-type]
+        count = write_export(source, fmt, out, since=since.strftime("%Y-%m-%d") if since else None,  # type: ignore[arg-type]
+                             time_detail=time_detail)  # type: ignore[arg-type]
     except OSError as exc:  # disk full, USB stick pulled out: nothing half-written is left behind
         raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
     click.echo(f"Wrote {count} responses to {out}")
@@ -136,7 +144,8 @@ def simulate(count: int, config_dir: Path | None, data_dir: Path, seed: int | No
 @data_option
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Only responses from this date on (YYYY-MM-DD).")
-def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
+@time_detail_option
+def export(fmt: str, out: Path, data_dir: Path, since: date | None, time_detail: str) -> None:
     """Copy what this kiosk holds into a file for a spreadsheet.
 
     Example: kiosk export --format xlsx --out /media/usb/feedback.xlsx --since 2026-10-01
@@ -144,7 +153,7 @@ def export(fmt: str, out: Path, data_dir: Path, since: date | None) -> None:
     from kiosk.export import KioskSource
 
     check_export_folder(out)
-    export_to_file(KioskSource(open_store(data_dir)), fmt, out, since)
+    export_to_file(KioskSource(open_store(data_dir)), fmt, out, since, time_detail)
 
 
 @cli.command()

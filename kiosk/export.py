@@ -12,8 +12,10 @@ import contextlib
 import csv
 import errno
 import os
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol, get_args
 
@@ -28,6 +30,12 @@ from tqdm import tqdm
 from kiosk.store import Store
 
 Format = Literal["csv", "jsonl", "xlsx"]
+TimeDetail = Literal["hour", "day", "week"]
+SUPPRESS_BELOW = 5
+"""Counts smaller than this read "fewer than 5" in summaries (the XLSX "Summary" sheet)."""
+TIME_COLUMNS = ("created_at_device", "received_at")
+"""Columns holding a moment: exports show them only to the hour, day or week (default day), so nobody
+can match a response to the person seen at the kiosk at 14:07."""
 PAYLOAD_COLUMNS = ("question_set", "language", "channel", "complete", "misuse_suspected")
 """Columns every export takes from the response itself, after the source's own columns."""
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -74,6 +82,27 @@ class KioskSource:
 
     def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
         return self.store.responses(since)
+
+
+def coarsen(moment: str, detail: TimeDetail) -> str:
+    """``2026-11-23T14:07:31Z`` as ``2026-11-23T14Z`` (hour), ``2026-11-23`` (day) or ``2026-W48`` (week);
+    "" for anything that is not such a timestamp."""
+    try:
+        when = datetime.strptime(moment[:19], "%Y-%m-%dT%H:%M:%S")
+    except (TypeError, ValueError):
+        return ""
+    if detail == "hour":
+        return when.strftime("%Y-%m-%dT%HZ")
+    if detail == "day":
+        return when.strftime("%Y-%m-%d")
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _coarse_rows(source: ExportSource, since: str | None, detail: TimeDetail) -> Iterator[tuple[Any, ...]]:
+    moments = [i for i, name in enumerate(source.columns) if name in TIME_COLUMNS]
+    for row in source.rows(since):
+        yield tuple(coarsen(value, detail) if i in moments else value for i, value in enumerate(row))
 
 
 def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,7 +157,7 @@ def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
     bar.update(shown)
 
 
-def _table(source: ExportSource, since: str | None, bar: tqdm) -> Iterator[list[Any]]:
+def _table(source: ExportSource, since: str | None, detail: TimeDetail, bar: tqdm) -> Iterator[list[Any]]:
     """Header row, then one row per response."""
     columns = _question_columns(source.examples(since))
     yield [*source.columns, *PAYLOAD_COLUMNS, *(c[3] for c in columns)]
@@ -138,7 +167,7 @@ def _table(source: ExportSource, since: str | None, bar: tqdm) -> Iterator[list[
         slots.setdefault((qset, question), [None, None])[field == "text"] = i
     no_slots = (None, None)
     empty = [""] * len(columns)
-    for row in _counted(source.rows(since), bar):
+    for row in _counted(_coarse_rows(source, since, detail), bar):
         payload = orjson.loads(row[-1])
         qset = str(payload.get("question_set", ""))
         cells = empty.copy()
@@ -152,13 +181,31 @@ def _table(source: ExportSource, since: str | None, bar: tqdm) -> Iterator[list[
                _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")), *cells]
 
 
-def _jsonl(source: ExportSource, since: str | None, out: IO[str], bar: tqdm) -> None:
-    for row in _counted(source.rows(since), bar):
+def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm) -> None:
+    for row in _counted(_coarse_rows(source, since, detail), bar):
         record = {**dict(zip(source.columns, row, strict=False)), **orjson.loads(row[-1])}
         out.write(orjson.dumps(record).decode("utf-8") + "\n")
 
 
-def _xlsx(rows: Iterator[list[Any]], out: Path, fixed: int) -> None:
+def _choice_columns(source: ExportSource, since: str | None) -> list[int]:
+    """Where the chosen answers are in the table (for the summary sheet)."""
+    fixed = len(source.columns) + len(PAYLOAD_COLUMNS)
+    return [fixed + i for i, column in enumerate(_question_columns(source.examples(since)))
+            if column[2] == "choice_text"]
+
+
+def _summary(sheet: Any, header: list[str], tally: dict[int, Counter[str]], suppress_below: int) -> None:
+    """How often each answer was chosen. A count below ``suppress_below`` reads "fewer than N", so no
+    small group (the two people who answered "Very poor" this week) can be singled out."""
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, title, font=bold) for title in ("Question", "Answer", "Responses")])
+    for column, counts in tally.items():
+        for answer, count in sorted(counts.items(), key=lambda item: -item[1]):
+            shown: int | str = count if count >= suppress_below else f"fewer than {suppress_below}"
+            sheet.append([header[column], answer, shown])
+
+
+def _xlsx(rows: Iterator[list[Any]], out: Path, fixed: int, choices: list[int], suppress_below: int) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
     sheet.freeze_panes = "B2"
@@ -168,14 +215,19 @@ def _xlsx(rows: Iterator[list[Any]], out: Path, fixed: int) -> None:
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([_styled(sheet, title, font=bold, alignment=wrap) for title in header])
+    tally: dict[int, Counter[str]] = {column: Counter() for column in choices}
     try:
         for row in rows:
             # XLSX cannot hold control characters; one typed by accident must not stop the whole export.
             sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
+            for column, counts in tally.items():
+                if row[column]:
+                    counts[row[column]] += 1
     except BaseException:
         with contextlib.suppress(Exception):
             sheet.close()  # end openpyxl's temporary sheet file now, not noisily when it is garbage-collected
         raise
+    _summary(book.create_sheet("Summary"), header, tally, suppress_below)
     book.save(out)
 
 
@@ -198,12 +250,14 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, progress: bool | None = None) -> int:
+def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, time_detail: TimeDetail = "day",
+           progress: bool | None = None) -> int:
     """Write every response this kiosk holds (from ``since``, a ``YYYY-MM-DD`` date, on) to ``out``."""
-    return write_export(KioskSource(store), fmt, out, since=since, progress=progress)
+    return write_export(KioskSource(store), fmt, out, since=since, time_detail=time_detail, progress=progress)
 
 
 def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | None = None,
+                 time_detail: TimeDetail = "day", suppress_below: int = SUPPRESS_BELOW,
                  progress: bool | None = None) -> int:
     """Write every response from ``source`` (from ``since`` on) to ``out``; return how many.
 
@@ -219,14 +273,15 @@ def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | N
             bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
             with bar as counter:
                 if fmt == "xlsx":
-                    _xlsx(_table(source, since, counter), partial, len(source.columns) + len(PAYLOAD_COLUMNS))
+                    _xlsx(_table(source, since, time_detail, counter), partial,
+                          len(source.columns) + len(PAYLOAD_COLUMNS), _choice_columns(source, since), suppress_below)
                 else:
                     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
                     with partial.open("w", encoding=encoding, newline="") as handle:
                         if fmt == "csv":
-                            csv.writer(handle).writerows(_table(source, since, counter))
+                            csv.writer(handle).writerows(_table(source, since, time_detail, counter))
                         else:
-                            _jsonl(source, since, handle, counter)
+                            _jsonl(source, since, time_detail, handle, counter)
         _fsync(partial)
         partial.replace(out)
     except BaseException:

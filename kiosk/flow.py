@@ -8,6 +8,8 @@ Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can 
                          │  ▲ back / skip / start again                   └fail─▶ out of order
                          └─ quiet too long ─▶ still there? ─countdown─▶ attract (half-finished policy)
 
+    words that suggest someone is at risk (kiosk.privacy.concerns) ─▶ help ─▶ carry on / finish now
+
     question ──microphone──▶ listening ──heard──▶ "You said: Good. Is that right?" ──yes──▶ next
                  ▲               │ silence / not understood: listen again (twice), then back   │
                  └───────────────┴──────────── stop / back ◀── try again ◀─────────────────────┘
@@ -47,11 +49,12 @@ class Screen(StrEnum):
     STILL_THERE = "still_there"
     LISTENING = "listening"
     CONFIRM_VOICE = "confirm_voice"
+    HELP = "help"
     THANK_YOU = "thank_you"
     OUT_OF_ORDER = "out_of_order"
 
 
-ANSWERING = (Screen.CHOICE, Screen.TEXT, Screen.LISTENING, Screen.CONFIRM_VOICE)
+ANSWERING = (Screen.CHOICE, Screen.TEXT, Screen.LISTENING, Screen.CONFIRM_VOICE, Screen.HELP)
 """Screens of a session in progress, where idleness leads to "are you still there?"."""
 
 
@@ -105,6 +108,7 @@ class Flow:
         settings: KioskSettings,
         save: Saver,
         scrub: Callable[[str], str],
+        concerns: Callable[[str], list[str]],
         clock: Callable[[], float] = time.monotonic,
         channel: str = "touch",
     ):
@@ -112,6 +116,7 @@ class Flow:
         self._settings = settings
         self._save = save
         self._scrub = scrub
+        self._concerns = concerns
         self._clock = clock
         self._channel = channel
         self._listeners: list[Callable[[FlowState], None]] = []
@@ -294,6 +299,17 @@ class Flow:
             self._touched()
             self._show(self._question_state())
 
+    def carry_on(self) -> None:
+        """From the help screen: on to the next question."""
+        if self._state.screen == Screen.HELP and self._step is not None:
+            self._touched()
+            self._advance()
+
+    def finish_now(self) -> None:
+        """From the help screen: stop here; what was said is kept (and flagged) whatever the policy."""
+        if self._state.screen == Screen.HELP:
+            self._finish_session(complete=False, thank=True)
+
     def finish(self) -> None:
         """A tap on the thank-you screen: back to the start."""
         if self._state.screen == Screen.THANK_YOU:
@@ -346,6 +362,7 @@ class Flow:
         self._paused: FlowState | None = None
         self._attempts = 0
         self._used_voice = False
+        self._flags: set[str] = set()
 
     def _question_state(self) -> FlowState:
         """The current question's own screen, as _go drew it (with any draft or choice so far)."""
@@ -371,11 +388,16 @@ class Flow:
             self.skip()
             return
         record = self._records[self._step_index]
+        found = self._concerns(text)  # on the words as given; only the scrubbed words are kept
         record.text = self._scrub(text)
         if not self._on_follow_up:
             record.status = "answered"
         self._touched()
-        self._advance()
+        if found:
+            self._flags.update(found)
+            self._show(replace(self._question_state(), screen=Screen.HELP, draft=""))
+        else:
+            self._advance()
 
     def _listen_again(self, why: str) -> None:
         self._touched()
@@ -409,15 +431,16 @@ class Flow:
             self._finish_session(complete=True)
 
     def _abandon(self) -> None:
-        """Someone walked away or started again: keep or drop what they gave, then show the start."""
+        """Someone walked away or started again: keep or drop what they gave, then show the start.
+        Words that raised a concern are always kept: safeguarding outranks the half-finished policy."""
         given = any(r.status == "answered" or r.text for r in self._records)
-        if given and self._settings.idle.half_finished == "keep":
+        if self._flags or (given and self._settings.idle.half_finished == "keep"):
             self._finish_session(complete=False)
         else:
             self._reset_session()
             self._show(FlowState(Screen.ATTRACT))
 
-    def _finish_session(self, *, complete: bool) -> None:
+    def _finish_session(self, *, complete: bool, thank: bool | None = None) -> None:
         record = SessionRecord(
             question_set=self._set.id,
             question_set_version=self._set.version,
@@ -425,6 +448,7 @@ class Flow:
             answers=self._records,
             complete=complete,
             channel="voice" if self._used_voice else self._channel,
+            concerns=sorted(self._flags),
         )
         record.misuse_suspected = self._looks_like_misuse(record.fingerprint())
         self._reset_session()
@@ -433,7 +457,7 @@ class Flow:
         if not self._store_unsaved():
             self._last_retry = self._clock()
             self._show(FlowState(Screen.OUT_OF_ORDER))
-        elif complete:
+        elif complete if thank is None else thank:
             self._show(FlowState(Screen.THANK_YOU))
         else:
             self._show(FlowState(Screen.ATTRACT))

@@ -43,6 +43,9 @@ class SessionRecord:
     complete: bool
     channel: str = "touch"
     misuse_suspected: bool = False
+    concerns: list[str] = field(default_factory=list)
+    """Safeguarding categories found in the words given (kiosk.privacy.concerns); the words themselves
+    are stored scrubbed, and the record is synced before any other."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
@@ -53,6 +56,7 @@ class SessionRecord:
             "complete": self.complete,
             "misuse_suspected": self.misuse_suspected,
             "channel": self.channel,
+            **({"concerns": sorted(self.concerns)} if self.concerns else {}),
             "answers": [{k: v for k, v in vars(a).items() if v is not None} for a in self.answers],
             **self.extra,
         }

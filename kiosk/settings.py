@@ -60,6 +60,22 @@ class VoiceSettings(_Section):
     microphone: str
 
 
+class Contact(_Section):
+    name: str = Field(min_length=1, max_length=60)
+    phone: str = Field(min_length=1, max_length=40)
+    about: str = Field(default="", max_length=120)
+
+
+class HelpSettings(_Section):
+    site_contacts: tuple[Contact, ...]
+    national_contacts: tuple[Contact, ...]
+
+    @property
+    def contacts(self) -> tuple[Contact, ...]:
+        """This site's own people first (they can act today), then the national lines."""
+        return self.site_contacts + self.national_contacts
+
+
 class KioskSettings(_Section):
     language: str = Field(min_length=2)
     question_set: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
@@ -67,6 +83,7 @@ class KioskSettings(_Section):
     sessions: SessionSettings
     sync: SyncSettings
     voice: VoiceSettings
+    help: HelpSettings
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import partial
 
 from kiosk.flow import Flow, SaveFailed, Screen
-from kiosk.privacy import scrub
+from kiosk.privacy import concerns, scrub
 from kiosk.settings import KioskConfig
 from kiosk.store import Saved, Store
 
@@ -47,17 +48,19 @@ def simulate(
     def save(record):  # type: ignore[no-untyped-def]
         on_saved(store.save(record))
 
-    flow = Flow(
-        questions=config.questions, settings=config.settings, save=save, scrub=scrub, clock=clock, channel="simulated"
-    )
+    flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
+                concerns=partial(concerns, language=config.settings.language), clock=clock, channel="simulated")
     pause = config.settings.sessions.min_seconds_between + config.settings.sessions.thank_you_seconds
     for _ in range(count):
         clock.advance(pause + rng.uniform(1, 600))
         flow.tick()
         flow.start()
-        while flow.state.screen in (Screen.CHOICE, Screen.TEXT):
+        while flow.state.screen in (Screen.CHOICE, Screen.TEXT, Screen.HELP):
             clock.advance(rng.uniform(2, 20))
-            _answer_at_random(flow, rng)
+            if flow.state.screen == Screen.HELP:
+                flow.carry_on()
+            else:
+                _answer_at_random(flow, rng)
         if flow.state.screen == Screen.OUT_OF_ORDER:
             raise SaveFailed("the store refused a simulated session")
         flow.finish()

@@ -59,6 +59,14 @@ def m002_question_set_version(db: Database) -> None:
     db.execute("UPDATE responses SET question_set_version = json_extract(payload, '$.question_set_version')")
 
 
+@migrations()
+def m003_concern(db: Database) -> None:
+    """Responses that raise a safeguarding concern are sent to the server before all others."""
+    db.execute("ALTER TABLE responses ADD COLUMN concern INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE responses SET concern = json_extract(payload, '$.concerns') IS NOT NULL")
+    db.execute("CREATE INDEX responses_sync_order ON responses (sync_state, concern DESC, seq)")
+
+
 class StoreUnavailable(SaveFailed):
     """The database cannot be opened or prepared at all."""
 
@@ -106,6 +114,7 @@ class Store:
             "question_set_version": record.question_set_version,
             "complete": int(record.complete),
             "misuse_suspected": int(record.misuse_suspected),
+            "concern": int(bool(record.concerns)),
             "payload": payload,
             "sha256": payload_sha256(payload),
         }
@@ -163,10 +172,11 @@ class Store:
         return self._meta(key)
 
     def pending(self, limit: int) -> list[tuple[str, int, str, str, str]]:
-        """The oldest ``limit`` unsent responses: ``(id, seq, created_at_device, payload_json, sha256)``."""
+        """The next ``limit`` unsent responses, ``(id, seq, created_at_device, payload_json, sha256)``: those
+        raising a safeguarding concern first, then the oldest."""
         return self.db.execute(
             "SELECT id, seq, created_at_device, payload, sha256 FROM responses WHERE sync_state = 'pending' "
-            "ORDER BY seq LIMIT ?", [limit]).fetchall()
+            "ORDER BY concern DESC, seq LIMIT ?", [limit]).fetchall()
 
     def count_pending(self) -> int:
         return self.db.execute("SELECT count(*) FROM responses WHERE sync_state = 'pending'").fetchone()[0]

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from kiosk.flow import Flow
-from kiosk.privacy import scrub
+from kiosk.privacy import concerns, scrub
 from kiosk.settings import KioskConfig, load_config
 from kiosk.simulate import SimulatedClock
 from kiosk.store import Store
@@ -59,7 +59,8 @@ def make_flow(config: KioskConfig, clock: SimulatedClock, store: Store):  # type
         settings = config.settings
         for section, values in changes.items():
             settings = settings.model_copy(update={section: getattr(settings, section).model_copy(update=values)})
-        return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, clock=clock)
+        return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=concerns,
+                    clock=clock)
 
     return build
 

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -304,3 +305,41 @@ def test_a_response_saved_during_an_export_does_not_make_it_inconsistent(store, 
     assert stdout.startswith(f"Wrote {len(table) - 1} responses")
     assert len(table) - 1 == len(saved)  # the new response goes into the next export
     assert all(len(row) == len(table[0]) for row in table)
+
+
+@pytest.mark.parametrize(("detail", "shown"), [("hour", "2026-11-23T14Z"), ("day", "2026-11-23"),
+                                               ("week", "2026-W48")])
+def test_exports_show_when_only_to_the_hour_day_or_week(store, config, saved, tmp_path, detail, shown):
+    simulate(3, config=config, store=store, seed=4, on_saved=lambda _saved: None)
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE responses SET created_at_device = '2026-11-23T14:07:31Z'")
+    out = tmp_path / "feedback.csv"
+    export(store, "csv", out, time_detail=detail)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["created_at_device"] for row in rows} == {shown}
+    export(store, "jsonl", out.with_suffix(".jsonl"), time_detail=detail)
+    records = [json.loads(line) for line in out.with_suffix(".jsonl").read_text().splitlines()]
+    assert {record["created_at_device"] for record in records} == {shown}
+    assert "14:07" not in out.read_text() + out.with_suffix(".jsonl").read_text()
+
+
+def test_coarsen_leaves_nothing_for_what_is_not_a_timestamp():
+    from kiosk.export import coarsen
+
+    assert coarsen("yesterday", "day") == "" and coarsen("", "week") == ""
+    assert coarsen("2027-01-01T00:00:00Z", "week") == "2026-W53"  # ISO weeks cross the new year
+
+
+def test_the_xlsx_summary_counts_each_answer_and_hides_small_counts(store, config, saved, tmp_path):
+    simulate(40, config=config, store=store, seed=9, on_saved=lambda _saved: None)
+    export(store, "csv", tmp_path / "all.csv")
+    with (tmp_path / "all.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    question = "Overall, how was your experience of our service?"
+    truth = Counter(row[question] for row in rows if row[question])
+    assert min(truth.values()) < 5 <= max(truth.values())  # this seed gives both kinds
+    export(store, "xlsx", tmp_path / "all.xlsx")
+    summary = load_workbook(tmp_path / "all.xlsx", read_only=True)["Summary"]
+    shown = {answer: count for q, answer, count in summary.iter_rows(min_row=2, values_only=True) if q == question}
+    assert shown == {answer: count if count >= 5 else "fewer than 5" for answer, count in truth.items()}

@@ -258,7 +258,8 @@ def test_no_thank_you_when_the_save_fails_and_the_answers_are_retried(make_flow,
             raise SaveFailed("database or disk is full")
         return store.save(record)
 
-    flow = Flow(questions=config.questions, settings=config.settings, save=flaky_save, scrub=str, clock=clock)
+    flow = Flow(questions=config.questions, settings=config.settings, save=flaky_save, scrub=str,
+                concerns=lambda _text: [], clock=clock)
     complete_session(flow, clock)
     assert flow.state.screen == Screen.OUT_OF_ORDER
     flow.start()

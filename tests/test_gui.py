@@ -39,6 +39,7 @@ def run_kiosk(tmp_path: Path, env: dict[str, str], steps: list[dict[str, Any]], 
     result = json.loads(out.read_text())
     assert result["error"] is None, result["error"]
     assert done.returncode == 0, done.stderr[-3000:]
+    result["output"] = done.stdout + done.stderr
     return result
 
 

@@ -358,3 +358,15 @@ def test_a_batch_body_built_from_stored_rows_is_the_batch_the_protocol_describes
     assert [(r.id, r.seq, r.payload, r.sha256) for r in batch.records] == [
         (rid, seq, payload, sha) for rid, seq, _, _, sha in rows]
     assert all(payload_hash(r.payload) == r.sha256 for r in batch.records)
+
+
+def test_free_text_is_scrubbed_again_at_ingest_and_a_resend_is_still_a_duplicate(server, token, db, device):
+    """A kiosk running an older scrub sends a phone number: the server stores it scrubbed."""
+    payload = {"question_set": "default", "answers": [{"question": "why", "text": "ring me on 07700 900123"}]}
+    record = make_record(1, payload)
+    assert server.post_batch(token, make_batch([record], device_id=device)).json()["accepted"] == 1
+    assert server.post_batch(token, make_batch([record], device_id=device)).json()["duplicate"] == 1
+    with closing(sqlite3.connect(db)) as connection:
+        [(stored, sha)] = connection.execute("SELECT payload, sha256 FROM responses").fetchall()
+    assert json.loads(stored)["answers"][0]["text"] == "ring me on [phone]"
+    assert sha == record["sha256"]  # the kiosk's hash, so the kiosk's copy is still recognised

@@ -40,7 +40,8 @@ def test_reopening_keeps_data_identity_and_applies_no_migration_twice(tmp_path):
     again = Store(tmp_path)
     assert again.kiosk_id == kiosk_id and len(kiosk_id) == 36
     assert again.counts()["stored"] == 1
-    assert [m.name for m in migrations.applied(again.db)] == ["m001_responses", "m002_question_set_version"]
+    assert [m.name for m in migrations.applied(again.db)] == [
+        "m001_responses", "m002_question_set_version", "m003_concern"]
     assert again.save(record()).seq == saved.seq + 1
     again.close()
 
@@ -94,4 +95,20 @@ def test_migration_2_fills_the_version_column_from_existing_payloads(tmp_path):
     old.close()
     upgraded = Store(tmp_path)
     assert upgraded.db.execute("SELECT question_set_version FROM responses").fetchone()[0] == 3
+    upgraded.close()
+
+
+def test_migration_3_marks_existing_flagged_responses_to_be_sent_first(tmp_path):
+    from sqlite_utils import Database
+
+    old = Database(tmp_path / "kiosk.db")
+    migrations.apply(old, stop_before="m003_concern")
+    for rid, payload in (("a", {"answers": []}), ("b", {"answers": [], "concerns": ["neglect"]})):
+        old.execute("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
+                    "payload, sha256) VALUES (?, '2026-01-01T00:00:00Z', 'default', 1, 0, ?, 'x')",
+                    [rid, json.dumps(payload)])
+    old.conn.commit()
+    old.close()
+    upgraded = Store(tmp_path)
+    assert [row[0] for row in upgraded.pending(10)] == ["b", "a"]
     upgraded.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.flow import LISTEN_ATTEMPTS, Flow, Screen
-from kiosk.privacy import scrub
+from kiosk.privacy import concerns, scrub
 from kiosk.settings import load_config
 from kiosk.store import Store
 from kiosk.voice.audio import AudioSource, WavFileSource
@@ -49,7 +49,8 @@ class Kiosk:
         config_dir.mkdir()
         (config_dir / "kiosk.toml").write_text('language = "ko"\n')
         config = load_config(config_dir)
-        self.flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub)
+        self.flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
+                         concerns=concerns)
         self.said: list[Path] = []
         self.speaker = CaptureSpeaker(speed=20.0)  # real prompts, played 20 times faster than life
         speech = SpeechWorker(Pyttsx3Synthesiser(), self.speaker, PromptCache(tmp_path / "cache"))

@@ -143,3 +143,11 @@ def test_a_broken_pack_names_its_file_line_and_field(tmp_path):
 def test_a_language_with_no_pack_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="no language pack for 'zz'"):
         load_language_pack("zz", [tmp_path, BUILTIN_CONFIG])
+
+
+def test_words_keep_their_vowel_signs_and_lose_only_punctuation():
+    from kiosk.voice.language_pack import phrase
+
+    assert phrase("হ্যাঁ, মারে!") == "হ্যাঁ মারে"
+    assert phrase("  Very good!! ") == "very good" and phrase("don't know") == "don't know"
+    assert phrase("좋아요?") == "좋아요"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.settings import load_config
+from kiosk.voice.speech_out import PromptCache
 from tests.conftest import PROJECT
 from tests.test_gui import rows, run_kiosk, screens
 
@@ -72,4 +74,9 @@ def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path,
     assert all(entry["language"] == "ko" and entry["duration"] > 0 for entry in said_aloud)
 
     assert audio_files(data) == [] and audio_files(temp) == []
+    # the prompt cache holds the kiosk's own prompts, never a rendering of what the person said
+    cache = PromptCache(Path(env["XDG_CACHE_HOME"]) / "feedback-kiosk" / "speech")
+    voice = load_config(KOREAN_KIOSK).language_pack.voice
+    assert cache.path_for("서비스는 어땠어요?", "ko", voice).is_file()
+    assert not cache.path_for("You said: 좋아요.", "ko", voice).exists()
     assert all(shot.stat().st_size > 10_000 for shot in shots.iterdir())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from kiosk.voice.controller import SourceFactory
     from kiosk.voice.speakers import Speaker
 
-SCREEN_MODULES = ("attract", "choice", "text", "listening", "confirm_voice", "still_there", "thank_you",
+SCREEN_MODULES = ("attract", "choice", "text", "listening", "confirm_voice", "help", "still_there", "thank_you",
                   "out_of_order")
 
 
@@ -47,7 +48,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
     from kiosk.flow import Flow, FlowState, SaveFailed, Screen
-    from kiosk.privacy import scrub
+    from kiosk.privacy import concerns, scrub
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme
     from kiosk.updates import load_question_set_update, load_you_said_we_did
@@ -63,6 +64,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
         def build(self):  # type: ignore[no-untyped-def]
             self.pictures = theme.Pictures(config.picture_dirs)
+            self.help_settings = config.settings.help
             try:
                 self.store: Store | None = Store(data_dir)
                 save = self.store.save
@@ -70,7 +72,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self.store = None
                 save = _cannot_save
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
-                             clock=clock)
+                             concerns=partial(concerns, language=config.settings.language), clock=clock)
             self.voice = make_voice(flow=self.flow, config=config, data_dir=data_dir, speaker=speaker,
                                     open_source=open_source,
                                     call_soon=lambda action: Clock.schedule_once(lambda _dt: action(), 0))

@@ -6,6 +6,7 @@ Steps (a JSON list, run one per drawn frame):
     {"tap": "answer:good"}      touch the widget whose tap_id is given, on the current screen
     {"touch_at": [0.5, 0.5]}    touch the window at that fraction of its width and height
     {"type": "hi there"}        tap those letter keys one by one
+    {"keyboard": "07700 900123"} type on a physical keyboard (for what the letter keys do not have)
     {"advance": 70}             move the flow's clock on by that many seconds, then let it tick
     {"screenshot": "a.png"}     save the window as a PNG
     {"disk_full": true}         limit this process's file size to 1 byte (RLIMIT_FSIZE): writes then
@@ -140,6 +141,10 @@ class Autopilot:
         elif "advance" in step:
             self.clock.offset += float(step["advance"])
             self.app.flow.tick()
+        elif "keyboard" in step:
+            from kivy.core.window import Window
+
+            Window.dispatch("on_textinput", step["keyboard"])
         elif "screenshot" in step:
             self.app.root.export_to_png(step["screenshot"])
         elif "disk_full" in step:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.flow import Flow, FlowState, Screen
-from kiosk.settings import KioskConfig
+from kiosk.settings import Contact, KioskConfig
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
 from kiosk.voice.prompts import spoken_for
@@ -82,8 +82,9 @@ def _screen_key(state: FlowState) -> tuple[object, ...]:
 
 class VoiceController:
     def __init__(self, *, flow: Flow, pack: LanguagePack, speech: SpeechWorker | None, listener: Listener | None,
-                 call_soon: Callable[[Callable[[], None]], None]):
+                 call_soon: Callable[[Callable[[], None]], None], contacts: Sequence[Contact] = ()):
         self.flow, self.pack, self.speech, self.listener = flow, pack, speech, listener
+        self.contacts = contacts
         self.call_soon = call_soon
         self.level = 0.0
         """Loudness of the last chunk heard (0..1), for the "I'm listening" meter."""
@@ -114,8 +115,10 @@ class VoiceController:
 
     def _say(self, state: FlowState) -> None:
         if self.speech is not None:
-            self.speech.say(spoken_for(state, can_listen=self.can_listen), self.pack.language, self.pack.voice,
-                            self.pack.recorded)
+            # "You said: …" repeats the person's own words: spoken from memory, never cached
+            self.speech.say(spoken_for(state, can_listen=self.can_listen, contacts=self.contacts),
+                            self.pack.language, self.pack.voice, self.pack.recorded,
+                            private=state.screen == Screen.CONFIRM_VOICE)
 
     def _changed(self, state: FlowState) -> None:
         key = _screen_key(state)
@@ -191,7 +194,8 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
         open_source = lambda: _microphone(settings.microphone)  # noqa: E731
     if model is not None and open_source is not None:  # no model or no microphone: no microphone button
         listener = Listener(model, open_source, time_limit=settings.listen_seconds, silence=settings.silence_seconds)
-    return VoiceController(flow=flow, pack=pack, speech=speech, listener=listener, call_soon=call_soon)
+    return VoiceController(flow=flow, pack=pack, speech=speech, listener=listener, call_soon=call_soon,
+                           contacts=config.settings.help.contacts)
 
 
 def _every_prompt(config: KioskConfig) -> list[str]:

@@ -9,7 +9,7 @@ built-in config; the first folder with a ``voice.toml`` is the pack. No code cha
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +44,10 @@ class PackFile(_Strict):
 
 
 def phrase(text: str) -> str:
-    """Words as the recogniser writes them: lower case, no punctuation, single spaces."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+    """Words as the recogniser writes them: lower case, no punctuation, single spaces. Only punctuation
+    and symbols go: Bengali vowel signs are combining marks, not letters, and must stay (মারে)."""
+    kept = (" " if unicodedata.category(c)[0] in "PS" and c != "'" else c for c in text.lower())
+    return " ".join("".join(kept).split())
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,19 @@ translation serves both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from gettext import gettext as _
 
 from kiosk.flow import FlowState, Screen
+from kiosk.settings import Contact
 
 
-def spoken_for(state: FlowState, *, can_listen: bool) -> list[str]:
+def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact] = ()) -> list[str]:
     """The prompts for ``state``, in the order they are said; [] when the screen says nothing new."""
     question = state.question
+    if state.screen == Screen.HELP:
+        return [_("You can talk to someone now."), *(help_line(contact) for contact in contacts),
+                _("Staff will read what you wrote. They do not know who you are.")]
     if state.screen == Screen.ATTRACT:
         return [_("Please wait a moment.")] if state.waiting else [
             _("Tell us what you think."), _("Touch the screen to start.")]
@@ -35,3 +40,8 @@ def spoken_for(state: FlowState, *, can_listen: bool) -> list[str]:
     if state.screen == Screen.OUT_OF_ORDER:
         return [_("Sorry, this kiosk is not working."), _("Please tell a member of staff.")]
     return []
+
+
+def help_line(contact: Contact) -> str:
+    """One contact as it is said: "Samaritans: 116 123. Free. Any time, day or night." """
+    return f"{contact.name}: {contact.phone}." + (f" {contact.about}" if contact.about else "")

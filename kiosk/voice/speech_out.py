@@ -9,8 +9,11 @@ ever posts to the queue: :meth:`SpeechWorker.say` and :meth:`SpeechWorker.stop` 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 import tomllib
+import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,6 +74,20 @@ class _Prompt:
     language: str
     voice: Voice
     recording: Path | None = None
+    private: bool = False
+    """Holds the person's own words ("You said: …"): never cached, never on disk (see ram_folder)."""
+
+
+def ram_folder() -> Path | None:
+    """A folder in memory (Linux /dev/shm) for the few prompts that repeat a person's own words; each
+    file is deleted as soon as it has been played. None where there is no such folder: those prompts
+    are then shown but not spoken, rather than written to disk."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        return None
+    folder = shm / f"feedback-kiosk-{os.getpid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 class SpeechWorker:
@@ -95,6 +112,8 @@ class SpeechWorker:
         self._playing: int | None = None
         """Generation of the prompt being played, None when not playing."""
         self._closed = False
+        self._ram: Path | bool | None = None
+        """The in-memory folder for private prompts once made; False where there is none."""
         self._threads = [threading.Thread(target=self._run, name="speech", daemon=True),
                          threading.Thread(target=self._interrupt_loop, name="speech-stop", daemon=True)]
 
@@ -102,9 +121,11 @@ class SpeechWorker:
         for thread in self._threads:
             thread.start()
 
-    def say(self, texts: Sequence[str], language: str, voice: Voice, recorded: RecordedPrompts | None = None) -> None:
-        """Speak ``texts`` in order, replacing whatever was queued or playing."""
-        prompts = [_Prompt(text, language, voice, recorded.lookup(text) if recorded else None)
+    def say(self, texts: Sequence[str], language: str, voice: Voice, recorded: RecordedPrompts | None = None,
+            *, private: bool = False) -> None:
+        """Speak ``texts`` in order, replacing whatever was queued or playing. ``private`` texts hold the
+        person's own words: they are synthesised in memory and forgotten, never cached."""
+        prompts = [_Prompt(text, language, voice, recorded.lookup(text) if recorded else None, private)
                    for text in texts if text.strip()]
         with self._cond:
             self._generation += 1
@@ -139,6 +160,8 @@ class SpeechWorker:
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout=5)
+        if isinstance(self._ram, Path):
+            shutil.rmtree(self._ram, ignore_errors=True)
 
     def _run(self) -> None:
         while True:
@@ -166,14 +189,16 @@ class SpeechWorker:
                     self._set_speaking(False)
 
     def _speak(self, prompt: _Prompt, generation: int) -> None:
-        wav = prompt.recording or self._cache.get(prompt.text, prompt.language, prompt.voice, self._synthesiser)
-        with self._cond:
-            if generation != self._generation:
-                return
-            self._playing = generation
+        wav = self._wav_for(prompt)
+        if wav is None:
+            return
         try:
+            with self._cond:
+                if generation != self._generation:
+                    return
+                self._playing = generation
             self._set_speaking(True)
-            log.debug("speaking %r from %s", prompt.text, wav)
+            log.debug("speaking a prompt (%s) from %s", prompt.language, "memory" if prompt.private else wav)
             if isinstance(self._speaker, Labelled):
                 self._speaker.label(prompt.text, prompt.language)
             self._speaker.play(wav)
@@ -181,6 +206,27 @@ class SpeechWorker:
             with self._cond:
                 self._playing = None
                 self._cond.notify_all()
+            if prompt.private:
+                wav.unlink(missing_ok=True)
+
+    def _wav_for(self, prompt: _Prompt) -> Path | None:
+        if prompt.recording is not None:
+            return prompt.recording
+        if not prompt.private:
+            return self._cache.get(prompt.text, prompt.language, prompt.voice, self._synthesiser)
+        if self._ram is None:
+            self._ram = ram_folder() or False
+            if not self._ram:
+                log.warning("no memory-backed folder (/dev/shm): what people said is shown but not read back")
+        if not self._ram:
+            return None
+        wav = self._ram / f"{uuid.uuid4().hex}.wav"
+        try:
+            self._synthesiser.synthesise(prompt.text, prompt.voice, wav)
+        except BaseException:
+            wav.unlink(missing_ok=True)
+            raise
+        return wav
 
     def _interrupt_loop(self) -> None:
         """Stop the speaker while it plays a prompt that a newer ``say``/``stop``/``close`` has replaced.

@@ -149,7 +149,7 @@ class PromptCache:
         os.close(handle)
         partial = Path(name)
         try:
-            log.debug("synthesising %r (%s, %s)", text, language, voice)
+            log.debug("synthesising a prompt of %d characters (%s, %s)", len(text), language, voice)
             synthesiser.synthesise(text, voice, partial)
             _check_wav(partial)
             os.replace(partial, path)

@@ -28,6 +28,7 @@ from sync.server.batch_request import parse_batch, read_capped_body
 from sync.server.batches import store_batch
 from sync.server.db import open_database
 from sync.server.kiosks import record_contact
+from sync.server.notify import NOTIFY_WEBHOOK_VARIABLE, WebhookNotifier
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
 
@@ -68,11 +69,13 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 def app_from_environment() -> FastAPI:
     """The app for one of several worker processes (``serve --workers``), on $FEEDBACK_SERVER_DB."""
-    return create_app(os.environ["FEEDBACK_SERVER_DB"])
+    return create_app(os.environ["FEEDBACK_SERVER_DB"], notify_webhook=os.environ.get(NOTIFY_WEBHOOK_VARIABLE))
 
 
-def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES) -> FastAPI:
+def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES,
+               notify_webhook: str | None = None) -> FastAPI:
     engine = open_database(database_url)
+    on_concern = WebhookNotifier(notify_webhook) if notify_webhook else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -113,7 +116,7 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
 
     def _store(kiosk: Any, batch: protocol.Batch) -> protocol.Receipt:
         with write_turn:
-            return store_batch(engine, kiosk, batch)
+            return store_batch(engine, kiosk, batch, on_concern)
 
     @app.get(protocol.UPDATES_PATH, response_model=protocol.Updates, responses={
         304: {"description": "Nothing changed since the ETag sent in If-None-Match."}, **_problems(401, 422, 503)})

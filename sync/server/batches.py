@@ -9,20 +9,25 @@ so a receipt the kiosk holds always means the records are durably here. A record
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kiosk.privacy import scrub
 from kiosk.record import canonical_json, payload_sha256
 from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
 from sync.server.auth import Kiosk
-from sync.server.db import conflicts, insert_ignoring_duplicates, insert_responses, responses
+from sync.server.db import concern_queue, conflicts, insert_ignoring_duplicates, insert_responses, responses
 from sync.server.kiosks import record_contact
 from sync.server.timestamps import iso_z, utc_now
 
 log = logging.getLogger(__name__)
+_LABEL = re.compile(r"[a-z][a-z-]{0,39}")
+ConcernHandler = Callable[[dict[str, Any]], None]
 
 
 def _checked_payload(record: Record, times_in_batch: int) -> tuple[str | None, str]:
@@ -39,7 +44,22 @@ def _checked_payload(record: Record, times_in_batch: int) -> tuple[str | None, s
         return f"the payload is {len(data)} bytes, more than the {MAX_RECORD_BYTES} allowed for one record", ""
     if payload_sha256(text) != record.sha256:
         return "sha256 does not match the payload", ""
-    return None, text
+    return None, _scrubbed(record.payload, text)
+
+
+def _scrubbed(payload: dict[str, Any], text: str) -> str:
+    """The payload to store, its free text scrubbed again (a kiosk may run an older scrub). The sha256
+    column keeps the kiosk's hash, so a resent record is still recognised as a duplicate."""
+    answers = payload.get("answers")
+    if not isinstance(answers, list):
+        return text
+    changed = False
+    for answer in answers:
+        if isinstance(answer, dict) and isinstance(answer.get("text"), str):
+            clean = scrub(answer["text"])
+            changed = changed or clean != answer["text"]
+            answer["text"] = clean
+    return canonical_json(payload) if changed else text
 
 
 def _text(value: object, limit: int) -> str:
@@ -51,7 +71,17 @@ def _version(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31 else 0
 
 
-def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
+def _categories(value: object) -> str:
+    """The kiosk's concern flags as stored: known-looking labels only, comma-separated, "" for none."""
+    if not isinstance(value, list):
+        return ""
+    labels = sorted({item for item in value if isinstance(item, str) and _LABEL.fullmatch(item)})
+    return ",".join(labels)[:200]
+
+
+def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernHandler | None = None) -> Receipt:
+    """Store ``batch`` exactly once; ``on_concern`` hears of each newly stored flagged response after
+    COMMIT (to notify staff), never of one already held."""
     now = utc_now()
     times = Counter(record.id for record in batch.records)
     rejected: list[Rejection] = []
@@ -65,7 +95,8 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
                          "seq": record.seq, "created_at_device": record.created_at_device, "received_at": now,
                          "sha256": record.sha256, "payload": payload,
                          "question_set": _text(record.payload.get("question_set"), 100),
-                         "question_set_version": _version(record.payload.get("question_set_version"))})
+                         "question_set_version": _version(record.payload.get("question_set_version")),
+                         "concerns": _categories(record.payload.get("concerns"))})
     # one global order of row locks, so two PostgreSQL transactions can never wait on each other in a cycle
     rows.sort(key=lambda row: row["id"])
     conflicting: list[dict[str, Any]] = []
@@ -75,6 +106,10 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
             sa.select(sa.func.max(responses.c.seq)).where(responses.c.device_id == batch.kiosk_id)
         ).scalar_one()
         inserted = insert_responses(connection, rows)
+        flagged = [{"response_id": row["id"], "site": kiosk.site, "kiosk": kiosk.name, "categories": row["concerns"],
+                    "received_at": now, "updated_at": now} for row in rows if row["concerns"] and row["id"] in inserted]
+        if flagged:
+            connection.execute(insert_ignoring_duplicates(connection, concern_queue), flagged)
         held_back = [row for row in rows if row["id"] not in inserted]
         if held_back:
             held = dict(connection.execute(
@@ -90,6 +125,11 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch) -> Receipt:
                        device_id=batch.kiosk_id)
     for row in conflicting:
         log.warning("conflict: response %s arrived again with different content; kept aside", row["id"])
+    for concern in flagged:
+        log.warning("safeguarding concern (%s) in response %s from %s", concern["categories"],
+                    concern["response_id"], kiosk.site)
+        if on_concern is not None:
+            on_concern(concern)
     duplicate = len(rows) - len(inserted) - len(conflicting)
     return Receipt(batch_id=batch.batch_id, accepted=len(inserted), duplicate=duplicate, conflict=len(conflicting),
                    rejected=rejected, high_water_seq=high_water_seq or 0, server_time=iso_z(now))

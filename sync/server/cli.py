@@ -14,9 +14,10 @@ import click
 import sqlalchemy as sa
 from platformdirs import user_data_dir
 
-from kiosk.cli import check_export_folder, export_to_file, run_command
+from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
+from sync.server.notify import NOTIFY_WEBHOOK_VARIABLE
 from sync.server.site_content import ContentError
 
 
@@ -70,7 +71,11 @@ def cli() -> None:
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="The private key for --tls-cert.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes sharing the port (PostgreSQL only): about one per CPU core.")
-def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int) -> None:
+@click.option("--notify-webhook", envvar=NOTIFY_WEBHOOK_VARIABLE, metavar="URL",
+              help="POST a short JSON message here when a safeguarding concern arrives (where and what kind, "
+                   f"never the words); also ${NOTIFY_WEBHOOK_VARIABLE}.")
+def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
+          notify_webhook: str | None) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000
@@ -84,7 +89,7 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
     if workers > 1 and not database_url(db).startswith("postgresql"):
         # the SQLite path queues writers inside one process (sync/server/app.py); processes would race
         raise click.UsageError("--workers needs a PostgreSQL database; a SQLite server runs as one process")
-    app = create_app(db)  # creates or upgrades the tables once, before any worker starts
+    app = create_app(db, notify_webhook=notify_webhook)  # creates or upgrades the tables before any worker starts
     engine = app.state.engine
     click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
@@ -95,6 +100,8 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
         return
     engine.dispose()
     os.environ["FEEDBACK_SERVER_DB"] = engine.url.render_as_string(hide_password=False)  # each worker opens its own
+    if notify_webhook:
+        os.environ[NOTIFY_WEBHOOK_VARIABLE] = notify_webhook
     uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=workers, **options)
 
 
@@ -217,7 +224,8 @@ def add_item(site: str, said: str, did: str, picture: str, when: datetime | None
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Only responses given on or after this date (kiosk clock, YYYY-MM-DD).")
 @db_option
-def export(fmt: str, out: Path, since: datetime | None, db: str) -> None:
+@time_detail_option
+def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: str) -> None:
     """Copy every response from every kiosk into one file, with its site and kiosk.
 
     Example: feedback-server export --format xlsx --out all-feedback.xlsx --since 2026-10-01
@@ -225,7 +233,7 @@ def export(fmt: str, out: Path, since: datetime | None, db: str) -> None:
     from sync.server.export import ServerSource
 
     check_export_folder(out)
-    export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since)
+    export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since, time_detail)
 
 
 def main() -> None:

@@ -90,6 +90,22 @@ conflicts = sa.Table(
 """Records that reused a held id with other content: kept aside for a person to look at. The key on
 (id, sha256) keeps each distinct version once however often the kiosk resends it."""
 
+concern_queue = sa.Table(
+    "concern_queue", metadata,
+    sa.Column("response_id", sa.String(36), primary_key=True),
+    sa.Column("site", sa.String(100), nullable=False),
+    sa.Column("kiosk", sa.String(100), nullable=False),
+    sa.Column("categories", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("received_at", Moment, nullable=False),
+    sa.Column("updated_at", Moment, nullable=False),
+    sa.Index("concern_queue_by_status", "status", "received_at"),
+)
+"""Responses whose words suggested someone may be at risk (kiosk.privacy.concerns, flagged on the kiosk):
+a queue for staff to acknowledge, assign and resolve (the dashboard, issue 7). ``categories`` is the
+comma-separated list, e.g. ``abuse-physical,unsafe``; the words themselves stay in ``responses``."""
+
 question_sets = sa.Table(
     "question_sets", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -241,6 +257,7 @@ order and never wait on each other in a cycle."""
 
 _PER_BATCH = ("kiosk", "site", "device_id", "received_at")
 _PER_RECORD = ("id", "seq", "created_at_device", "sha256", "payload", "question_set", "question_set_version")
+_COLUMNS = _PER_BATCH + _PER_RECORD
 
 
 def insert_responses(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
@@ -250,7 +267,7 @@ def insert_responses(connection: Connection, rows: list[dict[str, Any]]) -> set[
         return set()
     if connection.dialect.name != "postgresql":
         insert = insert_ignoring_duplicates(connection, responses).returning(responses.c.id)
-        return set(connection.execute(insert, rows).scalars())
+        return set(connection.execute(insert, [{name: row[name] for name in _COLUMNS} for row in rows]).scalars())
     params = {name: rows[0][name] for name in _PER_BATCH}
     params["rows"] = orjson.dumps([{name: row[name] for name in _PER_RECORD} for row in rows]).decode("utf-8")
     return set(connection.execute(_POSTGRES_INSERT_RESPONSES, params).scalars())

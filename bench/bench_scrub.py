@@ -1,0 +1,103 @@
+"""Scrub quality and speed: recall per category, ordinary sentences altered, and microseconds per call.
+
+Quality is measured on the test corpus (``tests/data/scrub_cases.toml``): a personal detail counts as caught
+when every placeholder its case expects is in the output (the test suite checks the exact text); an ordinary
+sentence counts as altered when the output differs from it at all. Targets (issue 5): recall >= 95%, at most 5%
+of ordinary sentences altered. The corpus was written by the same hands as the rules, so read these figures
+as a floor for regressions, not as a field measurement.
+
+scrub runs on every stored text on the kiosk and again on the server for every record, so its speed matters
+too. The reference is a bare ``re.sub`` of the first version's three patterns (email, phone, postcode): the
+ratio shows what the other five kinds of detail and the context rules cost.
+
+    .venv/bin/python bench/bench_scrub.py           # 20000 calls per timing
+    .venv/bin/python bench/bench_scrub.py -n 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import timeit
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from kiosk.privacy import scrub
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "scrub_cases.toml"
+TARGET_RECALL = 0.95
+TARGET_ALTERED = 0.05
+TYPICAL = "The staff on ward 7 were lovely and the food was good, but I waited 45 minutes for my tablets."
+PLACEHOLDER = re.compile(r"\[[a-z-]+\]")
+
+# The first version of scrub, kept here only as the speed reference.
+OLD_PATTERNS = (
+    (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), "[email]"),
+    (re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?|\(?0)\d{2,4}\)?(?:[\s-]?\d){6,8}\b"), "[phone]"),
+    (re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE), "[postcode]"),
+)
+
+
+def old_scrub(text: str) -> str:
+    for pattern, placeholder in OLD_PATTERNS:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def caught(case: dict) -> bool:
+    """Every placeholder the case expects (as many times as expected) is in scrub's output."""
+    missing = Counter(PLACEHOLDER.findall(case["want"])) - Counter(PLACEHOLDER.findall(scrub(case["text"])))
+    return not missing
+
+
+def quality(cases: list[dict]) -> tuple[float, float]:
+    """Print recall per category and overall, and the share of ordinary sentences altered; return the last two."""
+    by_kind: dict[str, list[bool]] = {}
+    for case in cases:
+        if case["kind"] != "ordinary":
+            by_kind.setdefault(case["kind"], []).append(caught(case))
+    for kind, hits in sorted(by_kind.items()):
+        print(f"recall {kind:14} {sum(hits):3d}/{len(hits):<3d} {sum(hits) / len(hits):7.1%}")
+    every = [hit for hits in by_kind.values() for hit in hits]
+    recall = sum(every) / len(every)
+    ordinary = [case["text"] for case in cases if case["kind"] == "ordinary"]
+    altered = [text for text in ordinary if scrub(text) != text]
+    share = len(altered) / len(ordinary)
+    print(f"recall overall        {sum(every):3d}/{len(every):<3d} {recall:7.1%}  (target >= {TARGET_RECALL:.0%})")
+    print(f"ordinary altered      {len(altered):3d}/{len(ordinary):<3d} {share:7.1%}  (target <= {TARGET_ALTERED:.0%})")
+    for text in altered:
+        print(f"  altered: {text!r} -> {scrub(text)!r}")
+    return recall, share
+
+
+def microseconds(function, texts: list[str], calls: int) -> float:
+    """Mean microseconds per call of ``function``, cycling through ``texts``."""
+    rounds = max(1, calls // len(texts))
+    seconds = min(timeit.repeat(lambda: [function(text) for text in texts], number=rounds, repeat=3))
+    return seconds / (rounds * len(texts)) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=20000, help="calls per timing (default 20000)")
+    args = parser.parse_args()
+
+    cases = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]
+    print(f"corpus: {len(cases)} cases from {CORPUS.name}")
+    recall, share = quality(cases)
+
+    every_text = [case["text"] for case in cases]
+    for label, texts in (("typical sentence", [TYPICAL]), ("whole corpus", every_text)):
+        ours, old = microseconds(scrub, texts, args.n), microseconds(old_scrub, texts, args.n)
+        print(f"speed {label:16}: scrub {ours:6.1f} us/call, first version (3 bare re.sub) {old:5.1f} us/call, "
+              f"ratio {ours / old:.1f}x")
+
+    met = recall >= TARGET_RECALL and share <= TARGET_ALTERED
+    print(f"targets: {'met' if met else 'MISSED'}")
+    sys.exit(0 if met else 1)
+
+
+if __name__ == "__main__":
+    main()

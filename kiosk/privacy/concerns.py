@@ -1,0 +1,255 @@
+"""Text that suggests someone is at risk: the categories a safeguarding lead acts on (issue 5).
+
+Why rules and not a model: the kiosk runs offline on a Raspberry Pi, and a safeguarding lead must be able
+to read why a comment was flagged and change the phrases without a programmer. Missing a disclosure costs
+far more than a false alarm (staff read a flagged comment; a missed one is never read), so the phrases are
+broad and only well-known idioms and plain negations take a match back.
+
+Categories: ``self-harm``, ``abuse-physical`` (including restraint: locked in, tied, held down),
+``abuse-sexual``, ``abuse-financial``, ``abuse-emotional`` (bare "abuse" counts here), ``neglect``
+(missed care, medicines, food, help) and ``unsafe`` (feeling unsafe or afraid, and hazards in the place:
+falls, icy paths, fire doors, broken call bells, wrong medicines).
+
+Phrases live in language packs, ``languages/<tag>/concerns.toml`` (see config/languages/en/concerns.toml
+for the format). The English pack always applies and the person's own language adds to it, because people
+mix languages; for each, the first folder holding the file wins, in the order kiosk.voice.language_pack
+uses (config folders in turn, exact tag then primary subtag), so a service can replace a pack outright.
+
+How a text is read:
+
+1. it is cut into clauses at . , ! ? ; : and new lines; a phrase never spans two clauses;
+2. each clause is lower-cased, apostrophes are dropped ("don't" -> "dont"), other punctuation becomes a
+   space, and the pack's ``[spellings]`` replace whole words (contractions: "dont" -> "do not"; typos);
+3. idioms ("dying to", "to die for", "could kill for") are blanked out, so no phrase can use their words;
+4. a phrase that matches counts, unless its category is not ``self-harm`` and a negation cue ("not",
+   "never", "nobody") stands in the four words before it, with no boundary word ("and", "but", "when",
+   "why") in between and not as part of a ``not_negation`` phrase ("never stop", "do not want"). Any talk
+   of suicide is flagged, even when denied. A ``..`` gap inside a phrase never passes over a cue: "staff
+   never shout" does not match ``@person .. shout* at``. Negation written after the words is not seen.
+
+The text is never logged or kept here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict
+
+from kiosk.config_files import ConfigError, TomlFile
+
+Category = Literal[
+    "self-harm", "abuse-physical", "abuse-sexual", "abuse-financial", "abuse-emotional", "neglect", "unsafe",
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+NEVER_NEGATED = frozenset({"self-harm"})
+RULES_FILE = "concerns.toml"
+ENGLISH = "en"
+GAP_WORDS = 3
+"""``..`` in a phrase stands for up to this many words."""
+NEGATION_REACH = 4
+"""A negation cue cancels a match when it is among this many words before it."""
+
+_CLAUSE_END = re.compile(r"[.!?;:,\n\u0964\u0965]")  # \u0964, \u0965: Bengali danda
+_NOT_WORD = re.compile(r"[^\w\s]")
+_APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
+_TOKEN = re.compile(r"\.\.|\(|\)\??|\||\$|@[\w-]+|[^\s()|$]+")
+_GLUED = re.compile(r"[^\s(|)?]\(|[^\s(|]\)\??[^\s)|$?]")
+_NEVER = "(?!)"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Negation(_Strict):
+    cues: tuple[str, ...] = ()
+    not_negation: tuple[str, ...] = ()
+    boundaries: tuple[str, ...] = ()
+
+
+class Idioms(_Strict):
+    phrases: tuple[str, ...] = ()
+
+
+class ConcernFile(_Strict):
+    spellings: dict[str, str] = {}
+    words: dict[str, tuple[str, ...]] = {}
+    phrases: dict[Category, tuple[str, ...]] = {}
+    idioms: Idioms = Idioms()
+    negation: Negation = Negation()
+
+
+def _keep(char: re.Match[str]) -> str:
+    """Drop apostrophes and invisible joiners, keep combining marks (Bengali vowel signs are not ``\\w``),
+    turn the rest into a space."""
+    mark = char.group()
+    kind = unicodedata.category(mark)
+    if mark in _APOSTROPHES or kind == "Cf":
+        return ""
+    return mark if kind.startswith("M") else " "
+
+
+def _plain_words(text: str) -> list[str]:
+    """``text`` lower-cased, without apostrophes or other punctuation, split into words."""
+    return _NOT_WORD.sub(_keep, text.casefold()).split()
+
+
+class _Compiler:
+    """Turns the phrase notation into regular expressions over a clause written as ``"word word "``."""
+
+    def __init__(self, spellings: dict[str, str]):
+        self.spellings = {"".join(_plain_words(key)): " ".join(_plain_words(value)) for key, value in spellings.items()}
+        self.sets: dict[str, str] = {}
+        self.gap = f"(?:[^ ]+ ){{0,{GAP_WORDS}}}"
+
+    def words(self, text: str) -> str:
+        """``text`` in the form patterns match: plain words, spellings applied, each followed by a space."""
+        return "".join(self.spellings.get(word, word) + " " for word in _plain_words(text))
+
+    def word(self, token: str) -> str:
+        if "*" not in token:
+            plain = self.words(token)
+            if not plain:
+                raise ValueError(f"{token!r} has no letters")
+            return re.escape(plain)
+        pieces = ["".join(_plain_words(piece)) for piece in token.split("*")]
+        return "[^ ]*".join(map(re.escape, pieces)) + " "
+
+    def regex(self, pattern: str) -> str:
+        if _GLUED.search(pattern):
+            raise ValueError("has a bracket touching a word: alternatives are whole words, as in (hit|hits)")
+        parts: list[str] = []
+        for token in _TOKEN.findall(pattern):
+            if token == "..":
+                parts.append(self.gap)
+            elif token == "(":
+                parts.append("(?:")
+            elif token in (")", ")?", "|", "$"):
+                parts.append(token)
+            elif token.startswith("@"):
+                if token[1:] not in self.sets:
+                    raise ValueError(f"no word list named {token[1:]!r} under [words]")
+                parts.append(self.sets[token[1:]])
+            else:
+                parts.append(self.word(token))
+        source = "".join(parts)
+        try:
+            re.compile(source)
+        except re.error as error:
+            raise ValueError(f"cannot be read ({error.msg}): check the brackets") from None
+        return source
+
+    def union(self, toml: TomlFile, loc: tuple[str, ...], patterns: Iterable[str]) -> list[str]:
+        """Each pattern compiled; a mistake raises ConfigError naming the file, line and field."""
+        compiled = []
+        for index, pattern in enumerate(patterns):
+            try:
+                compiled.append(self.regex(pattern))
+            except ValueError as error:
+                raise toml.error((*loc, index), f"phrase {pattern!r} {error}") from None
+        return compiled
+
+
+def _any_of(sources: list[str]) -> re.Pattern[str]:
+    return re.compile("(?<![^ ])(?:" + ("|".join(f"(?:{s})" for s in sources) or _NEVER) + ")")
+
+
+def _blank(pattern: re.Pattern[str], clause: str) -> str:
+    """``clause`` with every word inside a match of ``pattern`` replaced by ``_``."""
+    return pattern.sub(lambda found: "_ " * found.group().count(" "), clause)
+
+
+@dataclass(frozen=True)
+class ConcernRules:
+    """One language's phrases, compiled; :meth:`concerns` reads a text with them."""
+
+    compiler: _Compiler
+    phrases: dict[str, re.Pattern[str]]
+    idioms: re.Pattern[str]
+    cues: re.Pattern[str]
+    not_negation: re.Pattern[str]
+    boundaries: re.Pattern[str]
+
+    def concerns(self, text: str) -> list[str]:
+        found: set[str] = set()
+        for part in _CLAUSE_END.split(text):
+            clause = _blank(self.idioms, self.compiler.words(part))
+            found.update(name for name, rx in self.phrases.items() if self._matches(name, rx, clause))
+        return sorted(found)
+
+    def _matches(self, category: str, phrase: re.Pattern[str], clause: str) -> bool:
+        position = 0
+        while found := phrase.search(clause, position):
+            if category in NEVER_NEGATED or not self._negated(clause[:found.start()]):
+                return True
+            position = clause.find(" ", found.start()) + 1
+        return False
+
+    def _negated(self, before: str) -> bool:
+        before = _blank(self.not_negation, before)
+        boundaries = list(self.boundaries.finditer(before))
+        if boundaries:
+            before = before[boundaries[-1].end():]
+        window = before.split()[-NEGATION_REACH:]
+        return bool(window) and self.cues.search(" ".join(window) + " ") is not None
+
+
+def _rules_file(language: str, config_dirs: list[Path]) -> Path | None:
+    """The ``concerns.toml`` for ``language``: first config folder, exact tag before primary subtag."""
+    from kiosk.voice.language_pack import pack_folders  # here, so importing kiosk.privacy stays light
+
+    return next((f / RULES_FILE for f in pack_folders(language, config_dirs) if (f / RULES_FILE).is_file()), None)
+
+
+def load_concern_rules(language: str = ENGLISH, config_dirs: list[Path] | None = None) -> ConcernRules:
+    """English phrases plus ``language``'s own, from ``config_dirs`` (default: the built-in config).
+    Raises ConfigError naming the file, line and field of any mistake, or if there is no English pack."""
+    if config_dirs is None:
+        from kiosk.settings import BUILTIN_CONFIG
+
+        config_dirs = [BUILTIN_CONFIG]
+    english = _rules_file(ENGLISH, config_dirs)
+    if english is None:
+        missing = config_dirs[0] / "languages" / ENGLISH / RULES_FILE
+        raise ConfigError(missing, "no English concern phrases: every kiosk needs this file")
+    paths = dict.fromkeys([english, _rules_file(language, config_dirs) or english])
+    tomls = [TomlFile(path) for path in paths]
+    return _compile([(toml, toml.validate(ConcernFile).model_dump()) for toml in tomls])
+
+
+def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
+    """Every pack's entries at each place, compiled in order: cues shape ``..``, word lists come before the
+    phrases that use them."""
+    compiler = _Compiler({key: value for _, data in packs for key, value in data["spellings"].items()})
+
+    def sources(*loc: str) -> list[str]:
+        return [source for toml, data in packs
+                for source in compiler.union(toml, loc, functools.reduce(lambda node, key: node.get(key, {}),
+                                                                         loc, data))]
+
+    cues = sources("negation", "cues")
+    if cues:
+        compiler.gap = f"(?:(?!{'|'.join(cues)})[^ ]+ ){{0,{GAP_WORDS}}}"
+    for name in dict.fromkeys(name for _, data in packs for name in data["words"]):
+        compiler.sets[name] = "(?:" + ("|".join(sources("words", name)) or _NEVER) + ")"
+    return ConcernRules(compiler, {category: _any_of(sources("phrases", category)) for category in CATEGORIES},
+                        _any_of(sources("idioms", "phrases")), _any_of(cues),
+                        _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")))
+
+
+@functools.cache
+def _builtin_rules(language: str) -> ConcernRules:
+    return load_concern_rules(language)
+
+
+def concerns(text: str, language: str = ENGLISH) -> list[str]:
+    """The concern categories ``text`` suggests, sorted, e.g. ``["self-harm"]``; [] for ordinary feedback.
+    Uses the built-in English phrases plus ``language``'s own (loaded once per language)."""
+    return _builtin_rules(language).concerns(text)

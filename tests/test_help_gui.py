@@ -1,0 +1,31 @@
+"""Someone at risk, in the real app: their words stored scrubbed and flagged, and the help screen shown
+and read aloud with the contacts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_gui import rows, run_kiosk, screens
+
+pytestmark = pytest.mark.gui
+
+
+def test_words_of_concern_show_help_and_are_stored_scrubbed_and_flagged(tmp_path, kiosk_env):
+    data, spoken = tmp_path / "data", tmp_path / "spoken.jsonl"
+    steps = [
+        {"tap": "start"}, {"tap": "answer:very-poor"},
+        {"type": "a worker hit me "}, {"keyboard": "call me on 07700 900123"}, {"tap": "control:done"},
+        {"quiet": 60}, {"screenshot": str(tmp_path / "help.png")},
+        {"tap": "help:carry_on"}, {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "control:skip"},
+    ]
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data, extra=("--speech-log", str(spoken)))
+    assert screens(result)[-7:] == ["help", "help", "help", "choice", "text", "text", "thank_you"]
+    [(_seq, _id, _complete, payload_json)] = rows(data)
+    payload = json.loads(payload_json)
+    assert payload["concerns"] == ["abuse-physical"]
+    assert payload["answers"][0]["text"] == "A worker hit me call me on [phone]"
+    said = [json.loads(line)["text"] for line in spoken.read_text().splitlines()]
+    assert "You can talk to someone now." in said and "Samaritans: 116 123. Free. Any time, day or night." in said
+    assert (tmp_path / "help.png").stat().st_size > 10_000
