@@ -43,6 +43,8 @@ def steps(shot: str) -> list[dict]:
         {"advance": 61}, snap("7-still-there"),
         {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("8-thank-you"),
         {"tap": "finish"}, {"tap": "start"}, snap("9-attract-please-wait"),
+        {"advance": 10}, {"tap": "start"}, {"tap": "answer:very-poor"}, {"type": "a worker hit me"},
+        {"tap": "control:done"}, snap("15-help-you-can-talk-to-someone"), {"tap": "help:finish"}, {"tap": "finish"},
         {"advance": 10}, {"tap": "start"}, {"tap": "control:skip"}, {"tap": "control:skip"},
         {"tap": "control:skip"}, {"disk_full": True}, {"tap": "control:skip"}, {"disk_full": False},
         snap("10-out-of-order"),

@@ -71,9 +71,11 @@ class Autopilot:
         def first_frame(*_args: object) -> None:
             Window.unbind(on_flip=first_frame)
             self.first_frame_at = time.time()  # wall clock, comparable with the process's start
+            # the first frame is drawn before the layout has settled: give it a moment, or a tap aimed at
+            # a widget's centre lands where the widget will not be
+            Clock.schedule_once(lambda _dt: self._next(), 0.3)
 
         Window.bind(on_flip=first_frame)
-        Clock.schedule_once(lambda _dt: self._next(), 0.3)  # let the first screen lay out
 
     def _next(self) -> None:
         from kivy.clock import Clock
