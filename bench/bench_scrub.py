@@ -46,6 +46,16 @@ def old_scrub(text: str) -> str:
     return text
 
 
+def _normalised(case: dict) -> dict:
+    """A blind-set case (text, expect) in the corpus's form (text, want, kind): its kind is the first
+    placeholder it expects, or "ordinary" when it must come out unchanged."""
+    if "kind" in case:
+        return case
+    want = case["expect"]
+    kinds = PLACEHOLDER.findall(want)
+    return {"text": case["text"], "want": want, "kind": kinds[0].strip("[]") if kinds else "ordinary"}
+
+
 def caught(case: dict) -> bool:
     """Every placeholder the case expects (as many times as expected) is in scrub's output."""
     missing = Counter(PLACEHOLDER.findall(case["want"])) - Counter(PLACEHOLDER.findall(scrub(case["text"])))
@@ -82,10 +92,12 @@ def microseconds(function, texts: list[str], calls: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=20000, help="calls per timing (default 20000)")
+    parser.add_argument("--cases", type=Path, default=CORPUS,
+                        help="another case file, e.g. tests/data/scrub_blind.toml ([[case]] text + expect)")
     args = parser.parse_args()
 
-    cases = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]
-    print(f"corpus: {len(cases)} cases from {CORPUS.name}")
+    cases = [_normalised(case) for case in tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"]]
+    print(f"corpus: {len(cases)} cases from {args.cases.name}")
     recall, share = quality(cases)
 
     every_text = [case["text"] for case in cases]
