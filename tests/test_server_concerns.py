@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import queue
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 
 from sync.server.db import concern_queue, database_url
 from tests.server_process import FREE_TEXT, ServerProcess, enrol, make_batch, make_record
@@ -64,6 +67,36 @@ def test_a_flagged_response_is_queued_and_announced_once_without_its_words(serve
     engine.dispose()
     assert [(q["response_id"], q["categories"], q["status"], q["site"]) for q in queued] == [
         (records[1]["id"], "abuse-physical,unsafe", "open", "Rose House")]
+
+
+def test_a_flagged_response_is_emailed_without_its_words(tmp_path):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 stands in for the organisation's mail relay."""
+    mailbox: queue.Queue[bytes] = queue.Queue()
+
+    class Inbox:
+        async def handle_DATA(self, _server, _session, envelope):
+            mailbox.put(envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:  # aiosmtpd checks it is up by connecting: it needs a real port number
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    relay = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    relay.start()
+    try:
+        db = str(tmp_path / "server.db")
+        token = enrol(db, site="Mile End")
+        records = [flagged(1, ["neglect"])]
+        with ServerProcess(db, "--notify-email", "safeguarding@example.org",
+                           "--smtp", f"127.0.0.1:{port}") as server:
+            assert server.post_batch(token, make_batch(records, device_id=str(uuid.uuid4()))).json()["accepted"] == 1
+            mail = message_from_bytes(mailbox.get(timeout=30))
+    finally:
+        relay.stop()
+    assert mail["To"] == "safeguarding@example.org"
+    assert mail["Subject"] == "Safeguarding concern at Mile End: neglect"
+    body = mail.get_payload(decode=True).decode()
+    assert records[0]["id"] in body and FREE_TEXT not in body and FREE_TEXT not in mail.as_string()
 
 
 def test_odd_concern_flags_are_cleaned_not_trusted(server_database):

@@ -46,6 +46,7 @@ The text is never logged or kept here.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -91,11 +92,21 @@ class Idioms(_Strict):
     phrases: tuple[str, ...] = ()
 
 
+class CoOccur(_Strict):
+    """One co-occurrence rule: a match from each non-empty group in one clause, at most ``within`` words apart."""
+
+    within: int = 6
+    a: tuple[str, ...]
+    b: tuple[str, ...]
+    c: tuple[str, ...] = ()
+
+
 class ConcernFile(_Strict):
     spellings: dict[str, str] = {}
     words: dict[str, tuple[str, ...]] = {}
     phrases: dict[Category, tuple[str, ...]] = {}
     triggers: dict[Category, tuple[str, ...]] = {}
+    cooccur: dict[Category, tuple[CoOccur, ...]] = {}
     idioms: Idioms = Idioms()
     negation: Negation = Negation()
 
@@ -180,6 +191,16 @@ def _blank(pattern: re.Pattern[str], clause: str) -> str:
     return pattern.sub(lambda found: "_ " * found.group().count(" "), clause)
 
 
+def _blank_spans(before: str, spans: list[tuple[int, int]]) -> str:
+    """``before`` with the words inside ``spans`` (character ranges of the clause) replaced by ``_``."""
+    chars = list(before)
+    for start, end in spans:
+        for at in range(start, min(end, len(chars))):
+            if chars[at] != " ":
+                chars[at] = "_"
+    return "".join(chars)
+
+
 @dataclass(frozen=True)
 class ConcernRules:
     """One language's phrases, compiled; :meth:`concerns` reads a text with them."""
@@ -190,13 +211,34 @@ class ConcernRules:
     cues: re.Pattern[str]
     not_negation: re.Pattern[str]
     boundaries: re.Pattern[str]
+    cooccur: tuple[tuple[str, int, tuple[re.Pattern[str], ...]], ...] = ()
 
     def concerns(self, text: str) -> list[str]:
         found: set[str] = set()
         for part in _CLAUSE_END.split(text):
             clause = _blank(self.idioms, self.compiler.words(part))
             found.update(name for name, rx in self.phrases.items() if self._matches(name, rx, clause))
+            found.update(name for name, within, groups in self.cooccur
+                         if name not in found and self._together(name, within, groups, clause))
         return sorted(found)
+
+    def _together(self, category: str, within: int, groups: tuple[re.Pattern[str], ...], clause: str) -> bool:
+        """A match of every group, none negated, each at most ``within`` words from the others. Words matched
+        by another group never negate ("nobody turned her": "nobody" is a cue of the rule, not a denial)."""
+        spans = [[(found.start(), found.end()) for found in group.finditer(clause)] for group in groups]
+        if not all(spans):
+            return False
+        kept: list[list[tuple[int, int]]] = []
+        for index, own in enumerate(spans):
+            others = sorted(span for other, group in enumerate(spans) if other != index for span in group)
+            kept.append([(clause.count(" ", 0, start), clause.count(" ", 0, end)) for start, end in own
+                         if category in NEVER_NEGATED or not self._negated(_blank_spans(clause[:start], others))])
+        for chosen in itertools.product(*kept):
+            ordered = sorted(chosen)
+            if all(later[0] >= earlier[1] and later[0] - earlier[1] <= within
+                   for earlier, later in itertools.pairwise(ordered)):
+                return True
+        return False
 
     def _matches(self, category: str, phrase: re.Pattern[str], clause: str) -> bool:
         position = 0
@@ -254,9 +296,15 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
     for name in dict.fromkeys(name for _, data in packs for name in data["words"]):
         compiler.sets[name] = "(?:" + ("|".join(sources("words", name)) or _NEVER) + ")"
     tiers = {category: sources("phrases", category) + sources("triggers", category) for category in CATEGORIES}
+    cooccur = tuple((category, rule["within"], tuple(_any_of(compiler.union(toml, ("cooccur", category, index, key),
+                                                                            rule[key]))
+                                                     for key in "abc" if rule[key]))
+                    for toml, data in packs for category, rules in data["cooccur"].items()
+                    for index, rule in enumerate(rules))
     return ConcernRules(compiler, {category: _any_of(tiers[category]) for category in CATEGORIES},
                         _any_of(sources("idioms", "phrases")), _any_of(cues),
-                        _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")))
+                        _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")),
+                        cooccur)
 
 
 @functools.cache

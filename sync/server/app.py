@@ -28,7 +28,13 @@ from sync.server.batch_request import parse_batch, read_capped_body
 from sync.server.batches import store_batch
 from sync.server.db import open_database
 from sync.server.kiosks import record_contact
-from sync.server.notify import NOTIFY_WEBHOOK_VARIABLE, WebhookNotifier
+from sync.server.notify import (
+    NOTIFY_EMAIL_VARIABLE,
+    NOTIFY_WEBHOOK_VARIABLE,
+    SMTP_VARIABLE,
+    Notifier,
+    notifier,
+)
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
 
@@ -69,13 +75,14 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 def app_from_environment() -> FastAPI:
     """The app for one of several worker processes (``serve --workers``), on $FEEDBACK_SERVER_DB."""
-    return create_app(os.environ["FEEDBACK_SERVER_DB"], notify_webhook=os.environ.get(NOTIFY_WEBHOOK_VARIABLE))
+    return create_app(os.environ["FEEDBACK_SERVER_DB"], on_concern=notifier(
+        webhook_url=os.environ.get(NOTIFY_WEBHOOK_VARIABLE), email_to=os.environ.get(NOTIFY_EMAIL_VARIABLE),
+        smtp=os.environ.get(SMTP_VARIABLE)))
 
 
 def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES,
-               notify_webhook: str | None = None) -> FastAPI:
+               on_concern: Notifier | None = None) -> FastAPI:
     engine = open_database(database_url)
-    on_concern = WebhookNotifier(notify_webhook) if notify_webhook else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

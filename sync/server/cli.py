@@ -17,7 +17,7 @@ from platformdirs import user_data_dir
 from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
-from sync.server.notify import NOTIFY_WEBHOOK_VARIABLE
+from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
 from sync.server.site_content import ContentError
 
 
@@ -74,8 +74,12 @@ def cli() -> None:
 @click.option("--notify-webhook", envvar=NOTIFY_WEBHOOK_VARIABLE, metavar="URL",
               help="POST a short JSON message here when a safeguarding concern arrives (where and what kind, "
                    f"never the words); also ${NOTIFY_WEBHOOK_VARIABLE}.")
+@click.option("--notify-email", envvar=NOTIFY_EMAIL_VARIABLE, metavar="ADDRESS",
+              help=f"Email this address the same message; also ${NOTIFY_EMAIL_VARIABLE}.")
+@click.option("--smtp", envvar=SMTP_VARIABLE, metavar="HOST[:PORT]", default="localhost", show_default=True,
+              help=f"The mail relay for --notify-email; also ${SMTP_VARIABLE}.")
 def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
-          notify_webhook: str | None) -> None:
+          notify_webhook: str | None, notify_email: str | None, smtp: str) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000
@@ -89,7 +93,11 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
     if workers > 1 and not database_url(db).startswith("postgresql"):
         # the SQLite path queues writers inside one process (sync/server/app.py); processes would race
         raise click.UsageError("--workers needs a PostgreSQL database; a SQLite server runs as one process")
-    app = create_app(db, notify_webhook=notify_webhook)  # creates or upgrades the tables before any worker starts
+    if workers > 1:  # each worker process makes its own notifier from the environment
+        os.environ.update({name: value for name, value in ((NOTIFY_WEBHOOK_VARIABLE, notify_webhook),
+                           (NOTIFY_EMAIL_VARIABLE, notify_email), (SMTP_VARIABLE, smtp)) if value})
+    on_concern = notifier(webhook_url=notify_webhook, email_to=notify_email, smtp=smtp) if workers == 1 else None
+    app = create_app(db, on_concern=on_concern)  # creates or upgrades the tables before any worker starts
     engine = app.state.engine
     click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
@@ -100,8 +108,6 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
         return
     engine.dispose()
     os.environ["FEEDBACK_SERVER_DB"] = engine.url.render_as_string(hide_password=False)  # each worker opens its own
-    if notify_webhook:
-        os.environ[NOTIFY_WEBHOOK_VARIABLE] = notify_webhook
     uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=workers, **options)
 
 
