@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -93,6 +94,10 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self._draw(self.flow.state)
                 self.voice.attach()
             Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
+            # the concern rules take ~0.3 s to compile: do it on a thread once the first screen is up, not
+            # when the first person presses Done
+            Clock.schedule_once(lambda _dt: threading.Thread(
+                target=concerns, args=("", config.settings.language), daemon=True).start(), 1)
             return manager
 
         def _apply_updates(self) -> None:
