@@ -94,6 +94,7 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
 
     Example: kiosk run --windowed
     """
+    from kiosk.privacy.concerns import load_concern_rules
     from kiosk.settings import load_config
 
     try:
@@ -101,11 +102,12 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
     except ValueError:
         raise click.BadParameter("give the size as WIDTHxHEIGHT, for example 1280x800", param_hint="--size") from None
     config = load_config(config_dir)  # refuse to start half-configured
+    concern_rules = load_concern_rules(config.settings.language, config.config_dirs)
     on_desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     windowed = windowed or (on_desktop and os.environ.get("KIOSK_FULLSCREEN") != "1")
     from kiosk.ui.app import run_app
 
-    run_app(config=config, data_dir=data_dir, windowed=windowed, size=(width, height))
+    run_app(config=config, data_dir=data_dir, windowed=windowed, size=(width, height), concern_rules=concern_rules)
 
 
 @cli.command()

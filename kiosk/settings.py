@@ -94,6 +94,8 @@ class KioskConfig:
     questions: QuestionSet
     picture_dirs: list[Path]
     language_pack: LanguagePack
+    config_dirs: list[Path]
+    """Where language packs and other files are looked for: the user's config folder, then the built-in."""
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -128,5 +130,6 @@ def load_config(config_dir: Path | None = None) -> KioskConfig:
         raise files[0].error(
             ("question_set",), f"no question set named {settings.question_set!r} (looked in {candidates[0].parent})"
         )
-    pack = load_language_pack(settings.language, [*search, BUILTIN_CONFIG])
-    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, pack)
+    config_dirs = [*search, BUILTIN_CONFIG]
+    pack = load_language_pack(settings.language, config_dirs)
+    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, pack, config_dirs)

@@ -96,3 +96,15 @@ def test_without_an_english_pack_the_kiosk_refuses_to_start(tmp_path):
 def test_never_raises_and_only_returns_known_categories(text, language):
     found = concerns(text, language)
     assert found == sorted(set(found)) and set(found) <= set(CATEGORIES)
+
+
+def test_a_sites_own_phrases_add_to_the_built_in_ones(tmp_path):
+    from kiosk.privacy.concerns import load_concern_rules
+    from kiosk.settings import BUILTIN_CONFIG
+
+    folder = tmp_path / "languages" / "en"
+    folder.mkdir(parents=True)
+    (folder / "concerns.toml").write_text('[phrases]\nunsafe = ["the blue door"]\n')
+    rules = load_concern_rules("en-GB", [tmp_path, BUILTIN_CONFIG])
+    assert rules.concerns("someone keeps opening the blue door at night") == ["unsafe"]
+    assert rules.concerns("a worker hit me") == ["abuse-physical"]  # the built-in phrases are still there

@@ -131,3 +131,17 @@ def test_kiosk_refuses_to_start_with_broken_config(tmp_path, kiosk_env):
         f"Error: {folder}/kiosk.toml, line 2, field idle.countdown_seconds: Input should be greater than or equal to 1"
     ]
     assert not (tmp_path / "data").exists()  # nothing was started or created
+
+
+def test_kiosk_refuses_to_start_with_a_broken_site_concerns_file(tmp_path, kiosk_env):
+    """A site may add its own safeguarding phrases; a mistake there must stop the kiosk, not the first
+    person whose words it should have caught."""
+    folder = config_dir(tmp_path)
+    (folder / "languages" / "en").mkdir(parents=True)
+    (folder / "languages" / "en" / "concerns.toml").write_text("[phrases]\nself-harm = 7\n")
+    result = subprocess.run([sys.executable, "-m", "kiosk", "run", "--config", str(folder), "--data",
+                             str(tmp_path / "data")], capture_output=True, text=True, env=kiosk_env, timeout=60)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {folder}/languages/en/concerns.toml, line 2") and "self-harm" in line
+    assert not (tmp_path / "data").exists()

@@ -31,8 +31,8 @@ groups ("nobody turned her"). On the first set written after it (round 11) it ra
 
 Phrases live in language packs, ``languages/<tag>/concerns.toml`` (see config/languages/en/concerns.toml
 for the format). The English pack always applies and the person's own language adds to it, because people
-mix languages; for each, the first folder holding the file wins, in the order kiosk.voice.language_pack
-uses (config folders in turn, exact tag then primary subtag), so a service can replace a pack outright.
+mix languages; for each, every folder holding the file adds to it (built-in first, then a service's own
+config folder, exact tag and primary subtag), so a service adds phrases without losing the built-in ones.
 
 How a text is read:
 
@@ -263,11 +263,13 @@ class ConcernRules:
         return bool(window) and self.cues.search(" ".join(window) + " ") is not None
 
 
-def _rules_file(language: str, config_dirs: list[Path]) -> Path | None:
-    """The ``concerns.toml`` for ``language``: first config folder, exact tag before primary subtag."""
+def _rules_files(language: str, config_dirs: list[Path]) -> list[Path]:
+    """Every ``concerns.toml`` for ``language``, built-in first: a site's own file adds phrases, it never
+    takes the built-in ones away (a site adding one phrase must not lose the hundreds it did not write)."""
     from kiosk.voice.language_pack import pack_folders  # here, so importing kiosk.privacy stays light
 
-    return next((f / RULES_FILE for f in pack_folders(language, config_dirs) if (f / RULES_FILE).is_file()), None)
+    found = [f / RULES_FILE for f in pack_folders(language, config_dirs) if (f / RULES_FILE).is_file()]
+    return found[::-1]
 
 
 def load_concern_rules(language: str = ENGLISH, config_dirs: list[Path] | None = None) -> ConcernRules:
@@ -277,11 +279,11 @@ def load_concern_rules(language: str = ENGLISH, config_dirs: list[Path] | None =
         from kiosk.settings import BUILTIN_CONFIG
 
         config_dirs = [BUILTIN_CONFIG]
-    english = _rules_file(ENGLISH, config_dirs)
-    if english is None:
+    english = _rules_files(ENGLISH, config_dirs)
+    if not english:
         missing = config_dirs[0] / "languages" / ENGLISH / RULES_FILE
         raise ConfigError(missing, "no English concern phrases: every kiosk needs this file")
-    paths = dict.fromkeys([english, _rules_file(language, config_dirs) or english])
+    paths = dict.fromkeys([*english, *_rules_files(language, config_dirs)])
     tomls = [TomlFile(path) for path in paths]
     return _compile([(toml, toml.validate(ConcernFile).model_dump()) for toml in tomls])
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.settings import KioskConfig
 
 if TYPE_CHECKING:
+    from kiosk.privacy.concerns import ConcernRules
     from kiosk.voice.controller import SourceFactory
     from kiosk.voice.speakers import Speaker
 
@@ -38,9 +39,12 @@ def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | Non
 
 
 def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic,  # type: ignore[no-untyped-def]
-              speaker: Speaker | None = None, open_source: SourceFactory | None = None):
+              speaker: Speaker | None = None, open_source: SourceFactory | None = None,
+              concern_rules: ConcernRules | None = None):
     """Create the app object (Kivy must already be prepared). ``speaker`` and ``open_source`` stand in
-    for the sound card and microphone (see kiosk.voice.controller.make_voice)."""
+    for the sound card and microphone (see kiosk.voice.controller.make_voice). ``concern_rules`` are
+    compiled on a thread after the first screen when not given (``kiosk run`` compiles them before, so a
+    mistake in a site's concerns.toml stops it with one clear line)."""
     from importlib import import_module
 
     from kivy.app import App
@@ -49,7 +53,12 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
     from kiosk.flow import Flow, FlowState, SaveFailed, Screen
-    from kiosk.privacy import concerns, scrub
+    from kiosk.privacy import scrub
+    from kiosk.privacy.concerns import load_concern_rules
+
+    @functools.cache
+    def rules() -> ConcernRules:
+        return concern_rules or load_concern_rules(config.settings.language, config.config_dirs)
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme
     from kiosk.updates import load_question_set_update, load_you_said_we_did
@@ -73,7 +82,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self.store = None
                 save = _cannot_save
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
-                             concerns=partial(concerns, language=config.settings.language), clock=clock)
+                             concerns=lambda text: rules().concerns(text), clock=clock)
             self.voice = make_voice(flow=self.flow, config=config, data_dir=data_dir, speaker=speaker,
                                     open_source=open_source,
                                     call_soon=lambda action: Clock.schedule_once(lambda _dt: action(), 0))
@@ -96,8 +105,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
             # the concern rules take ~0.3 s to compile: do it on a thread once the first screen is up, not
             # when the first person presses Done
-            Clock.schedule_once(lambda _dt: threading.Thread(
-                target=concerns, args=("", config.settings.language), daemon=True).start(), 1)
+            Clock.schedule_once(lambda _dt: threading.Thread(target=rules, daemon=True).start(), 1)
             return manager
 
         def _apply_updates(self) -> None:
@@ -132,6 +140,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     return KioskApp()
 
 
-def run_app(*, config: KioskConfig, data_dir: Path, windowed: bool, size: tuple[int, int]) -> None:
+def run_app(*, config: KioskConfig, data_dir: Path, windowed: bool, size: tuple[int, int],
+            concern_rules: ConcernRules) -> None:
     prepare_kivy(windowed=windowed, size=size)
-    build_app(config=config, data_dir=data_dir).run()
+    build_app(config=config, data_dir=data_dir, concern_rules=concern_rules).run()
