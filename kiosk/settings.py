@@ -76,6 +76,10 @@ class HelpSettings(_Section):
         return self.site_contacts + self.national_contacts
 
 
+class PrivacySettings(_Section):
+    keep_sent_days: int = Field(ge=1, le=3650)
+
+
 class KioskSettings(_Section):
     language: str = Field(min_length=2)
     question_set: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
@@ -84,6 +88,7 @@ class KioskSettings(_Section):
     sync: SyncSettings
     voice: VoiceSettings
     help: HelpSettings
+    privacy: PrivacySettings
 
 
 @dataclass(frozen=True)

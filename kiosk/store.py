@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,16 @@ class Store:
             self.db.conn.executemany("UPDATE responses SET sync_state = 'dead', sync_note = ? WHERE id = ?",
                                      [(reason, rid) for rid, reason in dead])
             self._put_meta("last_sync_server_time", server_time)
+
+    def forget_sent(self, keep_days: int) -> int:
+        """Delete responses the server confirmed holding that are older than ``keep_days`` days; returns
+        how many. Kept that long so they can be sent again if the server is restored from a backup, and
+        exported from the kiosk; after that the kiosk holds only what it still has to send."""
+        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self.db.atomic():
+            cursor = self.db.execute("DELETE FROM responses WHERE sync_state = 'acked' AND created_at_device < ?",
+                                     [cutoff])
+        return cursor.rowcount
 
     def max_acknowledged_seq(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM responses WHERE sync_state = 'acked'").fetchone()[0]

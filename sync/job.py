@@ -38,6 +38,8 @@ def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: P
     if result.sent or result.dead or result.resent:
         log.info("sent %d responses, %d refused by the server, %d to send again",
                  result.sent, result.dead, result.resent)
+    if forgotten := store.forget_sent(config.settings.privacy.keep_sent_days):
+        log.info("deleted %d sent responses older than %d days", forgotten, config.settings.privacy.keep_sent_days)
     updates, etag = client.fetch_updates(store.get_meta("updates_etag"))
     if updates is not None:
         save_updates(data_dir, updates, config.picture_dirs)

@@ -112,3 +112,15 @@ def test_migration_3_marks_existing_flagged_responses_to_be_sent_first(tmp_path)
     upgraded = Store(tmp_path)
     assert [row[0] for row in upgraded.pending(10)] == ["b", "a"]
     upgraded.close()
+
+
+def test_sent_responses_are_forgotten_after_the_kept_days_and_unsent_ones_never(tmp_path):
+    store = Store(tmp_path)
+    saved = [store.save(record()) for _ in range(4)]
+    with store.db.atomic():
+        store.db.execute("UPDATE responses SET created_at_device = '2020-01-01T00:00:00Z' WHERE seq IN (1, 2, 3)")
+    store.record_delivery([saved[0].id, saved[1].id, saved[3].id], [], "2026-11-23T00:00:00Z")
+    assert store.forget_sent(keep_days=90) == 2  # old and sent: seq 1 and 2
+    remaining = [seq for (seq,) in store.db.execute("SELECT seq FROM responses ORDER BY seq").fetchall()]
+    assert remaining == [3, 4]  # 3: old but never sent; 4: sent but recent
+    store.close()
