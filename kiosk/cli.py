@@ -12,26 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from platformdirs import user_data_dir
 
+from kiosk.cli_options import data_option
 from kiosk.config_files import ConfigError
 from kiosk.flow import SaveFailed
 from kiosk.voice.cli import transcribe, voice
-
-DATA_HELP = "Folder holding this kiosk's answers (default: $KIOSK_DATA_DIR, else your user data folder)."
-
-
-def data_option(func):  # type: ignore[no-untyped-def]
-    return click.option(
-        "--data",
-        "data_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="KIOSK_DATA_DIR",
-        default=lambda: user_data_dir("feedback-kiosk", appauthor=False),
-        show_default="your user data folder",
-        help=DATA_HELP,
-    )(func)
-
 
 config_option = click.option(
     "--config",

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 from filelock import FileLock, Timeout
 
-from kiosk.cli import config_option, data_option, open_store, run_command
+from kiosk.cli import config_option, open_store, run_command
+from kiosk.cli_options import data_option
 
 EXIT_ALREADY_RUNNING = 4
 

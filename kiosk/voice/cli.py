@@ -9,22 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from platformdirs import user_data_dir
+
+from kiosk.cli_options import data_option
 
 TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people answer by touch."
-
-
-def data_option(func):  # type: ignore[no-untyped-def]
-    """The same ``--data`` as the other kiosk commands: speech models live in <data>/voice-models."""
-    return click.option(
-        "--data",
-        "data_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="KIOSK_DATA_DIR",
-        default=lambda: user_data_dir("feedback-kiosk", appauthor=False),
-        show_default="your user data folder",
-        help="Folder holding this kiosk's data (default: $KIOSK_DATA_DIR, else your user data folder).",
-    )(func)
 
 
 @click.group()
