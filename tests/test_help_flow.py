@@ -40,11 +40,17 @@ def test_a_concern_shows_help_then_carries_on_and_is_stored_scrubbed_and_flagged
     assert by_question(payload)["overall"]["text"] == "Helpme call [phone]"
 
 
-def test_finish_now_keeps_the_words_even_when_half_finished_sessions_are_discarded(config, store, clock):
+@pytest.fixture
+def discarding_flow(config, store, clock) -> Flow:  # type: ignore[no-untyped-def]
+    """A kiosk set to drop half-finished sessions: flagged words must be kept all the same."""
     settings = config.settings.model_copy(update={"idle": config.settings.idle.model_copy(
         update={"half_finished": "discard"})})
-    flow = Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=flag_marker,
+    return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=flag_marker,
                 clock=clock)
+
+
+def test_finish_now_keeps_the_words_even_when_half_finished_sessions_are_discarded(discarding_flow, store):
+    flow = discarding_flow
     flow.start()
     flow.choose("very-poor")
     type_text(flow, "helpme")
@@ -55,11 +61,8 @@ def test_finish_now_keeps_the_words_even_when_half_finished_sessions_are_discard
     assert payload["concerns"] == ["self-harm"] and payload["complete"] is False
 
 
-def test_walking_away_from_the_help_screen_still_keeps_the_flagged_words(config, store, clock):
-    settings = config.settings.model_copy(update={"idle": config.settings.idle.model_copy(
-        update={"half_finished": "discard"})})
-    flow = Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=flag_marker,
-                clock=clock)
+def test_walking_away_from_the_help_screen_still_keeps_the_flagged_words(discarding_flow, store, clock):
+    flow = discarding_flow
     flow.start()
     flow.choose("good")
     type_text(flow, "helpme")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.flow import FlowState
@@ -18,6 +18,25 @@ class KioskScreen(Screen):
 
     def show(self, state: FlowState) -> None:
         """Draw ``state``; screens with nothing that changes keep the default."""
+
+
+class QuestionScreen(KioskScreen):
+    """A screen headed by the current question (or its "tell us why"), its picture and progress."""
+
+    question_text = StringProperty("")
+    question_picture = StringProperty("")
+    number = NumericProperty(0)
+    total = NumericProperty(0)
+
+    def show_question(self, state: FlowState) -> None:
+        from kivy.app import App
+
+        question = state.question
+        assert question is not None
+        self.number, self.total = state.number, state.total
+        self.question_text = question.follow_up if state.follow_up else question.text
+        picture = question.follow_up_picture if state.follow_up else question.picture
+        self.question_picture = App.get_running_app().pictures(picture)
 
 
 def load_kv(module_file: str) -> None:

@@ -1,19 +1,13 @@
 """A choice question: big picture answers in a row (landscape) or a list, picture left (portrait)."""
 
-from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.flow import FlowState
 from kiosk.ui import theme
-from kiosk.ui.screens import KioskScreen, load_kv
+from kiosk.ui.screens import QuestionScreen, load_kv
 from kiosk.ui.widgets import PictureButton
 
 
-class ChoiceScreen(KioskScreen):
-    question_text = StringProperty("")
-    question_picture = StringProperty("")
-    number = NumericProperty(0)
-    total = NumericProperty(0)
-
+class ChoiceScreen(QuestionScreen):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self._drawn: tuple[str, bool] | None = None
@@ -22,11 +16,10 @@ class ChoiceScreen(KioskScreen):
     def show(self, state: FlowState) -> None:
         from kivy.app import App
 
+        self.show_question(state)
         question = state.question
         assert question is not None
         app = App.get_running_app()
-        self.question_text, self.number, self.total = question.text, state.number, state.total
-        self.question_picture = app.pictures(question.picture)
         if self._drawn != (question.id, self.landscape):
             grid = self.ids.answers
             grid.clear_widgets()

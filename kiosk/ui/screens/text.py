@@ -1,18 +1,14 @@
 """A text answer ("What is working?", or "Tell us why" after a choice) on a big letter keyboard."""
 
 from kivy.core.window import Window
-from kivy.properties import NumericProperty, StringProperty
+from kivy.properties import StringProperty
 
 from kiosk.flow import FlowState
-from kiosk.ui.screens import KioskScreen, load_kv
+from kiosk.ui.screens import QuestionScreen, load_kv
 
 
-class TextScreen(KioskScreen):
-    question_text = StringProperty("")
-    question_picture = StringProperty("")
+class TextScreen(QuestionScreen):
     draft = StringProperty("")
-    number = NumericProperty(0)
-    total = NumericProperty(0)
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
@@ -23,18 +19,8 @@ class TextScreen(KioskScreen):
         self.ids.keyboard.rebuild(9 if self.landscape else 7)
 
     def show(self, state: FlowState) -> None:
-        from kivy.app import App
-
-        question = state.question
-        assert question is not None
-        app = App.get_running_app()
-        self.number, self.total, self.draft = state.number, state.total, state.draft
-        if state.follow_up:
-            self.question_text = question.follow_up
-            self.question_picture = app.pictures(question.follow_up_picture)
-        else:
-            self.question_text = question.text
-            self.question_picture = app.pictures(question.picture)
+        self.show_question(state)
+        self.draft = state.draft
 
     # a physical keyboard works too (for people who use one, and for switch interfaces that type)
     def on_enter(self, *_args: object) -> None:
