@@ -122,7 +122,11 @@ def _flag(value: object) -> bool | str:
     return value if isinstance(value, bool) else ""
 
 
-def _question_columns(examples: list[str]) -> list[tuple[str, str, str, str]]:
+Columns = list[tuple[str, str, str, str]]
+"""``(question_set, question_id, field, header)`` per answer column."""
+
+
+def _question_columns(examples: list[str]) -> Columns:
     """``(question_set, question_id, field, header)`` for every answer column, in a stable order: sets by
     first use, then their versions, then questions in set order, each "tell us why" after its question."""
     columns: dict[tuple[str, str, str], str] = {}
@@ -157,9 +161,9 @@ def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
     bar.update(shown)
 
 
-def _table(source: ExportSource, since: str | None, detail: TimeDetail, bar: tqdm) -> Iterator[list[Any]]:
-    """Header row, then one row per response."""
-    columns = _question_columns(source.examples(since))
+def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns: Columns,
+           bar: tqdm) -> Iterator[list[Any]]:
+    """Header row, then one row per response; ``columns`` are the answer columns (_question_columns)."""
     yield [*source.columns, *PAYLOAD_COLUMNS, *(c[3] for c in columns)]
     # (question set, question) -> the cells its chosen answer and its text go to (None: no such column).
     slots: dict[tuple[str, str], list[int | None]] = {}
@@ -187,11 +191,10 @@ def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[
         out.write(orjson.dumps(record).decode("utf-8") + "\n")
 
 
-def _choice_columns(source: ExportSource, since: str | None) -> list[int]:
+def _choice_columns(source: ExportSource, columns: Columns) -> list[int]:
     """Where the chosen answers are in the table (for the summary sheet)."""
     fixed = len(source.columns) + len(PAYLOAD_COLUMNS)
-    return [fixed + i for i, column in enumerate(_question_columns(source.examples(since)))
-            if column[2] == "choice_text"]
+    return [fixed + i for i, column in enumerate(columns) if column[2] == "choice_text"]
 
 
 def _summary(sheet: Any, header: list[str], tally: dict[int, Counter[str]], suppress_below: int) -> None:
@@ -272,14 +275,15 @@ def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | N
             total = source.count(since)
             bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
             with bar as counter:
+                columns = _question_columns(source.examples(since)) if fmt != "jsonl" else []
                 if fmt == "xlsx":
-                    _xlsx(_table(source, since, time_detail, counter), partial,
-                          len(source.columns) + len(PAYLOAD_COLUMNS), _choice_columns(source, since), suppress_below)
+                    _xlsx(_table(source, since, time_detail, columns, counter), partial,
+                          len(source.columns) + len(PAYLOAD_COLUMNS), _choice_columns(source, columns), suppress_below)
                 else:
                     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
                     with partial.open("w", encoding=encoding, newline="") as handle:
                         if fmt == "csv":
-                            csv.writer(handle).writerows(_table(source, since, time_detail, counter))
+                            csv.writer(handle).writerows(_table(source, since, time_detail, columns, counter))
                         else:
                             _jsonl(source, since, time_detail, handle, counter)
         _fsync(partial)
