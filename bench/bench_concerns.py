@@ -1,12 +1,17 @@
-"""Concern detection: recall, precision and false alarms on the test corpus, and the time per text.
+"""Concern detection: recall, precision and false alarms of the rules, the learned reader and both together,
+and the time per text.
 
 A missed disclosure is never read by anyone, a false alarm costs a member of staff a minute, so the
 targets put recall first: recall >= 98% with precision >= 80% (issue 5). The published anchor is automated
 detection of safety incidents in NHS online feedback: precision 0.69, recall 0.98.
 
-A case counts as flagged when concerns() returns any category (as in the anchor); category figures count
-(case, category) pairs. The corpus was written by the people who wrote the phrases, so these figures are
-an upper bound: run a blind set with --cases before trusting them.
+A case counts as flagged when a reader returns any category (as in the anchor); category figures count
+(case, category) pairs. Three readers are measured on the same cases: the rules alone, the learned reader
+alone (kiosk/privacy/learned.py, English only, needs the ``learned`` extra), and the two combined as the kiosk
+uses them (the union: the rules' categories when they fire, else the learned reader's). The corpus was
+written by the people who wrote the phrases, and the learned reader was trained on it and on
+concern_blind.toml, so figures on those files are an upper bound. Only a set that neither has seen
+(concern_blind2.toml) gives an estimate.
 
     .venv/bin/python bench/bench_concerns.py
     .venv/bin/python bench/bench_concerns.py --cases blind.toml --language en -n 200
@@ -15,11 +20,14 @@ an upper bound: run a blind set with --cases before trusting them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 import tomllib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
+from kiosk.privacy.learned import LearnedReader, available, is_english
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "concern_cases.toml"
 TARGET_RECALL = 0.98
@@ -31,54 +39,118 @@ def ratio(part: int, whole: int) -> float:
     return part / whole if whole else float("nan")
 
 
+def flagged_figures(expected: Sequence[set[str]], found: Sequence[set[str]]) -> dict[str, float]:
+    pairs = list(zip(expected, found, strict=True))
+    true_pos = sum(bool(e) and bool(f) for e, f in pairs)
+    false_pos = sum(not e and bool(f) for e, f in pairs)
+    pair_hits = sum(len(e & f) for e, f in pairs)
+    return {"recall": ratio(true_pos, sum(map(bool, expected))), "precision": ratio(true_pos, true_pos + false_pos),
+            "false_positive_rate": ratio(false_pos, sum(not e for e in expected)),
+            "category_recall": ratio(pair_hits, sum(map(len, expected))),
+            "category_precision": ratio(pair_hits, sum(map(len, found)))}
+
+
+def per_text_seconds(read: Callable[[str], list[str]], texts: Sequence[str], rounds: int) -> float:
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in texts:
+            read(text)
+    return (time.perf_counter() - started) / (rounds * len(texts))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, default=CORPUS, help="TOML file of [[case]] text/expect")
     parser.add_argument("--language", default="en")
-    parser.add_argument("-n", "--rounds", type=int, default=100, help="passes over the corpus for timing")
+    parser.add_argument("-n", "--rounds", type=int, default=100, help="passes over the corpus for timing the rules")
+    parser.add_argument("--learned-rounds", type=int, default=3, help="passes for timing the learned reader")
     args = parser.parse_args()
     cases = tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"]
-
-    started = time.perf_counter()
-    rules = load_concern_rules(args.language)
-    load_ms = (time.perf_counter() - started) * 1000
-    found = [set(rules.concerns(case["text"])) for case in cases]
+    texts = [case["text"] for case in cases]
     expected = [set(case["expect"]) for case in cases]
 
+    started = time.perf_counter()
+    rules = load_concern_rules(args.language, learned=False)
+    rules_load = time.perf_counter() - started
+    learned = LearnedReader(args.language) if available() and is_english(args.language) else None
+    encoder_load = float("nan")
+    if learned is not None:
+        started = time.perf_counter()
+        if learned.warm_up():  # in this fresh process: importing torch and sentence-transformers, then the model
+            encoder_load = time.perf_counter() - started
+        else:
+            learned = None
+    combined = dataclasses.replace(rules, learned=learned)  # what load_concern_rules gives the app
+
+    readers: dict[str, Callable[[str], list[str]]] = {"rules alone": rules.concerns}
+    if learned is not None:
+        readers |= {"learned alone": learned.concerns, "combined (union)": combined.concerns}
+    found = {name: [set(read(text)) for text in texts] for name, read in readers.items()}
+
     print(f"{len(cases)} cases from {args.cases.name}: {sum(map(bool, expected))} concerns, "
-          f"{sum(not e for e in expected)} ordinary; language {args.language}\n")
-    print(f"{'category':18} {'cases':>5} {'recall':>7} {'false alarms':>12}")
+          f"{sum(not e for e in expected)} ordinary; language {args.language}")
+    if learned is None:
+        print("learned reader: not measured (" + ("not English" if not is_english(args.language)
+                                                   else "the learned extra is not installed") + ")")
+    else:
+        print(f"learned reader: threshold {learned.model.threshold}, C {learned.model.about['C']}, trained "
+              f"{learned.model.about['trained_on']} on "
+              + ", ".join(Path(entry["file"]).name for entry in learned.model.about["training_data"]))
+
+    print(f"\n{'category':18} {'cases':>5} " + " ".join(f"{name:>18}" for name in readers)
+          + "   (recall / false alarms)")
     for category in CATEGORIES:
         should = sum(category in e for e in expected)
-        hits = sum(category in e and category in f for e, f in zip(expected, found, strict=True))
-        wrong = sum(category in f and category not in e for e, f in zip(expected, found, strict=True))
-        print(f"{category:18} {should:5} {ratio(hits, should):7.1%} {wrong:12}")
+        cells = []
+        for name in readers:
+            hits = sum(category in e and category in f for e, f in zip(expected, found[name], strict=True))
+            wrong = sum(category in f and category not in e for e, f in zip(expected, found[name], strict=True))
+            cells.append(f"{ratio(hits, should):7.1%} / {wrong:3}")
+        print(f"{category:18} {should:5} " + " ".join(f"{cell:>18}" for cell in cells))
 
-    true_pos = sum(bool(e) and bool(f) for e, f in zip(expected, found, strict=True))
-    false_pos = sum(not e and bool(f) for e, f in zip(expected, found, strict=True))
-    recall = ratio(true_pos, sum(map(bool, expected)))
-    precision = ratio(true_pos, true_pos + false_pos)
-    pair_hits = sum(len(e & f) for e, f in zip(expected, found, strict=True))
-    pair_recall = ratio(pair_hits, sum(map(len, expected)))
-    pair_precision = ratio(pair_hits, sum(map(len, found)))
-    print(f"\nflagged at all:  recall {recall:.1%}  precision {precision:.1%}  "
-          f"false-positive rate {ratio(false_pos, sum(not e for e in expected)):.1%} on ordinary texts")
-    print(f"right category:  recall {pair_recall:.1%}  precision {pair_precision:.1%}")
+    print(f"\n{'reader':18} {'recall':>7} {'precision':>9} {'false-pos rate':>14} {'cat. recall':>11} "
+          f"{'cat. prec.':>10}  target")
+    figures = {name: flagged_figures(expected, found[name]) for name in readers}
+    for name, figure in figures.items():
+        met = figure["recall"] >= TARGET_RECALL and figure["precision"] >= TARGET_PRECISION
+        print(f"{name:18} {figure['recall']:7.1%} {figure['precision']:9.1%} {figure['false_positive_rate']:14.1%} "
+              f"{figure['category_recall']:11.1%} {figure['category_precision']:10.1%}  {'met' if met else 'NOT met'}")
     print(f"anchor (NHS online feedback, safety incidents): recall {ANCHOR['recall']:.0%}  "
-          f"precision {ANCHOR['precision']:.0%}")
-    print(f"targets: recall >= {TARGET_RECALL:.0%} with precision >= {TARGET_PRECISION:.0%}: "
-          f"{'met' if recall >= TARGET_RECALL and precision >= TARGET_PRECISION else 'NOT met'}")
-    for case, e, f in zip(cases, expected, found, strict=True):
-        if e != f:
-            print(f"  wrong: expected {sorted(e)}, got {sorted(f)}, case {cases.index(case) + 1}")
+          f"precision {ANCHOR['precision']:.0%}; targets: recall >= {TARGET_RECALL:.0%} with precision >= "
+          f"{TARGET_PRECISION:.0%}")
 
-    started = time.perf_counter()
-    for _ in range(args.rounds):
-        for case in cases:
-            rules.concerns(case["text"])
-    per_call_us = (time.perf_counter() - started) / (args.rounds * len(cases)) * 1e6
-    print(f"\ntime: {per_call_us:.1f} µs per text (mean over {args.rounds} x {len(cases)}); "
-          f"loading the phrases {load_ms:.0f} ms, once per language")
+    final = list(readers)[-1]
+    if learned is not None:
+        added = sum(bool(c) and not r for r, c in zip(found["rules alone"], found[final], strict=True))
+        added_right = sum(bool(c) and not r and bool(e)
+                          for e, r, c in zip(expected, found["rules alone"], found[final], strict=True))
+        print(f"the learned reader flagged {added} cases the rules did not: {added_right} concerns, "
+              f"{added - added_right} ordinary")
+    print(f"\nwrong ({final}), by case number:")
+    for number, (e, f) in enumerate(zip(expected, found[final], strict=True), start=1):
+        if bool(e) != bool(f):
+            by = "" if not f or found["rules alone"][number - 1] else " (learned reader)"
+            print(f"  case {number}: expected {sorted(e)}, got {sorted(f)}{by}")
+
+    rules_each = per_text_seconds(rules.concerns, texts, args.rounds)
+    print(f"\ntime per text (mean over the {len(texts)} texts):")
+    print(f"  rules alone        {rules_each * 1e6:9.1f} µs   ({args.rounds} passes)")
+    if learned is not None:
+        learned_each = per_text_seconds(learned.concerns, texts, args.learned_rounds)
+        combined_each = per_text_seconds(combined.concerns, texts, args.learned_rounds)
+        rows = learned.encoder.embed(texts[:1])
+        assert rows is not None
+        model_each = per_text_seconds(lambda _text: learned.model.read(rows[0]), texts, args.rounds)
+        print(f"  learned alone      {learned_each * 1e6:9.1f} µs   ({args.learned_rounds} passes) = "
+              f"{learned_each / rules_each:.0f}x the rules; of which the trained model (numpy) "
+              f"{model_each * 1e6:.1f} µs, the rest the encoder")
+        print(f"  combined           {combined_each * 1e6:9.1f} µs   = {combined_each / rules_each:.0f}x the rules "
+              f"(the encoder runs only when the rules find nothing)")
+    print("load, once per process:")
+    print(f"  rules              {rules_load * 1000:9.0f} ms   (once per language)")
+    if learned is not None:
+        print(f"  encoder            {encoder_load * 1000:9.0f} ms   = {encoder_load / rules_load:.0f}x the rules "
+              f"(importing torch and sentence-transformers, then the model; once per process)")
 
 
 if __name__ == "__main__":

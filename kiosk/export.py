@@ -4,6 +4,9 @@ CSV and XLSX have one row per response and one column per question (the question
 header), in a stable order: question sets by first use, questions in set order, each choice question's
 "tell us why" right after it. CSV is UTF-8 with a BOM so Excel and LibreOffice keep Bengali and Korean
 intact. Free text that starts like a formula is prefixed with ' so a spreadsheet never runs it.
+
+Rows go by period (the hour, day or week shown), then by their random id, with no sequence number, so
+nothing in a file tells which response came after which within a period.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ class ExportSource(Protocol):
     """Where the responses come from: this kiosk's store, or the central server's database."""
 
     columns: tuple[str, ...]
-    """The source's own leading columns, e.g. id and seq."""
+    """The source's own leading columns, e.g. id and created_at_device. Never ``seq``: it numbers a kiosk's
+    responses in the order they were given, which coarsened times are there to hide."""
 
     def reading(self) -> AbstractContextManager[object]:
         """One consistent read: the count, the columns and the rows agree while saving goes on."""
@@ -56,14 +60,15 @@ class ExportSource(Protocol):
         """The payload JSON of one response per question set version, sets in order of first use.
         (Every payload lists every question of its set, so one per version tells all the columns.)"""
 
-    def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
-        """Each response as its leading column values followed by its payload JSON, in a stable order."""
+    def rows(self, since: str | None, detail: TimeDetail) -> Iterator[tuple[Any, ...]]:
+        """Each response as its leading column values followed by its payload JSON, ordered by
+        ``period_order(..., detail)`` and then id (see period_order)."""
 
 
 class KioskSource:
     """This kiosk's own store."""
 
-    columns = ("id", "seq", "created_at_device", "sync_state")
+    columns = ("id", "created_at_device", "sync_state")
 
     def __init__(self, store: Store):
         self.store = store
@@ -80,8 +85,11 @@ class KioskSource:
             f"SELECT payload FROM responses WHERE seq IN (SELECT max(seq) FROM responses {where} "
             "GROUP BY question_set, question_set_version ORDER BY min(seq))", params)]
 
-    def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
-        return self.store.responses(since)
+    def rows(self, since: str | None, detail: TimeDetail) -> Iterator[tuple[Any, ...]]:
+        where, params = ("WHERE created_at_device >= ?", [since]) if since else ("", [])
+        yield from self.store.db.execute(
+            f"SELECT id, created_at_device, sync_state, payload FROM responses {where} "
+            f"ORDER BY {period_order('created_at_device', detail)}, id", params)
 
 
 def coarsen(moment: str, detail: TimeDetail) -> str:
@@ -99,9 +107,32 @@ def coarsen(moment: str, detail: TimeDetail) -> str:
     return f"{year}-W{week:02d}"
 
 
+def period_order(column: str, detail: TimeDetail) -> str:
+    """An SQL expression (the same for SQLite and PostgreSQL) on a ``created_at_device`` column that sorts
+    rows by the period :func:`coarsen` shows, and is equal within it; exports add ``, id`` to it, so
+    within a period rows follow their random ids, never the order they were given in.
+
+    The column must hold timestamps as the protocol checks them (``YYYY-MM-DDTHH:MM:SS…``: digits where
+    digits go). Weeks use whole-number arithmetic rather than date functions, which PostgreSQL would
+    refuse on a kiosk clock's impossible date such as month 13 (coarsen shows "" for that row; it is
+    sorted among the weeks by its digits, still by id within its key)."""
+    if detail == "hour":
+        return f"substr({column}, 1, 13)"
+    if detail == "day":
+        return f"substr({column}, 1, 10)"
+    # Days since 0000-03-01, a Wednesday (Howard Hinnant's days_from_civil: the year starts in March, so
+    # leap days fall at its end); plus 2 makes each run of seven start on a Monday, as ISO weeks do.
+    january_or_february = f"(CASE WHEN substr({column}, 6, 2) <= '02' THEN 1 ELSE 0 END)"
+    year = f"(CAST(substr({column}, 1, 4) AS INTEGER) - {january_or_february})"
+    month_from_march = f"((CAST(substr({column}, 6, 2) AS INTEGER) + 9) % 12)"
+    day = f"CAST(substr({column}, 9, 2) AS INTEGER)"
+    days = f"(365 * {year} + {year} / 4 - {year} / 100 + {year} / 400 + (153 * {month_from_march} + 2) / 5 + {day} - 1)"
+    return f"(({days} + 2) / 7)"
+
+
 def _coarse_rows(source: ExportSource, since: str | None, detail: TimeDetail) -> Iterator[tuple[Any, ...]]:
     moments = [i for i, name in enumerate(source.columns) if name in TIME_COLUMNS]
-    for row in source.rows(since):
+    for row in source.rows(since, detail):
         yield tuple(coarsen(value, detail) if i in moments else value for i, value in enumerate(row))
 
 

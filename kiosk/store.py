@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -142,16 +141,6 @@ class Store:
             "last_sync": self._meta("last_sync_server_time"),
             "sync_status": self._meta("sync_status"),
         }
-
-    def responses(self, since: str | None = None) -> Iterator[tuple[Any, ...]]:
-        """Rows ``(id, seq, created_at_device, sync_state, payload_json)`` oldest first, optionally from a
-        date (``YYYY-MM-DD``, device time, UTC) on."""
-        sql = "SELECT id, seq, created_at_device, sync_state, payload FROM responses"
-        params: list[str] = []
-        if since:
-            sql += " WHERE created_at_device >= ?"
-            params.append(since)
-        yield from self.db.execute(sql + " ORDER BY seq", params)
 
     def count_since(self, since: str | None = None) -> int:
         if since:

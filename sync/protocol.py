@@ -100,10 +100,10 @@ class Receipt(_Message):
     conflict: int
     rejected: list[Rejection]
     high_water_seq: int
-    """Highest seq the server held from this kiosk (its device id) *before* this batch. Lower than the
-    highest seq the kiosk had seen acknowledged means the server lost data (restored from a backup):
-    the kiosk sends everything after it again. (Counted before the batch, or the new records would
-    hide the loss.)"""
+    """Highest seq the server held from this kiosk (its device id) *before* this batch, counting responses
+    it has since forgotten by its retention period. Lower than the highest seq the kiosk had seen
+    acknowledged means the server lost data (restored from a backup): the kiosk sends everything after
+    it again. (Counted before the batch, or the new records would hide the loss.)"""
     server_time: str
 
 

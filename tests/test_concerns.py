@@ -1,7 +1,8 @@
 """concerns() flags what a safeguarding lead must see, and leaves idioms and everyday complaints alone.
 
-The corpus (tests/data/concern_cases.toml) holds the cases; every one must pass. The language-pack tests
-write their own config folder, as a service would.
+The corpus (tests/data/concern_cases.toml) holds the cases; every one must pass with the rules alone (the
+learned second reader, which also flags some of the corpus's ordinary sentences, is tested in
+test_concerns_learned.py). The language-pack tests write their own config folder, as a service would.
 """
 
 from __future__ import annotations
@@ -21,9 +22,20 @@ from kiosk.settings import BUILTIN_CONFIG
 CASES = tomllib.loads((Path(__file__).parent / "data" / "concern_cases.toml").read_text(encoding="utf-8"))["case"]
 
 
+@pytest.fixture(scope="module")
+def rules_alone():
+    return load_concern_rules("en", learned=False)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case["text"][:40] for case in CASES])
-def test_corpus_case(case):
-    assert concerns(case["text"]) == sorted(case["expect"])
+def test_corpus_case(rules_alone, case):
+    assert rules_alone.concerns(case["text"]) == sorted(case["expect"])
+
+
+def test_with_the_learned_reader_every_corpus_concern_is_still_flagged_with_the_rules_categories():
+    for case in CASES:
+        if case["expect"]:
+            assert concerns(case["text"]) == sorted(case["expect"])
 
 
 def test_corpus_is_big_enough_and_covers_every_category():
@@ -55,7 +67,7 @@ def test_a_language_pack_adds_its_phrases_to_the_english_ones(tmp_path):
     assert rules.concerns("he zorgs me") == ["abuse-physical"]  # uses the English word list @victim
     assert rules.concerns("he nix zorgs me") == []
     assert rules.concerns("i want to kill myself") == ["self-harm"]
-    assert load_concern_rules("en", [tmp_path, BUILTIN_CONFIG]).concerns("he zorgs me") == []
+    assert load_concern_rules("en", [tmp_path, BUILTIN_CONFIG]).rule_concerns("he zorgs me") == []
 
 
 def test_the_built_in_korean_and_bengali_packs_load():

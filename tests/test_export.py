@@ -12,17 +12,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from kiosk.export import PAYLOAD_COLUMNS, KioskSource, export
+from kiosk.export import PAYLOAD_COLUMNS, KioskSource, coarsen, export, period_order
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskConfig
 from kiosk.simulate import simulate
 from kiosk.store import Saved, Store
+from sync.server.db import database_url
 from tests.test_cli import kiosk
 
 FIXED_COLUMNS = (*KioskSource.columns, *PAYLOAD_COLUMNS)
@@ -107,9 +110,11 @@ def exported_ids(path: Path) -> list[str]:
     return [row["id"] for row in by_header(read_table(path))]
 
 
-def database_ids(store: Store) -> list[str]:
+def export_order(store: Store) -> list[str]:
+    """The ids as an export lists them: by day (the default time detail), then by id, never by seq."""
     with sqlite3.connect(store.path) as db:
-        return [row[0] for row in db.execute("SELECT id FROM responses ORDER BY seq")]
+        rows = db.execute("SELECT id, created_at_device FROM responses").fetchall()
+    return [rid for rid, _created in sorted(rows, key=lambda row: (row[1][:10], row[0]))]
 
 
 def test_csv_has_a_bom_one_row_per_response_and_the_questions_in_set_order(store, config, saved, tmp_path):
@@ -119,9 +124,10 @@ def test_csv_has_a_bom_one_row_per_response_and_the_questions_in_set_order(store
     table = read_table(out)
     assert table[0] == expected_header(config)
     assert table[0].index(WHY) == table[0].index(OVERALL) + 1
-    rows = by_header(table)
-    assert [row["id"] for row in rows] == [s.id for s in saved]
-    assert [row["seq"] for row in rows] == [str(s.seq) for s in saved]
+    assert "seq" not in table[0]
+    exported = {row["id"]: row for row in by_header(table)}
+    assert list(exported) == export_order(store)
+    rows = [exported[s.id] for s in saved]
     assert [row["complete"] for row in rows] == ["True", "True", "False", "True"]
     answer_columns = table[0][len(FIXED_COLUMNS):]
     assert [{c: row[c] for c in answer_columns if row[c]} for row in rows] == EXPECTED
@@ -172,10 +178,10 @@ def test_libreoffice_reads_bengali_korean_and_formula_text_as_written(store, sav
     assert result.returncode == 0, result.stderr
     header, *rows = read_table(converted / "feedback.csv")
     assert header == read_table(out)[0]
-    cells = [dict(zip(header, row, strict=True)) for row in rows]
-    assert [row["id"] for row in cells] == [s.id for s in saved]
-    assert cells[0][WHY] == BENGALI and cells[0][WORKING] == KOREAN
-    assert cells[1][WHY] == "'" + FORMULA  # shown as typed, never turned into a link
+    cells = {row[header.index("id")]: dict(zip(header, row, strict=True)) for row in rows}
+    assert list(cells) == export_order(store)
+    assert cells[saved[0].id][WHY] == BENGALI and cells[saved[0].id][WORKING] == KOREAN
+    assert cells[saved[1].id][WHY] == "'" + FORMULA  # shown as typed, never turned into a link
 
 
 def test_jsonl_has_one_object_per_response_with_the_database_ids(store, tmp_path, kiosk_env):
@@ -188,11 +194,10 @@ def test_jsonl_has_one_object_per_response_with_the_database_ids(store, tmp_path
     lines = out.read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert len(lines) == 120 and all(isinstance(r, dict) for r in records)
-    assert all({"id", "seq", "answers"} <= r.keys() and r["answers"] for r in records)
+    assert all({"id", "answers"} <= r.keys() and r["answers"] and "seq" not in r for r in records)
     ids = [r["id"] for r in records]
     assert len(set(ids)) == len(ids)
-    assert ids == database_ids(store) == committed
-    assert [r["seq"] for r in records] == list(range(1, 121))
+    assert ids == export_order(store) and sorted(ids) == sorted(committed)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
@@ -324,9 +329,85 @@ def test_exports_show_when_only_to_the_hour_day_or_week(store, config, saved, tm
     assert "14:07" not in out.read_text() + out.with_suffix(".jsonl").read_text()
 
 
-def test_coarsen_leaves_nothing_for_what_is_not_a_timestamp():
-    from kiosk.export import coarsen
+# Three periods of three answers each, for every time detail, as (period shown, [moments in time order]).
+# The weeks cross a new year (2026-W53 runs from 28 December to 3 January) and each holds a Monday, a
+# Wednesday and a Sunday, so ordering by day inside a week would show.
+PERIODS = {
+    "hour": [("2026-11-23T09Z", ["2026-11-23T09:05:00Z", "2026-11-23T09:30:00Z", "2026-11-23T09:55:00Z"]),
+             ("2026-11-23T10Z", ["2026-11-23T10:05:00Z", "2026-11-23T10:30:00Z", "2026-11-23T10:55:00Z"]),
+             ("2026-11-23T14Z", ["2026-11-23T14:05:00Z", "2026-11-23T14:30:00Z", "2026-11-23T14:55:00Z"])],
+    "day": [("2026-11-22", ["2026-11-22T08:00:00Z", "2026-11-22T12:00:00Z", "2026-11-22T20:00:00Z"]),
+            ("2026-11-23", ["2026-11-23T08:00:00Z", "2026-11-23T12:00:00Z", "2026-11-23T20:00:00Z"]),
+            ("2026-11-24", ["2026-11-24T08:00:00Z", "2026-11-24T12:00:00Z", "2026-11-24T20:00:00Z"])],
+    "week": [("2026-W52", ["2026-12-21T10:00:00Z", "2026-12-23T10:00:00Z", "2026-12-27T10:00:00Z"]),
+             ("2026-W53", ["2026-12-28T10:00:00Z", "2026-12-30T10:00:00Z", "2027-01-03T10:00:00Z"]),
+             ("2027-W01", ["2027-01-04T10:00:00Z", "2027-01-06T10:00:00Z", "2027-01-10T10:00:00Z"])],
+}
 
+
+def answers_against_the_clock(detail: str) -> list[tuple[str, str]]:
+    """``(id, created_at_device)`` in the order the answers were given, each id smaller than the one
+    before: in an export, id order and time order are opposite within a period and across periods."""
+    moments = [moment for _shown, in_period in PERIODS[detail] for moment in in_period]
+    return [(f"{len(moments) - n:08x}-0000-4000-8000-000000000000", moment) for n, moment in enumerate(moments)]
+
+
+def expected_order(detail: str) -> list[tuple[str, str]]:
+    """``(id, period shown)`` as an export must list them: periods in time order, then by id."""
+    given = dict(answers_against_the_clock(detail))
+    return [(rid, shown) for shown, in_period in PERIODS[detail]
+            for rid in sorted(rid for rid, moment in given.items() if moment in in_period)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("detail", ["hour", "day", "week"])
+def test_exports_carry_no_seq_and_list_each_period_by_random_id_not_by_time(store, config, tmp_path, detail, fmt):
+    given = answers_against_the_clock(detail)
+    for _ in given:
+        store.save(session(config, {"listen": "yes"}))
+    with sqlite3.connect(store.path) as db:  # seq order is time order, as on a real kiosk
+        db.executemany("UPDATE responses SET id = ?, created_at_device = ? WHERE seq = ?",
+                       [(rid, moment, seq) for seq, (rid, moment) in enumerate(given, start=1)])
+    out = tmp_path / f"feedback.{fmt}"
+    result = kiosk("export", "--format", fmt, "--out", str(out), "--data", str(store.path.parent),
+                   "--time-detail", detail)
+    assert result.returncode == 0, result.stderr
+    if fmt == "csv":
+        rows = by_header(read_table(out))
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert not any("seq" in row for row in rows)
+    listed = [(row["id"], row["created_at_device"]) for row in rows]
+    assert listed == expected_order(detail)
+    for shown, in_period in PERIODS[detail]:  # within a period: the latest answer first, by its id
+        ids = [rid for rid, period in listed if period == shown]
+        assert ids == [rid for rid, moment in reversed(given) if moment in in_period]
+
+
+def test_period_order_sorts_as_coarsen_shows_on_every_day_of_four_centuries(server_database):
+    """The SQL both exports sort by agrees with coarsen() on SQLite and PostgreSQL: one value per hour, day
+    or ISO week (400 years hold every kind of year), in time order."""
+    first = date(1900, 1, 1)
+    moments = [f"{first + timedelta(days=n)}T{n % 24:02d}:{n % 60:02d}:00Z" for n in range(146_097)]
+    engine = sa.create_engine(database_url(server_database))
+    try:
+        with engine.begin() as db:
+            db.execute(sa.text("CREATE TEMPORARY TABLE moments (created_at_device VARCHAR(40))"))
+            db.execute(sa.text("INSERT INTO moments VALUES (:m)"), [{"m": m} for m in moments])
+            keys = {detail: dict(db.execute(sa.text(
+                f"SELECT created_at_device, {period_order('created_at_device', detail)} FROM moments")).all())
+                for detail in ("hour", "day", "week")}
+    finally:
+        engine.dispose()
+    for detail, key in keys.items():
+        periods: dict[str, set[object]] = {}
+        for moment in moments:
+            periods.setdefault(coarsen(moment, detail), set()).add(key[moment])  # type: ignore[arg-type]
+        assert all(len(values) == 1 for values in periods.values()), detail
+        assert sorted(periods, key=lambda period: min(periods[period])) == sorted(periods), detail  # type: ignore[type-var]
+
+
+def test_coarsen_leaves_nothing_for_what_is_not_a_timestamp():
     assert coarsen("yesterday", "day") == "" and coarsen("", "week") == ""
     assert coarsen("2027-01-01T00:00:00Z", "week") == "2026-W53"  # ISO weeks cross the new year
 

@@ -13,7 +13,8 @@ from sync.server.cli import cli
 from tests.conftest import PROJECT
 from tests.server_process import FEEDBACK_SERVER, enrol, feedback_server
 
-COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "export", "questions set", "you-said-we-did add"]
+COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "export", "forget", "questions set",
+            "you-said-we-did add"]
 
 
 def test_the_command_list_is_complete():
@@ -37,6 +38,10 @@ def test_every_command_has_help_with_an_example(command, tmp_path):
     ["revoke-kiosk", "lounge-1"],
     ["serve", "--port", "99999"],
     ["serve", "--workers", "2"],  # SQLite: one process
+    ["serve", "--keep-days", "-1"],
+    ["forget", "--older-than", "30"],  # no database there
+    ["forget", "--older-than", "0"],  # would forget everything received until now
+    ["forget"],
     ["add-kiosk", "lounge-1"],
     ["add-kiosk", "   ", "--site", "Bow"],
     ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--date", "last week"],

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 
+import pytest
 import requests
 from openpyxl import load_workbook
 
@@ -14,6 +15,7 @@ from kiosk.export import PAYLOAD_COLUMNS
 from sync.protocol import BATCHES_PATH
 from sync.server.export import ServerSource
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
+from tests.test_export import answers_against_the_clock, expected_order
 from tests.test_sync_e2e import Kiosk
 
 
@@ -43,13 +45,15 @@ def test_one_file_holds_every_kiosk_with_its_site(tmp_path, kiosk_env, server_da
     with outputs["csv"].open(encoding="utf-8-sig", newline="") as handle:
         header, *rows = list(csv.reader(handle))
     fixed = [*ServerSource.columns, *PAYLOAD_COLUMNS]
-    assert header[: len(fixed)] == fixed
+    assert header[: len(fixed)] == fixed and "seq" not in header
     assert "Overall, how was your experience of our service?" in header
     by_kiosk = {name: {r[0] for r in rows if r[2] == name} for name in held}
     assert by_kiosk == held
     assert {r[1] for r in rows if r[2] == "lounge"} == {"Rose House"}
     day = re.compile(r"\d{4}-\d{2}-\d{2}")
-    assert all(day.fullmatch(r[4]) and day.fullmatch(r[5]) for r in rows)  # to the day by default, nothing finer
+    created, received = header.index("created_at_device"), header.index("received_at")
+    assert all(day.fullmatch(r[created]) and day.fullmatch(r[received]) for r in rows)  # to the day, nothing finer
+    assert rows == sorted(rows, key=lambda r: (r[created], r[0]))  # by day, then id, whatever the kiosk
 
     sheet = load_workbook(outputs["xlsx"], read_only=True)["Responses"]
     cells = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -58,7 +62,30 @@ def test_one_file_holds_every_kiosk_with_its_site(tmp_path, kiosk_env, server_da
 
     records = [json.loads(line) for line in outputs["jsonl"].read_text().splitlines()]
     assert {r["id"] for r in records} == held["lounge"] | held["reception"]
-    assert all(r["answers"] and r["site"] in ("Rose House", "Mile End") for r in records)
+    assert all(r["answers"] and r["site"] in ("Rose House", "Mile End") and "seq" not in r for r in records)
+
+
+@pytest.mark.parametrize("detail", ["hour", "day", "week"])
+def test_rows_go_by_period_then_random_id_never_by_time_or_seq(tmp_path, server_database, detail):
+    """Answers sent in time order, each id smaller than the last: within a period the latest comes first."""
+    token = enrol(server_database)
+    given = answers_against_the_clock(detail)
+    records = [{**make_record(seq, record_id=rid), "created_at_device": moment}
+               for seq, (rid, moment) in enumerate(given, start=1)]
+    with ServerProcess(server_database) as server:
+        assert server.post_batch(token, make_batch(records, device_id=str(uuid.uuid4()))).json()["accepted"] == 9
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"all.{fmt}"
+        result = feedback_server("export", "--format", fmt, "--out", str(out), "--time-detail", detail,
+                                 db=server_database)
+        assert result.returncode == 0, result.stderr
+        if fmt == "csv":
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+        else:
+            rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert not any("seq" in row for row in rows)
+        assert [(row["id"], row["created_at_device"]) for row in rows] == expected_order(detail)
 
 
 def test_an_odd_payload_from_a_newer_kiosk_costs_its_own_cells_not_the_export(tmp_path):

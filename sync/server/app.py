@@ -35,6 +35,7 @@ from sync.server.notify import (
     Notifier,
     notifier,
 )
+from sync.server.retention import KEEP_DAYS_VARIABLE, start_forgetting
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
 
@@ -77,17 +78,24 @@ def app_from_environment() -> FastAPI:
     """The app for one of several worker processes (``serve --workers``), on $FEEDBACK_SERVER_DB."""
     return create_app(os.environ["FEEDBACK_SERVER_DB"], on_concern=notifier(
         webhook_url=os.environ.get(NOTIFY_WEBHOOK_VARIABLE), email_to=os.environ.get(NOTIFY_EMAIL_VARIABLE),
-        smtp=os.environ.get(SMTP_VARIABLE)))
+        smtp=os.environ.get(SMTP_VARIABLE)), keep_days=int(os.environ.get(KEEP_DAYS_VARIABLE) or 0))
 
 
 def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES,
-               on_concern: Notifier | None = None) -> FastAPI:
+               on_concern: Notifier | None = None, keep_days: int = 0) -> FastAPI:
+    """The server on ``database_url``; with ``keep_days`` it forgets older responses at start and daily,
+    in a thread of its own (sync/server/retention.py). Every worker process does: that is safe."""
     engine = open_database(database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        stop_forgetting = start_forgetting(engine, keep_days) if keep_days > 0 else None
+        try:
+            yield
+        finally:
+            if stop_forgetting is not None:
+                stop_forgetting()
+            engine.dispose()
 
     app = FastAPI(title="Feedback kiosk central server", version=str(protocol.SCHEMA_VERSION), lifespan=lifespan,
                   description="Receives kiosks' answers exactly once; sends back question sets and "

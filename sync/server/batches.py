@@ -21,7 +21,14 @@ from kiosk.privacy import scrub
 from kiosk.record import canonical_json, payload_sha256
 from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
 from sync.server.auth import Kiosk
-from sync.server.db import concern_queue, conflicts, insert_ignoring_duplicates, insert_responses, responses
+from sync.server.db import (
+    concern_queue,
+    conflicts,
+    forgotten,
+    insert_ignoring_duplicates,
+    insert_responses,
+    responses,
+)
 from sync.server.kiosks import record_contact
 from sync.server.timestamps import iso_z, utc_now
 
@@ -101,10 +108,13 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
     rows.sort(key=lambda row: row["id"])
     conflicting: list[dict[str, Any]] = []
     with engine.begin() as connection:
-        # counted before this batch's records, or they would hide a loss (see Receipt.high_water_seq)
-        high_water_seq = connection.execute(
-            sa.select(sa.func.max(responses.c.seq)).where(responses.c.device_id == batch.kiosk_id)
-        ).scalar_one()
+        # counted before this batch's records, or they would hide a loss (see Receipt.high_water_seq); what
+        # retention forgot counts as held, or the kiosk would send it all again
+        held, forgot = connection.execute(sa.select(
+            sa.select(sa.func.max(responses.c.seq)).where(responses.c.device_id == batch.kiosk_id).scalar_subquery(),
+            sa.select(forgotten.c.max_seq).where(forgotten.c.device_id == batch.kiosk_id).scalar_subquery(),
+        )).one()
+        high_water_seq = max(held or 0, forgot or 0)
         inserted = insert_responses(connection, rows)
         flagged = [{"response_id": row["id"], "site": kiosk.site, "kiosk": kiosk.name, "categories": row["concerns"],
                     "received_at": now, "updated_at": now} for row in rows if row["concerns"] and row["id"] in inserted]
@@ -132,4 +142,4 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
             on_concern(concern)
     duplicate = len(rows) - len(inserted) - len(conflicting)
     return Receipt(batch_id=batch.batch_id, accepted=len(inserted), duplicate=duplicate, conflict=len(conflicting),
-                   rejected=rejected, high_water_seq=high_water_seq or 0, server_time=iso_z(now))
+                   rejected=rejected, high_water_seq=high_water_seq, server_time=iso_z(now))

@@ -18,6 +18,7 @@ from kiosk.cli import check_export_folder, export_to_file, run_command, time_det
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
+from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
 from sync.server.site_content import ContentError
 
 
@@ -78,11 +79,16 @@ def cli() -> None:
               help=f"Email this address the same message; also ${NOTIFY_EMAIL_VARIABLE}.")
 @click.option("--smtp", envvar=SMTP_VARIABLE, metavar="HOST[:PORT]", default="localhost", show_default=True,
               help=f"The mail relay for --notify-email; also ${SMTP_VARIABLE}.")
+@click.option("--keep-days", envvar=KEEP_DAYS_VARIABLE, type=click.IntRange(0, MAX_KEEP_DAYS), default=0,
+              show_default=True, metavar="N",
+              help="Forget responses received more than N days ago, at start and then once a day, like "
+                   "`feedback-server forget`; those in the safeguarding queue are kept. 0 keeps everything. "
+                   f"Also ${KEEP_DAYS_VARIABLE}.")
 def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
-          notify_webhook: str | None, notify_email: str | None, smtp: str) -> None:
+          notify_webhook: str | None, notify_email: str | None, smtp: str, keep_days: int) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
-    Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000
+    Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000 --keep-days 730
     """
     import uvicorn
 
@@ -93,11 +99,13 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
     if workers > 1 and not database_url(db).startswith("postgresql"):
         # the SQLite path queues writers inside one process (sync/server/app.py); processes would race
         raise click.UsageError("--workers needs a PostgreSQL database; a SQLite server runs as one process")
-    if workers > 1:  # each worker process makes its own notifier from the environment
+    if workers > 1:  # each worker process makes its own notifier, and forgets, from the environment
         os.environ.update({name: value for name, value in ((NOTIFY_WEBHOOK_VARIABLE, notify_webhook),
                            (NOTIFY_EMAIL_VARIABLE, notify_email), (SMTP_VARIABLE, smtp)) if value})
+        os.environ[KEEP_DAYS_VARIABLE] = str(keep_days)
     on_concern = notifier(webhook_url=notify_webhook, email_to=notify_email, smtp=smtp) if workers == 1 else None
-    app = create_app(db, on_concern=on_concern)  # creates or upgrades the tables before any worker starts
+    # creates or upgrades the tables before any worker starts; only a lone process forgets in this app
+    app = create_app(db, on_concern=on_concern, keep_days=keep_days if workers == 1 else 0)
     engine = app.state.engine
     click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
@@ -240,6 +248,37 @@ def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: st
 
     check_export_folder(out)
     export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since, time_detail)
+
+
+@cli.command()
+@click.option("--older-than", "days", type=click.IntRange(1, MAX_KEEP_DAYS), required=True, metavar="DAYS",
+              help="Forget responses the server received more than DAYS days ago.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be forgotten; delete nothing.")
+@db_option
+def forget(days: int, dry_run: bool, db: str) -> None:
+    """Delete responses received more than DAYS days ago, as your retention policy asks.
+
+    Responses in the safeguarding queue are kept however old: the queue cannot mark a concern as resolved
+    yet, so every flagged response stays. Kiosks, question sets and "You said, we did" items are never
+    deleted. Kiosks delete their own copies after privacy.keep_sent_days. To do this every day, start the
+    server with --keep-days instead.
+
+    Example: feedback-server forget --older-than 730 --dry-run
+    """
+    from tqdm import tqdm
+
+    from sync.server.retention import forget_older_than
+
+    engine = open_database(db, create=False)
+    planned = forget_older_than(engine, days, dry_run=True)
+    if dry_run:
+        click.echo(f"Would forget {planned.forgotten} responses received more than {days} days ago, and keep "
+                   f"{planned.kept_flagged} as old that are in the safeguarding queue. Nothing was deleted.")
+        return
+    with tqdm(total=planned.forgotten, unit=" responses", disable=None, leave=False) as bar:
+        done = forget_older_than(engine, days, progress=bar.update)
+    click.echo(f"Forgot {done.forgotten} responses received more than {days} days ago. Kept "
+               f"{done.kept_flagged} as old that are in the safeguarding queue.")
 
 
 def main() -> None:

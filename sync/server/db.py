@@ -77,7 +77,18 @@ responses = sa.Table(
     sa.Column("question_set", sa.String(100), nullable=False, server_default=""),
     sa.Column("question_set_version", sa.Integer, nullable=False, server_default="0"),
     sa.Index("responses_by_device_seq", "device_id", "seq"),
+    sa.Index("responses_by_received_at", "received_at"),  # finds what retention forgets without a full scan
 )
+
+forgotten = sa.Table(
+    "forgotten", metadata,
+    sa.Column("device_id", sa.String(36), primary_key=True),
+    sa.Column("max_seq", sa.BigInteger, nullable=False),
+)
+"""The highest seq retention has deleted from each kiosk store (sync/server/retention.py). Without it,
+a kiosk whose every response was forgotten would be told the server holds nothing from it (a restore
+from backup, as far as it can tell) and send them all again; and the forgotten seqs would count as
+gaps in `feedback-server stats`."""
 
 conflicts = sa.Table(
     "conflicts", metadata,

