@@ -47,6 +47,10 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "out-of-order": "1F6A7",  # construction
     "hourglass": "23F3",  # hourglass not done
     "wave": "1F44B",  # waving hand
+    "language": "1F310",  # globe with meridians: "other languages"
+    "bigger-text": "1F50E",  # magnifying glass
+    "high-contrast": "25D1",  # circle with right half black
+    "slower-speech": "1F422",  # turtle: slow
 }
 
 SIZE = 256  # pixels, square

@@ -1,4 +1,5 @@
-"""Take a screenshot of every kiosk screen, in landscape and portrait, into docs/screenshots/.
+"""Take a screenshot of every kiosk screen, in every shipped language, in landscape and portrait, into
+docs/screenshots/ (named LANGUAGE-ORIENTATION-NN-screen.png).
 
     .venv/bin/python docs/make_screenshots.py
 
@@ -29,25 +30,32 @@ EXAMPLE_UPDATES = Updates(version="example", site="Rose House", you_said_we_did=
                  picture="thumbs-up", date="2026-10-01")])
 
 
-def steps(shot: str) -> list[dict]:
+def steps(shot: str, language: str) -> list[dict]:
+    """Every screen, in ``language`` (chosen on the language screen again after each session, since the
+    next person starts in the kiosk's own language)."""
     def snap(name: str) -> dict:
         return {"screenshot": f"{shot}-{name}.png"}
 
+    choose = [] if language == "en-GB" else [{"tap": "setting:language"}, {"tap": f"language:{language}"}]
     return [
-        snap("1-attract"),
-        {"tap": "start"}, snap("2-choice-six-answers"),
-        {"tap": "answer:good"}, {"type": "kind staff"}, snap("3-text-tell-us-why"),
-        {"tap": "control:back"}, snap("4-choice-answer-chosen"),
-        {"tap": "answer:good"}, {"tap": "control:done"}, snap("5-choice-three-answers"),
-        {"tap": "answer:yes"}, snap("6-text-empty"),
-        {"advance": 61}, snap("7-still-there"),
-        {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("8-thank-you"),
-        {"tap": "finish"}, {"tap": "start"}, snap("9-attract-please-wait"),
-        {"advance": 10}, {"tap": "start"}, {"tap": "answer:very-poor"}, {"type": "a worker hit me"},
-        {"tap": "control:done"}, snap("15-help-you-can-talk-to-someone"), {"tap": "help:finish"}, {"tap": "finish"},
-        {"advance": 10}, {"tap": "start"}, {"tap": "control:skip"}, {"tap": "control:skip"},
+        *choose, snap("01-attract"),
+        {"tap": "setting:language"}, snap("02-language"), {"tap": "control:back"},
+        {"tap": "start"}, snap("03-choice-six-answers"),
+        {"tap": "answer:good"}, {"type": "kind staff"}, snap("04-text-tell-us-why"),
+        {"tap": "control:back"}, snap("05-choice-answer-chosen"),
+        {"tap": "answer:good"}, {"tap": "control:done"}, snap("06-choice-three-answers"),
+        {"tap": "answer:yes"}, snap("07-text-empty"),
+        {"advance": 61}, snap("08-still-there"),
+        {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("09-thank-you"),
+        {"tap": "finish"}, *choose, {"tap": "start"}, snap("10-attract-please-wait"),
+        {"advance": 10}, *choose, {"tap": "start"}, {"tap": "answer:very-poor"}, {"type": "a worker hit me"},
+        {"tap": "control:done"}, snap("11-help-you-can-talk-to-someone"), {"tap": "help:finish"}, {"tap": "finish"},
+        {"advance": 10}, *choose, {"tap": "setting:bigger_text"}, {"tap": "setting:high_contrast"},
+        snap("12-attract-bigger-text-high-contrast"), {"tap": "start"}, snap("13-choice-bigger-text-high-contrast"),
+        {"tap": "answer:good"}, snap("14-text-bigger-text-high-contrast"), {"tap": "control:start_again"},
+        {"advance": 10}, *choose, {"tap": "start"}, {"tap": "control:skip"}, {"tap": "control:skip"},
         {"tap": "control:skip"}, {"disk_full": True}, {"tap": "control:skip"}, {"disk_full": False},
-        snap("10-out-of-order"),
+        snap("15-out-of-order"),
     ]
 
 
@@ -57,11 +65,11 @@ def voice_steps(shot: str, said: Path) -> list[dict]:
         return {"screenshot": f"{shot}-{name}.png"}
 
     return [
-        {"tap": "start"}, {"quiet": 60}, snap("11-choice-with-microphone"),
-        {"microphone": str(said)}, {"tap": "control:listen"}, snap("12-listening"),
-        {"wait_for": "confirm_voice", "seconds": 60}, snap("13-you-said-is-that-right"),
+        {"tap": "start"}, {"quiet": 60}, snap("16-choice-with-microphone"),
+        {"microphone": str(said)}, {"tap": "control:listen"}, snap("17-listening"),
+        {"wait_for": "confirm_voice", "seconds": 60}, snap("18-you-said-is-that-right"),
         {"tap": "confirm:yes"}, {"microphone": str(said)}, {"tap": "control:listen"},
-        {"wait_for": "confirm_voice", "seconds": 60}, snap("14-you-said-dictation"),
+        {"wait_for": "confirm_voice", "seconds": 60}, snap("19-you-said-dictation"),
     ]
 
 
@@ -79,18 +87,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env["KIVY_HOME"] = f"{tmp}/kivy"
         for orientation, size in (("landscape", "1280x800"), ("portrait", "800x1280")):
-            data = Path(tmp, f"data-{orientation}")
-            save_updates(data, EXAMPLE_UPDATES, load_config().picture_dirs)  # so "You said, we did" shows
-            take(steps(f"{tmp}/{orientation}"), tmp, data, size, env)
+            for language in load_config().settings.offered:
+                data = Path(tmp, f"data-{language}-{orientation}")
+                save_updates(data, EXAMPLE_UPDATES, load_config().picture_dirs)  # so "You said, we did" shows
+                take(steps(f"{tmp}/{language}-{orientation}", language), tmp, data, size, env)
             said = Path(tmp, "said.wav")
             subprocess.run(["espeak-ng", "-v", "ko", "-w", str(said), "좋아요"], check=True)
-            take(voice_steps(f"{tmp}/{orientation}", said), tmp, Path(tmp, f"voice-{orientation}"), size, env,
+            take(voice_steps(f"{tmp}/ko-{orientation}", said), tmp, Path(tmp, f"voice-{orientation}"), size, env,
                  "--config", str(KOREAN_KIOSK), "--speech-log", str(Path(tmp, "spoken.jsonl")))
-            for shot in sorted(Path(tmp).glob(f"{orientation}-*.png")):
-                image = Image.open(shot)
-                image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
-                image.convert("RGB").quantize(colors=128).save(OUT / shot.name, optimize=True)
-                print(OUT / shot.name)
+        for old in OUT.glob("*.png"):
+            old.unlink()
+        for shot in sorted(Path(tmp).glob("*.png")):
+            image = Image.open(shot)
+            image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
+            image.convert("RGB").quantize(colors=128).save(OUT / shot.name, optimize=True)
+            print(OUT / shot.name)
 
 
 if __name__ == "__main__":

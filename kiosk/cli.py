@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -87,7 +88,11 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
     except ValueError:
         raise click.BadParameter("give the size as WIDTHxHEIGHT, for example 1280x800", param_hint="--size") from None
     config = load_config(config_dir)  # refuse to start half-configured
-    concern_rules = load_concern_rules(config.settings.language, config.config_dirs)
+    learned = config.settings.privacy.learned_concerns
+    concern_rules = {language: load_concern_rules(language, config.config_dirs, learned=learned)
+                     for language in config.settings.offered}
+    for rules in concern_rules.values():  # the learned reader's encoder takes seconds to load: not at the first text
+        threading.Thread(target=rules.warm_up, name="concern-encoder", daemon=True).start()
     on_desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     windowed = windowed or (on_desktop and os.environ.get("KIOSK_FULLSCREEN") != "1")
     from kiosk.ui.app import run_app

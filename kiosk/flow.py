@@ -10,6 +10,9 @@ Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can 
 
     words that suggest someone is at risk (kiosk.privacy.concerns) ─▶ help ─▶ carry on / finish now
 
+    attract ──language──▶ languages ──one chosen──▶ attract (in that language)
+    attract: bigger text / high contrast / slower speech, for this person only (see Personal)
+
     question ──microphone──▶ listening ──heard──▶ "You said: Good. Is that right?" ──yes──▶ next
                  ▲               │ silence / not understood: listen again (twice), then back   │
                  └───────────────┴──────────── stop / back ◀── try again ◀─────────────────────┘
@@ -20,12 +23,14 @@ method calls below; the flow never sees audio.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Literal
 
 from kiosk.questions import Question, QuestionSet
 from kiosk.record import AnswerRecord, SessionRecord
@@ -34,6 +39,8 @@ from kiosk.settings import KioskSettings
 MAX_TEXT_LENGTH = 1000
 LISTEN_ATTEMPTS = 3
 """Tries at hearing an answer (the first and two gentle re-prompts) before going back to the question."""
+
+log = logging.getLogger(__name__)
 
 
 class SaveFailed(Exception):
@@ -44,6 +51,7 @@ class Screen(StrEnum):
     """Which screen is shown; the UI has one Kivy screen per value."""
 
     ATTRACT = "attract"
+    LANGUAGE = "language"
     CHOICE = "choice"
     TEXT = "text"
     STILL_THERE = "still_there"
@@ -56,6 +64,20 @@ class Screen(StrEnum):
 
 ANSWERING = (Screen.CHOICE, Screen.TEXT, Screen.LISTENING, Screen.CONFIRM_VOICE, Screen.HELP)
 """Screens of a session in progress, where idleness leads to "are you still there?"."""
+
+
+Adjustment = Literal["bigger_text", "high_contrast", "slower_speech"]
+
+
+@dataclass(frozen=True)
+class Personal:
+    """What one person chose for their own session on the start screen. It lasts until their session
+    ends (or they walk away), so the next person starts from the kiosk's own settings."""
+
+    language: str
+    bigger_text: bool = False
+    high_contrast: bool = False
+    slower_speech: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,8 @@ class FlowState:
     """On listening: why we are listening again ("silence" or "not-understood"), else ""."""
     attempt: int = 0
     """On listening: which try this is (1 = the first), so each try is a new state."""
+    personal: Personal = field(default=Personal("en"))
+    """This person's language and adjustments (the flow fills it in on every state it shows)."""
 
 
 Saver = Callable[[SessionRecord], object]
@@ -108,11 +132,15 @@ class Flow:
         settings: KioskSettings,
         save: Saver,
         scrub: Callable[[str], str],
-        concerns: Callable[[str], list[str]],
+        concerns: Callable[[str, str], list[str]],
         clock: Callable[[], float] = time.monotonic,
         channel: str = "touch",
     ):
-        self._set = questions
+        self._base = questions
+        self._localised: dict[str, QuestionSet] = {}
+        self.languages = settings.offered
+        """The languages a person may choose, the kiosk's own first."""
+        self._personal = Personal(settings.language)
         self._settings = settings
         self._save = save
         self._scrub = scrub
@@ -127,7 +155,7 @@ class Flow:
         self._screen_since = clock()
         self._last_retry = -math.inf
         self._reset_session()
-        self._state = FlowState(Screen.ATTRACT)
+        self._state = FlowState(Screen.ATTRACT, personal=self._personal)
 
     # -- observing ---------------------------------------------------------------------------------
 
@@ -140,6 +168,9 @@ class Flow:
         self._listeners.append(listener)
 
     def _show(self, state: FlowState) -> None:
+        if state.screen == Screen.ATTRACT and self._state.screen not in (Screen.ATTRACT, Screen.LANGUAGE):
+            self._personal = Personal(self._settings.language)  # a session ended: the next person starts afresh
+        state = replace(state, personal=self._personal)
         if state != self._state:
             if state.screen != self._state.screen:
                 self._screen_since = self._clock()
@@ -149,9 +180,9 @@ class Flow:
 
     def replace_questions(self, questions: QuestionSet) -> bool:
         """Ask a new question set from the next session on; refused (False) while someone is answering."""
-        if self._state.screen != Screen.ATTRACT:
+        if self._state.screen not in (Screen.ATTRACT, Screen.LANGUAGE):
             return False
-        self._set = questions
+        self._base, self._localised = questions, {}
         self._reset_session()
         return True
 
@@ -167,6 +198,30 @@ class Flow:
         self._reset_session()
         self._touched()
         self._go(Step(0))
+
+    def open_languages(self) -> None:
+        """The language button on the start screen: show every language in its own words."""
+        if self._state.screen == Screen.ATTRACT:
+            self._touched()
+            self._show(FlowState(Screen.LANGUAGE))
+
+    def set_language(self, language: str) -> None:
+        """A language was chosen: back to the start screen, now in that language."""
+        if self._state.screen == Screen.LANGUAGE and language in self.languages:
+            self._touched()
+            self._personal = replace(self._personal, language=language)
+            self._show(FlowState(Screen.ATTRACT))
+
+    def adjust(self, what: Adjustment) -> None:
+        """Bigger text, high contrast or slower speech, on or off, for this person's session only."""
+        if self._state.screen == Screen.ATTRACT:
+            self._touched()
+            self._personal = replace(self._personal, **{what: not getattr(self._personal, what)})
+            self._show(replace(self._state, waiting=False))
+
+    def used_keys(self) -> None:
+        """Something was pressed with a keyboard or a switch: the session is stored as answered that way."""
+        self._used_keys = True
 
     def choose(self, answer_id: str) -> None:
         """A picture answer was tapped."""
@@ -211,6 +266,10 @@ class Flow:
     def back(self) -> None:
         """Go to the previous screen of this session; from the first question, back to the start.
         From listening or "Is that right?", back to the question itself."""
+        if self._state.screen == Screen.LANGUAGE:
+            self._touched()
+            self._show(FlowState(Screen.ATTRACT))
+            return
         if self._state.screen in (Screen.LISTENING, Screen.CONFIRM_VOICE):
             self.stop_listening()
             return
@@ -334,12 +393,28 @@ class Flow:
         elif screen == Screen.ATTRACT and self._state.waiting:
             if now - self._last_finished >= self._settings.sessions.min_seconds_between:
                 self._show(FlowState(Screen.ATTRACT))
+        elif (screen in (Screen.ATTRACT, Screen.LANGUAGE) and self._personal != Personal(self._settings.language)
+              and now - self._last_activity >= idle.still_there_after_seconds):
+            self._personal = Personal(self._settings.language)  # chosen, then left: not for the next person
+            self._show(FlowState(Screen.ATTRACT))
         elif screen == Screen.OUT_OF_ORDER and now - self._last_retry >= self._settings.sessions.retry_save_seconds:
             self._last_retry = now
             if self._store_unsaved():
                 self._show(FlowState(Screen.ATTRACT))
 
     # -- inside -------------------------------------------------------------------------------------
+
+    @property
+    def _set(self) -> QuestionSet:
+        """The question set in this person's language."""
+        language = self._personal.language
+        if language not in self._localised:
+            self._localised[language], gaps = self._base.in_language(language)
+            if gaps.missing:
+                log.warning("question set %r: %d words are not translated into %s and are shown in %s (%s)",
+                            self._base.id, len(gaps.missing), language, self._base.language,
+                            ", ".join(gaps.missing[:5]))
+        return self._localised[language]
 
     @property
     def _question(self) -> Question:
@@ -356,12 +431,12 @@ class Flow:
 
     def _reset_session(self) -> None:
         self._records = [AnswerRecord(q.id, q.text, q.kind, follow_up_text=q.follow_up or None)
-                         for q in self._set.questions]
+                         for q in self._base.questions]
         self._history: list[Step] = []
         self._step: Step | None = None
         self._paused: FlowState | None = None
         self._attempts = 0
-        self._used_voice = False
+        self._used_voice = self._used_keys = False
         self._flags: set[str] = set()
 
     def _question_state(self) -> FlowState:
@@ -376,7 +451,7 @@ class Flow:
                          chosen, draft)
 
     def _take_choice(self, answer_id: str) -> None:
-        answer = self._question.answer(answer_id)
+        answer = self._base.questions[self._step_index].answer(answer_id)  # kept in the set's own words
         record = self._records[self._step_index]
         record.status, record.choice, record.choice_text = "answered", answer.id, answer.text
         self._touched()
@@ -388,7 +463,7 @@ class Flow:
             self.skip()
             return
         record = self._records[self._step_index]
-        found = self._concerns(text)  # on the words as given; only the scrubbed words are kept
+        found = self._concerns(text, self._personal.language)  # on the words as given; only the scrubbed words are kept
         record.text = self._scrub(text)
         if not self._on_follow_up:
             record.status = "answered"
@@ -444,10 +519,10 @@ class Flow:
         record = SessionRecord(
             question_set=self._set.id,
             question_set_version=self._set.version,
-            language=self._settings.language,
+            language=self._personal.language,
             answers=self._records,
             complete=complete,
-            channel="voice" if self._used_voice else self._channel,
+            channel="voice" if self._used_voice else "keyboard" if self._used_keys else self._channel,
             concerns=sorted(self._flags),
         )
         record.misuse_suspected = self._looks_like_misuse(record.fingerprint())

@@ -3,11 +3,17 @@
 A question set is a file such as ``config/questions/default.toml``. Each question has an id, the words
 shown, a picture and the words spoken; choice questions list their answers the same way. A choice
 question may carry a ``follow_up`` ("Tell us why"): a free-text answer kept in the same record.
+
+The set is written in one language (``language``, English by default) and may carry the same words in
+others: ``translations.bn = { text = "...", spoken = "..." }`` beside each question, answer and the
+title. :meth:`QuestionSet.in_language` gives the set as a person choosing Bengali sees it; anything not
+translated stays in the set's own language, so a missing translation never stops a session.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +28,51 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+def base_language(tag: str) -> str:
+    """``en-GB`` -> ``en``: translations and language packs may be written for the whole language."""
+    return tag.split("-")[0].lower()
+
+
+class AnswerWords(_Strict):
+    text: str = Field(default="", max_length=40)
+    spoken: str = ""
+
+
+class QuestionWords(_Strict):
+    text: str = Field(default="", max_length=200)
+    spoken: str = ""
+    follow_up: str = ""
+    follow_up_spoken: str = ""
+
+
+class SetWords(_Strict):
+    title: str = ""
+
+
+@dataclass
+class Untranslated:
+    """What a language lacks in a set: where, as ``question overall: text``, for one warning."""
+
+    language: str
+    missing: list[str] = field(default_factory=list)
+
+
+def _translated(item: Answer | Question | QuestionSet, language: str, gaps: Untranslated) -> dict[str, str]:
+    """The fields of ``item`` that ``language`` translates, noting in ``gaps`` those it should but does not."""
+    words = item.translations.get(language) or item.translations.get(base_language(language))
+    given = words.model_dump(exclude_defaults=True) if words is not None else {}
+    for name in ("title", "text", "follow_up"):
+        if getattr(item, name, "") and name not in given:
+            gaps.missing.append(f"{getattr(item, 'id', 'set')}: {name}")
+    for shown, spoken in (("text", "spoken"), ("follow_up", "follow_up_spoken")):
+        if shown in given:
+            given.setdefault(spoken, "")  # the set's own spoken words belong to its own language
+    return given
+
+
 class Answer(_Strict):
     """One picture button on a choice question."""
 
@@ -29,6 +80,7 @@ class Answer(_Strict):
     text: str = Field(min_length=1, max_length=40)
     picture: str = Field(min_length=1)
     spoken: str = ""
+    translations: dict[str, AnswerWords] = {}
 
     @property
     def say(self) -> str:
@@ -47,6 +99,7 @@ class Question(_Strict):
     follow_up: str = ""
     follow_up_spoken: str = ""
     follow_up_picture: str = "keyboard"
+    translations: dict[str, QuestionWords] = {}
 
     @property
     def say(self) -> str:
@@ -77,7 +130,23 @@ class QuestionSet(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
+    language: str = Field(default="en", pattern=LANGUAGE_TAG)
+    """The language the set's own words are in."""
     questions: tuple[Question, ...] = Field(min_length=1)
+    translations: dict[str, SetWords] = {}
+
+    def in_language(self, language: str) -> tuple[QuestionSet, Untranslated]:
+        """The set with its words in ``language`` where translated (its own words elsewhere), and what
+        was missing. Ids, pictures and order never change, so stored answers mean the same in any language."""
+        gaps = Untranslated(language)
+        if base_language(language) == base_language(self.language):
+            return self, gaps
+        questions = []
+        for question in self.questions:
+            answers = tuple(a.model_copy(update=_translated(a, language, gaps)) for a in question.answers)
+            questions.append(question.model_copy(update={**_translated(question, language, gaps), "answers": answers}))
+        own = _translated(self, language, gaps)
+        return self.model_copy(update={**own, "language": language, "questions": tuple(questions)}), gaps
 
 
 def load_question_set(path: Path, picture_dirs: list[Path]) -> QuestionSet:

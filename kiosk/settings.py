@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.config_files import ConfigError, TomlFile, validate_layers
+from kiosk.i18n import translations
 from kiosk.questions import QuestionSet, load_question_set
 from kiosk.voice.language_pack import LanguagePack, load_language_pack
 
@@ -76,12 +77,23 @@ class HelpSettings(_Section):
         return self.site_contacts + self.national_contacts
 
 
+class AccessSettings(_Section):
+    scan_seconds: float = Field(ge=0, le=30)
+
+
 class PrivacySettings(_Section):
     keep_sent_days: int = Field(ge=1, le=3650)
+    learned_concerns: bool
 
 
 class KioskSettings(_Section):
     language: str = Field(min_length=2)
+    languages: tuple[str, ...]
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """The languages a person may choose, the kiosk's own first."""
+        return tuple(dict.fromkeys([self.language, *self.languages]))
     question_set: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     idle: IdleSettings
     sessions: SessionSettings
@@ -89,6 +101,7 @@ class KioskSettings(_Section):
     voice: VoiceSettings
     help: HelpSettings
     privacy: PrivacySettings
+    access: AccessSettings
 
 
 @dataclass(frozen=True)
@@ -98,9 +111,15 @@ class KioskConfig:
     settings: KioskSettings
     questions: QuestionSet
     picture_dirs: list[Path]
-    language_pack: LanguagePack
+    language_packs: dict[str, LanguagePack]
+    """The pack of every offered language, by tag (settings.offered)."""
     config_dirs: list[Path]
     """Where language packs and other files are looked for: the user's config folder, then the built-in."""
+
+    @property
+    def language_pack(self) -> LanguagePack:
+        """The kiosk's own language's pack."""
+        return self.language_packs[self.settings.language]
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -136,5 +155,7 @@ def load_config(config_dir: Path | None = None) -> KioskConfig:
             ("question_set",), f"no question set named {settings.question_set!r} (looked in {candidates[0].parent})"
         )
     config_dirs = [*search, BUILTIN_CONFIG]
-    pack = load_language_pack(settings.language, config_dirs)
-    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, pack, config_dirs)
+    packs = {language: load_language_pack(language, config_dirs) for language in settings.offered}
+    for language in settings.offered:
+        translations(language, config_dirs)  # a broken messages.po stops the kiosk here, not mid-screen
+    return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, packs, config_dirs)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from functools import partial
 
 from kiosk.flow import Flow, SaveFailed, Screen
 from kiosk.privacy import concerns, scrub
@@ -49,7 +48,7 @@ def simulate(
         on_saved(store.save(record))
 
     flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
-                concerns=partial(concerns, language=config.settings.language), clock=clock, channel="simulated")
+                concerns=concerns, clock=clock, channel="simulated")
     pause = config.settings.sessions.min_seconds_between + config.settings.sessions.thank_you_seconds
     for _ in range(count):
         clock.advance(pause + rng.uniform(1, 600))

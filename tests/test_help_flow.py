@@ -13,7 +13,7 @@ from kiosk.store import Store
 from tests.test_flow import by_question, stored, type_text
 
 
-def flag_marker(text: str) -> list[str]:
+def flag_marker(text: str, _language: str = "en") -> list[str]:
     return ["self-harm"] if "HELPME" in text.upper() else []
 
 

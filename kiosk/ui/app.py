@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PIL import features
+
 from kiosk.settings import KioskConfig
 
 if TYPE_CHECKING:
@@ -17,13 +19,19 @@ if TYPE_CHECKING:
     from kiosk.voice.controller import SourceFactory
     from kiosk.voice.speakers import Speaker
 
-SCREEN_MODULES = ("attract", "choice", "text", "listening", "confirm_voice", "help", "still_there", "thank_you",
-                  "out_of_order")
+BIGGER_TEXT = 1.3
+"""How much larger a person's "bigger text" makes every word (the layout keeps its 2 cm buttons)."""
+SCREEN_MODULES = ("attract", "language", "choice", "text", "listening", "confirm_voice", "help", "still_there",
+                  "thank_you", "out_of_order")
 
 
 def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | None = None) -> None:
     """Settings Kivy reads once, before its window exists."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if features.check("raqm"):
+        # Kivy's default text renderer (SDL2_ttf) does not shape Bengali: vowel signs land on the wrong
+        # side and conjuncts break. Pillow with libraqm (HarfBuzz) shapes every script correctly.
+        os.environ.setdefault("KIVY_TEXT", "pil")
     if kivy_home is not None:
         os.environ["KIVY_HOME"] = str(kivy_home)
     from kivy.config import Config
@@ -40,37 +48,48 @@ def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | Non
 
 def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic,  # type: ignore[no-untyped-def]
               speaker: Speaker | None = None, open_source: SourceFactory | None = None,
-              concern_rules: ConcernRules | None = None):
+              concern_rules: dict[str, ConcernRules] | None = None):
     """Create the app object (Kivy must already be prepared). ``speaker`` and ``open_source`` stand in
-    for the sound card and microphone (see kiosk.voice.controller.make_voice). ``concern_rules`` are
-    compiled on a thread after the first screen when not given (``kiosk run`` compiles them before, so a
-    mistake in a site's concerns.toml stops it with one clear line)."""
+    for the sound card and microphone (see kiosk.voice.controller.make_voice). ``concern_rules`` (by
+    language) are compiled on a thread after the first screen when not given (``kiosk run`` compiles
+    them before, so a mistake in a site's concerns.toml stops it with one clear line)."""
     from importlib import import_module
 
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window
+    from kivy.metrics import Metrics
+    from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-    from kiosk.flow import Flow, FlowState, SaveFailed, Screen
+    from kiosk.flow import Flow, FlowState, Personal, SaveFailed, Screen
     from kiosk.privacy import scrub
     from kiosk.privacy.concerns import load_concern_rules
-
-    @functools.cache
-    def rules() -> ConcernRules:
-        return concern_rules or load_concern_rules(config.settings.language, config.config_dirs)
     from kiosk.store import Store, StoreUnavailable
-    from kiosk.ui import theme
+    from kiosk.ui import theme, words
+    from kiosk.ui.access import KeyAccess
     from kiosk.updates import load_question_set_update, load_you_said_we_did
     from kiosk.voice.controller import make_voice
 
-    theme.register_fonts(config.settings.language)
+    @functools.cache
+    def rules(language: str) -> ConcernRules:
+        return (concern_rules or {}).get(language) or load_concern_rules(
+            language, config.config_dirs, learned=config.settings.privacy.learned_concerns)
+
+    words.use(config.config_dirs)
     import kiosk.ui.widgets  # noqa: F401  (registers the widget classes and rules)
 
     screens = {name: import_module(f"kiosk.ui.screens.{name}") for name in SCREEN_MODULES}
 
     class KioskApp(App):
         title = "Feedback kiosk"
+        language = StringProperty(config.settings.language)
+        """The language on screen: this person's choice, else the kiosk's own (kv: ``_('Back', app.language)``)."""
+        font_name = StringProperty(theme.font_for(config.language_pack.fonts))
+        colors = ObjectProperty(theme.Palette())
+        """The colours on screen (kv: ``app.colors.text``): the standard palette or this person's high contrast."""
+        can_listen = BooleanProperty(False)
+        """Whether the microphone button shows: only for a language with a speech model."""
 
         def build(self):  # type: ignore[no-untyped-def]
             self.pictures = theme.Pictures(config.picture_dirs)
@@ -82,11 +101,18 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self.store = None
                 save = _cannot_save
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
-                             concerns=lambda text: rules().concerns(text), clock=clock)
+                             concerns=lambda text, language: rules(language).concerns(text), clock=clock)
+            self.language_names = {tag: (pack.name, theme.font_for(pack.fonts))
+                                   for tag, pack in config.language_packs.items()}
+            """Each language's name in its own words, and the font to write it in."""
             self.voice = make_voice(flow=self.flow, config=config, data_dir=data_dir, speaker=speaker,
                                     open_source=open_source,
                                     call_soon=lambda action: Clock.schedule_once(lambda _dt: action(), 0))
             Window.bind(on_touch_down=lambda *_args: self.voice.touched())
+            self.access = KeyAccess(lambda: self.manager.current_screen, self.voice.read_aloud,
+                                    lambda: tuple(self.colors.selected_border), self.flow.used_keys,
+                                    config.settings.access.scan_seconds)
+            self._screen_shown: tuple[object, ...] = ()
             manager = ScreenManager(transition=NoTransition())
             for name, module in screens.items():
                 class_name = "".join(part.title() for part in name.split("_")) + "Screen"
@@ -105,7 +131,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
             # the concern rules take ~0.3 s to compile: do it on a thread once the first screen is up, not
             # when the first person presses Done
-            Clock.schedule_once(lambda _dt: threading.Thread(target=rules, daemon=True).start(), 1)
+            Clock.schedule_once(lambda _dt: threading.Thread(target=rules, args=(config.settings.language,),
+                                                             daemon=True).start(), 1)
             return manager
 
         def _apply_updates(self) -> None:
@@ -121,9 +148,24 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
         def _draw(self, state: FlowState) -> None:
             if state.screen == Screen.ATTRACT:
                 self._apply_updates()
+            self._personalise(state.personal)
             screen = self.manager.get_screen(state.screen.value)
             screen.show(state)
             self.manager.current = state.screen.value
+            shown = (state.screen, state.question and state.question.id, state.follow_up, state.personal)
+            if shown != self._screen_shown:  # a new screen: the highlight starts again (not on each letter typed)
+                self._screen_shown = shown
+                self.access.reset()
+
+        def _personalise(self, personal: Personal) -> None:
+            """This person's language, text size and colours, on every screen (the kv files bind to these)."""
+            self.font_name = theme.font_for(config.language_packs[personal.language].fonts)
+            self.language = personal.language
+            self.can_listen = self.voice.can_listen(personal.language)
+            scale = BIGGER_TEXT if personal.bigger_text else 1.0
+            if Metrics.fontscale != scale:  # every size given in sp follows
+                Metrics.fontscale = scale
+            self.colors.use(theme.HIGH_CONTRAST if personal.high_contrast else theme.STANDARD)
 
         def _resized(self, _window: object, size: tuple[int, int]) -> None:
             for screen in self.manager.screens:
@@ -141,6 +183,6 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
 
 def run_app(*, config: KioskConfig, data_dir: Path, windowed: bool, size: tuple[int, int],
-            concern_rules: ConcernRules) -> None:
+            concern_rules: dict[str, ConcernRules]) -> None:
     prepare_kivy(windowed=windowed, size=size)
     build_app(config=config, data_dir=data_dir, concern_rules=concern_rules).run()

@@ -9,6 +9,12 @@ Steps (a JSON list, run one per drawn frame):
     {"keyboard": "07700 900123"} type on a physical keyboard (for what the letter keys do not have)
     {"advance": 70}             move the flow's clock on by that many seconds, then let it tick
     {"screenshot": "a.png"}     save the window as a PNG
+    {"key": "tab"}              press a key (tab, shift+tab, left, right, up, down, enter, space), as a
+                                keyboard or a switch interface would (see kiosk.ui.access)
+    {"key": "tab", "until": "answer:good"}
+                                press it again and again (at most 50 times) until that is highlighted
+    {"audit": "a.json"}         write what is on screen (touch targets, texts and their colours) as JSON,
+                                see kiosk.ui.audit
     {"disk_full": true}         limit this process's file size to 1 byte (RLIMIT_FSIZE): writes then
                                 fail with EFBIG exactly as on a full disk; false lifts the limit
     {"microphone": "a.wav"}     the next time the kiosk listens, it hears this file (in real time), as
@@ -16,6 +22,8 @@ Steps (a JSON list, run one per drawn frame):
     {"wait_for": "confirm_voice", "seconds": 30}
                                 let the app run until that screen shows (listening takes real time)
     {"quiet": 30}               let the app run until the kiosk has finished speaking
+    {"wait_for_highlight": "start", "seconds": 30}
+                                let the app run until that is highlighted (one-switch scanning)
 
 With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
 speaks is synthesised for real and logged (text, language, duration) as one JSON line in FILE.
@@ -88,8 +96,10 @@ class Autopilot:
             letters = [{"tap": "key:space" if c == " " else f"key:{c}"} for c in step["type"]]
             self.steps[:0] = letters
             self._next()
-        elif "wait_for" in step or "quiet" in step:
+        elif "wait_for" in step or "quiet" in step or "wait_for_highlight" in step:
             self._wait_for(step, time.monotonic() + float(step.get("seconds", step.get("quiet", 30))))
+        elif "until" in step:
+            self._press_until(step, 50)
         elif "tap" in step or "touch_at" in step:
             # a finger rests ~50 ms: press now, lift later; the lift is what buttons act on
             try:
@@ -116,7 +126,9 @@ class Autopilot:
 
         def drawn(*_args: object) -> None:
             Window.unbind(on_flip=drawn)
+            highlighted = self.app.access.highlighted
             self.results.append({"step": step, "screen": self.app.manager.current,
+                                 "highlighted": highlighted.tap_id if highlighted is not None else None,
                                  "latency_ms": (time.perf_counter() - started) * 1000,
                                  "action_ms": (acted - started) * 1000})
             Clock.schedule_once(lambda _dt: self._next(), 0)
@@ -124,12 +136,28 @@ class Autopilot:
         Window.bind(on_flip=drawn)
         Window.canvas.ask_update()
 
+    def _press_until(self, step: dict[str, Any], tries: int) -> None:
+        """One press of the step's key per frame until its target is highlighted."""
+        from kivy.clock import Clock
+
+        highlighted = self.app.access.highlighted
+        if highlighted is not None and highlighted.tap_id == step["until"]:
+            self._act(step, lambda: None)
+        elif tries == 0:
+            self.error = f"{step}: never highlighted (last: {getattr(highlighted, 'tap_id', None)!r})"
+            self._finish()
+        else:
+            press_key(step["key"])
+            Clock.schedule_once(lambda _dt: self._press_until(step, tries - 1), 0)
+
     def _wait_for(self, step: dict[str, Any], deadline: float) -> None:
         from kivy.clock import Clock
 
         speech = self.app.voice.speech
+        highlighted = self.app.access.highlighted
         if ("quiet" in step and (speech is None or speech.wait_idle(0))) or (
-                self.app.manager.current == step.get("wait_for")):
+                self.app.manager.current == step.get("wait_for")) or (
+                highlighted is not None and highlighted.tap_id == step.get("wait_for_highlight")):
             self._act(step, lambda: None)
         elif time.monotonic() > deadline:
             self.error = f"{step}: still on {self.app.manager.current!r}{', speaking' if 'quiet' in step else ''}"
@@ -149,6 +177,13 @@ class Autopilot:
             Window.dispatch("on_textinput", step["keyboard"])
         elif "screenshot" in step:
             self.app.root.export_to_png(step["screenshot"])
+        elif "key" in step:
+            press_key(step["key"])
+        elif "audit" in step:
+            from kiosk.ui.audit import audit
+
+            found = {"screen": self.app.manager.current, "widgets": audit(self.app.manager.current_screen)}
+            Path(step["audit"]).write_text(json.dumps(found, ensure_ascii=False, indent=1))
         elif "disk_full" in step:
             limit = (1, self._limit[1]) if step["disk_full"] else self._limit
             resource.setrlimit(resource.RLIMIT_FSIZE, limit)
@@ -173,6 +208,21 @@ class Autopilot:
         result = {"steps": self.results, "error": self.error, "first_frame_at": self.first_frame_at}
         self.out.write_text(json.dumps(result, indent=1))
         self.app.stop()
+
+
+KEYS = {"tab": 9, "enter": 13, "space": 32, "left": 276, "up": 273, "right": 275, "down": 274}
+
+
+def press_key(name: str) -> None:
+    """A key press as SDL2 delivers it: key down (and the text it types), then key up."""
+    from kivy.core.window import Window
+
+    *held, key = name.split("+")
+    code = KEYS[key]
+    Window.dispatch("on_key_down", code, 0, None, held)
+    if key == "space":
+        Window.dispatch("on_textinput", " ")
+    Window.dispatch("on_key_up", code, 0)
 
 
 def main(argv: list[str] | None = None) -> int:

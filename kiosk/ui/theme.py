@@ -1,46 +1,81 @@
-"""Look and feel in one place: Easy Read colours (text contrast well above 7:1), fonts and picture paths."""
+"""Look and feel in one place: Easy Read colours (text contrast at least 7:1, in two palettes), fonts and
+picture paths."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-import fontpkg_atkinson_hyperlegible as atkinson
+from kivy.event import EventDispatcher
+from kivy.properties import ColorProperty
 
 from kiosk.questions import find_picture
+from kiosk.ui.fonts import font_files
 
-BACKGROUND = (0.98, 0.97, 0.94, 1)  # warm off-white, easier on the eyes than pure white
-TEXT = (0.08, 0.08, 0.08, 1)  # near black: 18:1 on the background
-CARD = (1, 1, 1, 1)
-BORDER = (0.2, 0.2, 0.2, 1)
-PRESSED = (0.86, 0.90, 0.96, 1)
-SELECTED_FILL = (0.85, 0.92, 1, 1)
-SELECTED_BORDER = (0.0, 0.27, 0.62, 1)  # dark blue, shown with a thicker border so colour is not the only sign
-CONTROL = (0.91, 0.90, 0.87, 1)
-GO = (0.06, 0.38, 0.17, 1)  # dark green "Done": white text on it is 7.8:1
-GO_TEXT = (1, 1, 1, 1)
-MUTED = (0.30, 0.30, 0.30, 1)  # secondary text: 9:1 on the background
+STANDARD = {
+    "background": (0.98, 0.97, 0.94, 1),  # warm off-white, easier on the eyes than pure white
+    "text": (0.08, 0.08, 0.08, 1),  # near black: 18:1 on the background
+    "card": (1, 1, 1, 1),
+    "border": (0.2, 0.2, 0.2, 1),
+    "pressed": (0.86, 0.90, 0.96, 1),
+    "selected_fill": (0.85, 0.92, 1, 1),
+    "selected_border": (0.0, 0.27, 0.62, 1),  # dark blue, drawn thicker so colour is not the only sign
+    "control": (0.91, 0.90, 0.87, 1),
+    "go": (0.06, 0.38, 0.17, 1),  # dark green "Done": white text on it is 7.8:1
+    "go_text": (1, 1, 1, 1),
+    "muted": (0.30, 0.30, 0.30, 1),  # secondary text: 9:1 on the background
+    "plate": (0, 0, 0, 0),  # behind a button's picture: nothing
+}
+"""The Easy Read colours: every text colour is at least 7:1 on what it is drawn on (tests/test_contrast.py)."""
 
-FONT = "Atkinson"
+HIGH_CONTRAST = {
+    "background": (0, 0, 0, 1),
+    "text": (1, 1, 1, 1),  # white on black: 21:1
+    "card": (0.08, 0.08, 0.08, 1),
+    "border": (1, 1, 1, 1),
+    "pressed": (0.25, 0.25, 0.25, 1),
+    "selected_fill": (0.12, 0.12, 0.0, 1),
+    "selected_border": (1, 0.85, 0.0, 1),  # yellow
+    "control": (0.14, 0.14, 0.14, 1),
+    "go": (1, 0.85, 0.0, 1),  # yellow "Done" with black words: 14:1
+    "go_text": (0, 0, 0, 1),
+    "muted": (0.85, 0.85, 0.85, 1),
+    "plate": (0.94, 0.94, 0.94, 1),  # a light tile behind each button's picture: its black outlines stay visible
+}
+"""For people with low vision who see light text on black better: a person's choice on the start screen."""
 
 
-NOTO = Path("/usr/share/fonts/opentype/noto")
-SCRIPT_FONTS = {"ko": (NOTO / "NotoSansCJK-Regular.ttc", NOTO / "NotoSansCJK-Bold.ttc")}
-"""Languages whose letters Atkinson Hyperlegible lacks: a font that has them (and Latin, for the numbers
-and any English left untranslated). Debian's fonts-noto-cjk."""
+class Palette(EventDispatcher):
+    """The colours on screen now; the .kv files draw with ``app.colors.text`` and so on, so switching
+    palettes recolours every screen at once."""
+
+    background = ColorProperty(STANDARD["background"])
+    text = ColorProperty(STANDARD["text"])
+    card = ColorProperty(STANDARD["card"])
+    border = ColorProperty(STANDARD["border"])
+    pressed = ColorProperty(STANDARD["pressed"])
+    selected_fill = ColorProperty(STANDARD["selected_fill"])
+    selected_border = ColorProperty(STANDARD["selected_border"])
+    control = ColorProperty(STANDARD["control"])
+    go = ColorProperty(STANDARD["go"])
+    go_text = ColorProperty(STANDARD["go_text"])
+    muted = ColorProperty(STANDARD["muted"])
+    plate = ColorProperty(STANDARD["plate"])
+
+    def use(self, colours: dict[str, tuple[float, ...]]) -> None:
+        for name, value in colours.items():
+            setattr(self, name, value)
 
 
-def register_fonts(language: str = "en") -> None:
-    """Make Atkinson Hyperlegible (designed for low-vision readers) the font of every label, or the
-    language's own font where Atkinson has no letters for it."""
-    from kivy.core.text import DEFAULT_FONT, LabelBase
+@functools.cache
+def font_for(own: tuple[Path, Path] | None) -> str:
+    """The registered font name for a language pack's ``fonts`` (see kiosk.ui.fonts); made once each."""
+    from kivy.core.text import LabelBase
 
-    files = Path(atkinson.__file__).parent / "files"
-    regular, bold = files / "AtkinsonHyperlegible-Regular.ttf", files / "AtkinsonHyperlegible-Bold.ttf"
-    own = SCRIPT_FONTS.get(language.split("-")[0])
-    if own is not None and own[0].is_file():
-        regular, bold = own
-    LabelBase.register(FONT, str(regular), fn_bold=str(bold))
-    LabelBase.register(DEFAULT_FONT, str(regular), fn_bold=str(bold))
+    regular, bold = font_files(own)
+    name = f"Kiosk-{regular.stem}"
+    LabelBase.register(name, str(regular), fn_bold=str(bold))
+    return name
 
 
 class Pictures:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.core.text import Label as CoreLabel
+from kivy.factory import Factory
 from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.lang import Builder
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui import theme
+from kiosk.ui.theme import Palette
+from kiosk.ui.words import translate as _
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -32,17 +35,61 @@ class PictureButton(Tappable, BoxLayout):
     text = StringProperty("")
     stacked = BooleanProperty(True)
     selected = BooleanProperty(False)
-    fill = ListProperty([1, 1, 1, 1])
-    text_color = ListProperty([0.08, 0.08, 0.08, 1])
-    label_size = NumericProperty(28)
+    fill = ColorProperty()
+    """The card's colour (the palette's card colour unless a screen says otherwise)."""
+    text_color = ColorProperty()
+    label_size = NumericProperty("28sp")
+    """Its word's size, in sp so a person's "bigger text" (Metrics.fontscale) enlarges it."""
+    font_name = StringProperty("")
+    """The word's font when it is not in the language on screen (a language's own name)."""
 
 
-class LetterKey(Tappable, Label):
+class FitLabel(Label):
+    """Words that shrink (to 60 % at most) rather than spill out of their box: long translations and a
+    person's bigger text must not cut a question or a button's word in half."""
+
+    wanted_size = NumericProperty("28sp")
+    """The size the words should be, when they fit."""
+    room = NumericProperty(0)
+    """The height the words may take (0: the label's own height)."""
+    SMALLEST = 0.6
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        # fitted at once, not on the next frame: no frame shows the words too big or too small
+        self.bind(text=self._fit, width=self._fit, height=self._fit, room=self._fit, wanted_size=self._fit,
+                  font_name=self._fit, bold=self._fit)
+        self._fit()
+
+    def _fit(self, *_args: object) -> None:
+        room, size = self.room or self.height, self.wanted_size
+        width = self.width - self.padding[0] - self.padding[2]
+        if width > 1 and room > 1 and self.text:
+            longest = max(self.text.split() or [self.text], key=len)  # a word is never broken in two
+            while size > self.wanted_size * self.SMALLEST and (
+                    self._size_at(size, longest, None)[0] > width or self._size_at(size, self.text, width)[1] > room):
+                size *= 0.92
+        self.font_size = size
+
+    def _size_at(self, size: float, text: str, width: float | None) -> tuple[float, float]:
+        core = CoreLabel(text=text, font_size=size, font_name=self.font_name, bold=self.bold, text_size=(width, None),
+                         halign=self.halign)
+        core.refresh()
+        return core.texture.size[0], core.texture.size[1] + self.padding[1] + self.padding[3]
+
+
+class LetterKey(Tappable, FitLabel):
     """One key of the on-screen keyboard."""
 
 
 class TapArea(Tappable, BoxLayout):
     """A whole-screen touch target (attract, thank you)."""
+
+
+def colors() -> Palette:
+    from kivy.app import App
+
+    return App.get_running_app().colors
 
 
 class ProgressDots(Widget):
@@ -54,13 +101,14 @@ class ProgressDots(Widget):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self.bind(number=self._redraw, total=self._redraw, pos=self._redraw, size=self._redraw)
+        colors().bind(selected_border=self._redraw)
 
     def _redraw(self, *_args: object) -> None:
         self.canvas.clear()
         step, radius = dp(36), dp(9)
         first = self.center_x - step * (self.total - 1) / 2
         with self.canvas:
-            Color(*theme.SELECTED_BORDER)
+            Color(*colors().selected_border)
             for index in range(int(self.total)):
                 x = first + index * step
                 if index + 1 == self.number:
@@ -82,29 +130,32 @@ class LevelMeter(Widget):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self.bind(level=self._redraw, pos=self._redraw, size=self._redraw)
+        colors().bind(selected_border=self._redraw, border=self._redraw)
 
     def _redraw(self, *_args: object) -> None:
         self.canvas.clear()
         gap = dp(10)
         width = (self.width - gap * (self.BARS - 1)) / self.BARS
         lit = round(self.level * self.BARS)
+        palette = colors()
         with self.canvas:
             for index in range(self.BARS):
                 x = self.x + index * (width + gap)
                 height = self.height * (0.3 + 0.7 * (index + 1) / self.BARS)
                 y = self.center_y - height / 2
                 if index < lit:
-                    Color(*theme.SELECTED_BORDER)
+                    Color(*palette.selected_border)
                     RoundedRectangle(pos=(x, y), size=(width, height), radius=[dp(6)])
-                Color(*theme.BORDER)
+                Color(*palette.border)
                 Line(rounded_rectangle=(x, y, width, height, dp(6)), width=dp(1.5))
 
 
-class LetterKeyboard(BoxLayout):
-    """Big letter keys in alphabetical order (easier to find than QWERTY for many people here),
-    then a row with space and delete. Dispatches ``on_letter(char)`` and ``on_delete()``."""
+class LetterKeyboard(GridLayout):
+    """Big letter keys in alphabetical order (easier to find than QWERTY for many people here), then
+    full stop, question mark, space and delete: 30 keys, 10 to a row in landscape and 6 in portrait, so
+    every key stays over 2 cm on a 10-inch screen. Dispatches ``on_letter(char)`` and ``on_delete()``."""
 
-    LETTERS = "abcdefghijklmnopqrstuvwxyz'.?,"
+    LETTERS = "abcdefghijklmnopqrstuvwxyz.?"
     delete_picture = StringProperty("")
     __events__ = ("on_letter", "on_delete")
 
@@ -114,23 +165,18 @@ class LetterKeyboard(BoxLayout):
     def on_delete(self) -> None:
         pass
 
-    def rebuild(self, columns: int) -> None:
-        """Lay the keys out ``columns`` to a row (9 in landscape, 7 in portrait: keys stay over 2 cm)."""
+    def rebuild(self, columns: int, language: str) -> None:
+        """Lay the keys out ``columns`` to a row, with "space" and "delete" in ``language``."""
         self.clear_widgets()
-        self.orientation = "vertical"
-        letters = GridLayout(cols=columns, spacing=self.spacing)
-        rows = len(self.LETTERS) // columns
-        for char in self.LETTERS[: rows * columns]:
+        self.cols = columns
+        for char in self.LETTERS:
             key = LetterKey(text=char.upper(), tap_id=f"key:{char}")
             key.bind(on_release=lambda _key, c=char: self.dispatch("on_letter", c))
-            letters.add_widget(key)
-        space = LetterKey(text="space", tap_id="key:space", size_hint_x=2)
+            self.add_widget(key)
+        space = LetterKey(text=_("space", language), tap_id="key:space")
         space.bind(on_release=lambda _key: self.dispatch("on_letter", " "))
-        delete = PictureButton(picture=self.delete_picture, text="delete", stacked=False, tap_id="key:delete",
-                               label_size=30, fill=list(theme.CONTROL))
+        delete = Factory.ControlButton(picture=self.delete_picture, text=_("delete", language), tap_id="key:delete",
+                                       label_size="26sp")
         delete.bind(on_release=lambda _key: self.dispatch("on_delete"))
-        bottom = BoxLayout(spacing=self.spacing, size_hint_y=1 / rows)
-        bottom.add_widget(space)
-        bottom.add_widget(delete)
-        self.add_widget(letters)
-        self.add_widget(bottom)
+        self.add_widget(space)
+        self.add_widget(delete)

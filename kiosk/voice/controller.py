@@ -11,17 +11,20 @@ only the words, and only the words the person confirms are stored.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.flow import Flow, FlowState, Screen
+from kiosk.flow import Flow, FlowState, Personal, Screen
+from kiosk.i18n import translations
 from kiosk.settings import Contact, KioskConfig
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
-from kiosk.voice.prompts import spoken_for
+from kiosk.voice.prompts import fixed_prompts, spoken_for
 from kiosk.voice.speech_out import (
     AplaySpeaker,
     PromptCache,
@@ -29,6 +32,7 @@ from kiosk.voice.speech_out import (
     SilentSpeaker,
     Speaker,
     SpeechWorker,
+    Voice,
 )
 
 if TYPE_CHECKING:  # vosk and numpy load on first use, not while the attract screen is starting
@@ -39,6 +43,14 @@ log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[], "AudioSource | None"]
 """Opens the microphone for one answer (None: no microphone now)."""
+Phrasebook = Callable[[str], Callable[[str], str]]
+"""The kiosk's own words in a language: ``phrasebook("bn")("Thank you!")``."""
+SLOWER = 0.75
+"""Speech rate for a person who asked for slower speech, as a share of the language's own rate."""
+
+
+def english(_language: str) -> Callable[[str], str]:
+    return lambda msgid: msgid
 
 
 class Listener:
@@ -75,25 +87,31 @@ class Listener:
 
 
 def _screen_key(state: FlowState) -> tuple[object, ...]:
-    """What makes a screen new (and worth saying again): not the countdown or a typed letter."""
+    """What makes a screen new (and worth saying again): not the countdown or a typed letter. A new
+    language is (the start screen says itself again in it); another adjustment is not."""
     question = state.question.id if state.question else None
-    return state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt
+    return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt,
+            state.personal.language, state.personal.slower_speech)
 
 
 class VoiceController:
-    def __init__(self, *, flow: Flow, pack: LanguagePack, speech: SpeechWorker | None, listener: Listener | None,
-                 call_soon: Callable[[Callable[[], None]], None], contacts: Sequence[Contact] = ()):
-        self.flow, self.pack, self.speech, self.listener = flow, pack, speech, listener
-        self.contacts = contacts
+    def __init__(self, *, flow: Flow, packs: Mapping[str, LanguagePack], speech: SpeechWorker | None,
+                 listeners: Mapping[str, Listener], call_soon: Callable[[Callable[[], None]], None],
+                 contacts: Sequence[Contact] = (), phrasebook: Phrasebook = english,
+                 prompts: Callable[[str], list[str]] | None = None):
+        """``packs`` and ``listeners`` by language tag: a language with no speech model has no listener.
+        ``prompts(language)`` lists what to synthesise ahead in a language, the first time it is used."""
+        self.flow, self.packs, self.speech, self.listeners = flow, packs, speech, listeners
+        self.contacts, self.phrasebook, self.prompts = contacts, phrasebook, prompts
+        self._prefetched: set[str] = set()
         self.call_soon = call_soon
         self.level = 0.0
         """Loudness of the last chunk heard (0..1), for the "I'm listening" meter."""
         self._key: tuple[object, ...] | None = None
         self._cancel = threading.Event()
 
-    @property
-    def can_listen(self) -> bool:
-        return self.listener is not None
+    def can_listen(self, language: str) -> bool:
+        return language in self.listeners
 
     def attach(self) -> None:
         self.flow.subscribe(self._changed)
@@ -102,6 +120,13 @@ class VoiceController:
     def hear_again(self) -> None:
         """The "hear it again" button."""
         self._say(self.flow.state)
+
+    def read_aloud(self, words: str) -> None:
+        """Say ``words`` (a button reached with the keyboard or a switch) in the person's language."""
+        personal = self.flow.state.personal
+        pack = self.packs[personal.language]
+        if self.speech is not None:
+            self.speech.say([words], personal.language, voice_for(pack, personal), pack.recorded)
 
     def touched(self) -> None:
         """Any touch silences the kiosk at once: the person is busy with the screen."""
@@ -114,33 +139,51 @@ class VoiceController:
             self.speech.close()
 
     def _say(self, state: FlowState) -> None:
-        if self.speech is not None:
-            # "You said: …" repeats the person's own words: spoken from memory, never cached
-            self.speech.say(spoken_for(state, can_listen=self.can_listen, contacts=self.contacts),
-                            self.pack.language, self.pack.voice, self.pack.recorded,
-                            private=state.screen == Screen.CONFIRM_VOICE)
+        if self.speech is None:
+            return
+        personal = state.personal
+        if state.screen == Screen.LANGUAGE:  # each language's name, in its own voice
+            for index, tag in enumerate(self.flow.languages):
+                pack = self.packs[tag]
+                self.speech.say([pack.name], tag, voice_for(pack, personal), pack.recorded, queue=index > 0)
+            return
+        pack = self.packs[personal.language]
+        texts = spoken_for(state, can_listen=self.can_listen(personal.language), contacts=self.contacts,
+                           _=self.phrasebook(personal.language))
+        # "You said: …" repeats the person's own words: spoken from memory, never cached
+        self.speech.say(texts, personal.language, voice_for(pack, personal), pack.recorded,
+                        private=state.screen == Screen.CONFIRM_VOICE)
+
+    def _prefetch(self, language: str) -> None:
+        """Synthesise a language's prompts while nobody waits: the kiosk's own at start, another when a
+        person first chooses it (never all languages at once, for a kiosk that is rarely asked for them)."""
+        if self.speech is not None and self.prompts is not None and language not in self._prefetched:
+            self._prefetched.add(language)
+            self.speech.prefetch(self.prompts(language), language, self.packs[language].voice)
 
     def _changed(self, state: FlowState) -> None:
+        self._prefetch(state.personal.language)
         key = _screen_key(state)
         if key == self._key:
             return
         self._key = key
         self._cancel.set()  # whatever was listening belongs to the screen that went away
         self._say(state)
-        if self.listener is None:
+        language = state.personal.language
+        listener, pack = self.listeners.get(language), self.packs[language]
+        if listener is None:
             return
         if state.screen == Screen.LISTENING and state.question is not None:
             choice = not state.follow_up and state.question.kind == "choice"
-            phrases = self.pack.answer_phrases(state.question) if choice else None
-            self._listen(key, phrases, lambda heard: self._answer(heard, phrases))
+            phrases = pack.answer_phrases(state.question) if choice else None
+            self._listen(listener, key, phrases, lambda heard: self._answer(heard, phrases))
         elif state.screen == Screen.CONFIRM_VOICE:
-            self._listen(key, self.pack.confirm_phrases(), self._confirmation)
+            confirm = pack.confirm_phrases()
+            self._listen(listener, key, confirm, lambda heard: self._confirmation(heard, confirm))
 
-    def _listen(self, key: tuple[object, ...], phrases: dict[str, str] | None,
+    def _listen(self, listener: Listener, key: tuple[object, ...], phrases: dict[str, str] | None,
                 deliver: Callable[[Heard | None], None]) -> None:
         self._cancel = cancel = threading.Event()
-        listener = self.listener
-        assert listener is not None
 
         def run() -> None:
             heard = listener.listen(list(phrases) if phrases is not None else None, cancel=cancel,
@@ -168,8 +211,8 @@ class VoiceController:
         else:
             self.flow.heard(heard.text, match(heard.text, phrases))
 
-    def _confirmation(self, heard: Heard | None) -> None:
-        meaning = match(heard.text, self.pack.confirm_phrases()) if heard and heard.outcome == "heard" else None
+    def _confirmation(self, heard: Heard | None, phrases: dict[str, str]) -> None:
+        meaning = match(heard.text, phrases) if heard and heard.outcome == "heard" else None
         if meaning == "yes":
             self.flow.confirm_heard()
         elif meaning == "try_again":
@@ -181,27 +224,48 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
                speaker: Speaker | None = None, open_source: SourceFactory | None = None) -> VoiceController:
     """The kiosk's voice as its settings ask: ``speaker`` and ``open_source`` replace the sound card and
     the microphone (tests and demos feed real WAV files through them)."""
-    settings, pack = config.settings.voice, config.language_pack
+    settings, packs = config.settings.voice, config.language_packs
     speech = None
     if settings.speak:
         speaker = speaker or (AplaySpeaker() if settings.speaker == "aplay" else SilentSpeaker())
         speech = SpeechWorker(Pyttsx3Synthesiser(), speaker, PromptCache())
         speech.start()
-        speech.prefetch(_every_prompt(config), pack.language, pack.voice)
-    listener = None
-    model = VoiceModels(data_dir).find(pack.language) if settings.listen else None
-    if model is not None and open_source is None and _microphone(settings.microphone) is not None:
+    listeners = {}
+    models = VoiceModels(data_dir)
+    found = {language: models.find(language) for language in packs} if settings.listen else {}
+    found = {language: model for language, model in found.items() if model is not None}
+    if found and open_source is None and _microphone(settings.microphone) is not None:
         open_source = lambda: _microphone(settings.microphone)  # noqa: E731
-    if model is not None and open_source is not None:  # no model or no microphone: no microphone button
-        listener = Listener(model, open_source, time_limit=settings.listen_seconds, silence=settings.silence_seconds)
-    return VoiceController(flow=flow, pack=pack, speech=speech, listener=listener, call_soon=call_soon,
-                           contacts=config.settings.help.contacts)
+    if open_source is not None:  # no model or no microphone: no microphone button
+        listeners = {language: Listener(model, open_source, time_limit=settings.listen_seconds,
+                                        silence=settings.silence_seconds) for language, model in found.items()}
+    phrasebook = functools.partial(_phrases, config.config_dirs)
+    contacts = config.settings.help.contacts
+
+    def prompts(language: str) -> list[str]:
+        own = fixed_prompts(can_listen=language in listeners, contacts=contacts, _=phrasebook(language))
+        return own + _every_prompt(config, language)
+
+    return VoiceController(flow=flow, packs=packs, speech=speech, listeners=listeners, call_soon=call_soon,
+                           contacts=contacts, phrasebook=phrasebook, prompts=prompts)
 
 
-def _every_prompt(config: KioskConfig) -> list[str]:
-    """The question set's spoken words, synthesised while the kiosk waits so each screen speaks at once."""
+def _phrases(config_dirs: list[Path], language: str) -> Callable[[str], str]:
+    return translations(language, config_dirs).gettext
+
+
+def voice_for(pack: LanguagePack, personal: Personal) -> Voice:
+    """The pack's voice, slower for a person who asked for slower speech."""
+    if not personal.slower_speech:
+        return pack.voice
+    return dataclasses.replace(pack.voice, rate=round(pack.voice.rate * SLOWER))
+
+
+def _every_prompt(config: KioskConfig, language: str) -> list[str]:
+    """The question set's spoken words in ``language``, synthesised while the kiosk waits so each screen
+    speaks at once."""
     texts: list[str] = []
-    for question in config.questions.questions:
+    for question in config.questions.in_language(language)[0].questions:
         texts += [question.say, question.follow_up_say, *(answer.say for answer in question.answers)]
     return [text for text in texts if text]
 

@@ -38,6 +38,11 @@ class ConfirmWords(_Strict):
 
 
 class PackFile(_Strict):
+    name: str = Field(default="", max_length=40)
+    """The language's name in its own words and script, as the language screen shows and says it."""
+    font: str = ""
+    """A font file with this language's letters, for a script Atkinson Hyperlegible lacks (kiosk.ui.fonts)."""
+    font_bold: str = ""
     speech: SpeechSettings
     confirm: ConfirmWords
     synonyms: dict[str, tuple[str, ...]] = {}
@@ -53,11 +58,14 @@ def phrase(text: str) -> str:
 @dataclass(frozen=True)
 class LanguagePack:
     language: str
+    name: str
     folder: Path
     voice: Voice
     confirm: ConfirmWords
     synonyms: dict[str, tuple[str, ...]]
     recorded: RecordedPrompts
+    fonts: tuple[Path, Path] | None = None
+    """Regular and bold font files for this language's letters; None: the kiosk's Latin font."""
 
     def answer_phrases(self, question: Question) -> dict[str, str]:
         """``{phrase: answer id}`` a person may say on this question; the first answer to claim a phrase
@@ -118,5 +126,13 @@ def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:
     except RecordingsError as error:
         raise ConfigError(folder / "recordings.toml", str(error)) from None
     speech = data.speech
-    return LanguagePack(language, folder, Voice(speech.voice, speech.rate, speech.volume), data.confirm,
-                        data.synonyms, recorded)
+    fonts = None
+    if data.font:
+        regular = folder / data.font  # an absolute path stays as it is
+        fonts = (regular, folder / data.font_bold if data.font_bold else regular)
+        for path, field in zip(fonts, ("font", "font_bold"), strict=True):
+            if not path.is_file():
+                raise toml.error((field,), f"no font file {path}: install it (Debian's fonts-noto-core has most "
+                                 "scripts) or correct the path")
+    return LanguagePack(language, data.name or language, folder, Voice(speech.voice, speech.rate, speech.volume),
+                        data.confirm, data.synonyms, recorded, fonts)

@@ -6,15 +6,16 @@ translation serves both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from gettext import gettext as _
+from collections.abc import Callable, Sequence
 
 from kiosk.flow import FlowState, Screen
 from kiosk.settings import Contact
 
 
-def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact] = ()) -> list[str]:
-    """The prompts for ``state``, in the order they are said; [] when the screen says nothing new."""
+def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact] = (),
+               _: Callable[[str], str] = str) -> list[str]:
+    """The prompts for ``state``, in the order they are said; [] when the screen says nothing new.
+    ``_`` gives the kiosk's own words in the person's language (kiosk.i18n)."""
     question = state.question
     if state.screen == Screen.HELP:
         return [_("You can talk to someone now."), *(help_line(contact) for contact in contacts),
@@ -32,6 +33,7 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
         return {"silence": [_("I did not hear anything. Please say your answer now.")],
                 "not-understood": [_("Sorry, I did not understand. Please say it again.")]}.get(state.listen_again, [])
     if state.screen == Screen.CONFIRM_VOICE:
+        # Translators: {heard} is the words the kiosk heard. Keep it.
         return [_("You said: {heard}.").format(heard=state.heard), _("Is that right?")]
     if state.screen == Screen.STILL_THERE:
         return [_("Are you still there?"), _("Touch yes, I'm still here.")]
@@ -40,6 +42,17 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     if state.screen == Screen.OUT_OF_ORDER:
         return [_("Sorry, this kiosk is not working."), _("Please tell a member of staff.")]
     return []
+
+
+def fixed_prompts(*, can_listen: bool, contacts: Sequence[Contact] = (), _: Callable[[str], str] = str) -> list[str]:
+    """What the kiosk says on its own screens (not a question's words), to synthesise before anyone
+    needs them: a re-prompt made on demand takes a second or more on a Pi, long enough for the
+    microphone to count it as the person's silence."""
+    screens = (Screen.ATTRACT, Screen.HELP, Screen.STILL_THERE, Screen.THANK_YOU, Screen.OUT_OF_ORDER)
+    states = [FlowState(screen) for screen in screens] + [FlowState(Screen.ATTRACT, waiting=True)]
+    if can_listen:
+        states += [FlowState(Screen.LISTENING, listen_again=why) for why in ("silence", "not-understood")]
+    return [text for state in states for text in spoken_for(state, can_listen=can_listen, contacts=contacts, _=_)]
 
 
 def help_line(contact: Contact) -> str:

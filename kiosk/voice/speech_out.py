@@ -122,14 +122,18 @@ class SpeechWorker:
             thread.start()
 
     def say(self, texts: Sequence[str], language: str, voice: Voice, recorded: RecordedPrompts | None = None,
-            *, private: bool = False) -> None:
-        """Speak ``texts`` in order, replacing whatever was queued or playing. ``private`` texts hold the
-        person's own words: they are synthesised in memory and forgotten, never cached."""
+            *, private: bool = False, queue: bool = False) -> None:
+        """Speak ``texts`` in order, replacing whatever was queued or playing (``queue``: after it, to say
+        things in several languages in turn). ``private`` texts hold the person's own words: they are
+        synthesised in memory and forgotten, never cached."""
         prompts = [_Prompt(text, language, voice, recorded.lookup(text) if recorded else None, private)
                    for text in texts if text.strip()]
         with self._cond:
-            self._generation += 1
-            self._pending = deque(prompts)
+            if queue:
+                self._pending.extend(prompts)
+            else:
+                self._generation += 1
+                self._pending = deque(prompts)
             self._cond.notify_all()
 
     def prefetch(self, texts: Sequence[str], language: str, voice: Voice) -> None:

@@ -2,7 +2,6 @@
 
 
 from kiosk.flow import FlowState
-from kiosk.ui import theme
 from kiosk.ui.screens import QuestionScreen, load_kv
 from kiosk.ui.widgets import PictureButton
 
@@ -10,7 +9,7 @@ from kiosk.ui.widgets import PictureButton
 class ChoiceScreen(QuestionScreen):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
-        self._drawn: tuple[str, bool] | None = None
+        self._drawn: tuple[str, str, bool] | None = None
         self.bind(landscape=lambda *_: self._layout())
 
     def show(self, state: FlowState) -> None:
@@ -20,15 +19,16 @@ class ChoiceScreen(QuestionScreen):
         question = state.question
         assert question is not None
         app = App.get_running_app()
-        if self._drawn != (question.id, self.landscape):
+        drawn = (question.id, state.personal.language, self.landscape)
+        if self._drawn != drawn:
             grid = self.ids.answers
             grid.clear_widgets()
             for answer in question.answers:
                 button = PictureButton(tap_id=f"answer:{answer.id}", picture=app.pictures(answer.picture),
-                                       text=answer.text, fill=theme.CARD)
+                                       text=answer.text)
                 button.bind(on_release=lambda _b, answer_id=answer.id: app.flow.choose(answer_id))
                 grid.add_widget(button)
-            self._drawn = (question.id, self.landscape)
+            self._drawn = drawn
             self._layout()
         for button in self.ids.answers.children:
             button.selected = button.tap_id == f"answer:{state.chosen}"
@@ -39,7 +39,7 @@ class ChoiceScreen(QuestionScreen):
         grid.cols = max(count, 1) if self.landscape else 1
         for button in grid.children:
             button.stacked = self.landscape
-            button.label_size = 30 if self.landscape else (44 if count <= 3 else 36)
+            button.label_size = "30sp" if self.landscape else ("44sp" if count <= 3 else "36sp")
 
 
 load_kv(__file__)

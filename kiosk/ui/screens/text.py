@@ -12,15 +12,19 @@ class TextScreen(QuestionScreen):
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
+        self._language = ""
         self.bind(landscape=lambda *_: self._layout_keyboard())
-        self._layout_keyboard()
 
     def _layout_keyboard(self) -> None:
-        self.ids.keyboard.rebuild(9 if self.landscape else 7)
+        if self._language:
+            self.ids.keyboard.rebuild(10 if self.landscape else 6, self._language)
 
     def show(self, state: FlowState) -> None:
         self.show_question(state)
         self.draft = state.draft
+        if state.personal.language != self._language:
+            self._language = state.personal.language
+            self._layout_keyboard()
 
     # a physical keyboard works too (for people who use one, and for switch interfaces that type)
     def on_enter(self, *_args: object) -> None:
@@ -32,17 +36,21 @@ class TextScreen(QuestionScreen):
     def _typed(self, _window: object, text: str) -> None:
         from kivy.app import App
 
+        app = App.get_running_app()
+        if text == " " and app.access.highlighted is not None:
+            return  # Space presses the highlighted key (kiosk.ui.access)
         for char in text:
-            App.get_running_app().flow.type_letter(char)
+            app.flow.type_letter(char)
 
     def _key_down(self, _window: object, key: int, *_args: object) -> bool:
         from kivy.app import App
 
-        flow = App.get_running_app().flow
+        app = App.get_running_app()
+        flow = app.flow
         if key == 8:  # backspace
             flow.delete_letter()
             return True
-        if key == 13:  # enter
+        if key == 13 and app.access.highlighted is None:  # enter, when not pressing a highlighted button
             flow.submit_text()
             return True
         return False

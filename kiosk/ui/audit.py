@@ -1,0 +1,60 @@
+"""What is on screen, read from the real widget tree: every touch target's size and every text's colour
+and the colour it is drawn on. Tests check these against the Easy Read rules (touch targets at least
+2 cm on a 10-inch 1280x800 screen, text contrast at least 7:1 by the WCAG formula)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.ui.widgets import Tappable
+
+
+def visible(widget: Widget) -> bool:
+    """Drawn, with some size, and not hidden by it or a parent (opacity 0 or disabled)."""
+    node: Widget | None = widget
+    while node is not None and node is not node.parent:
+        if node.opacity == 0 or node.width <= 1 or node.height <= 1:
+            return False
+        node = node.parent
+    return widget.get_root_window() is not None and not widget.disabled
+
+
+def background(widget: Widget) -> tuple[float, ...] | None:
+    """The colour filled behind ``widget``'s centre: the last opaque rectangle an ancestor (or the widget
+    itself) draws under its children there."""
+    x, y = widget.to_window(*widget.center)
+    node: Widget | None = widget
+    while node is not None:
+        colour, found = None, None
+        for instruction in node.canvas.before.children:
+            if isinstance(instruction, Color):
+                colour = tuple(instruction.rgba)
+            elif isinstance(instruction, Rectangle | RoundedRectangle) and colour and colour[3] > 0:
+                left, bottom = node.to_window(*instruction.pos) if node.parent else instruction.pos
+                width, height = instruction.size
+                if left <= x <= left + width and bottom <= y <= bottom + height:
+                    found = colour
+        if found is not None:
+            return found
+        node = node.parent if node.parent is not node else None
+    return None
+
+
+def audit(root: Widget) -> list[dict[str, Any]]:
+    """One entry per visible touch target and per visible text under ``root``."""
+    found = []
+    for widget in root.walk():
+        if not visible(widget):
+            continue
+        x, y = widget.to_window(widget.x, widget.y)
+        entry: dict[str, Any] = {"class": type(widget).__name__, "box": [x, y, widget.width, widget.height]}
+        if isinstance(widget, Tappable):
+            found.append({**entry, "tap_id": widget.tap_id})
+        if isinstance(widget, Label) and widget.text.strip():
+            found.append({**entry, "text": widget.text, "color": list(widget.color),
+                          "background": background(widget), "font_size": widget.font_size})
+    return found

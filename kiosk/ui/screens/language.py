@@ -1,0 +1,25 @@
+"""Choose a language: each one's name in its own words and script, said aloud in its own voice."""
+
+from kiosk.flow import FlowState
+from kiosk.ui.screens import KioskScreen, load_kv
+from kiosk.ui.widgets import PictureButton
+
+
+class LanguageScreen(KioskScreen):
+    def show(self, state: FlowState) -> None:
+        from kivy.app import App
+
+        app = App.get_running_app()
+        grid = self.ids.languages
+        if not grid.children:  # the languages do not change while the kiosk runs
+            for tag in app.flow.languages:
+                name, font = app.language_names[tag]
+                button = PictureButton(tap_id=f"language:{tag}", text=name, stacked=False, label_size="48sp",
+                                       font_name=font)
+                button.bind(on_release=lambda _b, chosen=tag: app.flow.set_language(chosen))
+                grid.add_widget(button)
+        for button in grid.children:
+            button.selected = button.tap_id == f"language:{state.personal.language}"
+
+
+load_kv(__file__)
