@@ -137,3 +137,21 @@ def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(
         flow.set_language(language)
     voice.close()
     assert asked == ["en-GB", "bn"]
+
+
+def test_a_languages_speech_model_loads_only_when_that_language_is_first_used(tmp_path):
+    from kiosk.voice.controller import LazyListeners
+
+    made: list[Path] = []
+
+    def make(model: Path) -> Listener:
+        made.append(model)
+        return Listener(model, lambda: None, time_limit=1, silence=1)
+
+    model = VoiceModels(tmp_path).find("ko")
+    assert model is not None
+    listeners = LazyListeners({"ko": model}, make)
+    assert "ko" in listeners and "bn" not in listeners and made == []
+    assert listeners.get("bn") is None and made == []
+    assert listeners.get("ko") is listeners["ko"] and made == [model]
+    assert listeners["ko"].ready.wait(WAIT_SECONDS)

@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +84,29 @@ class Listener:
                                            on_level=on_level, muted=muted, cancel=cancel)
         finally:
             source.close()
+
+
+class LazyListeners(Mapping[str, Listener]):
+    """A listener for each language with a speech model, made (and its model loaded, ~500 MB) the first
+    time that language is used: a kiosk offering Korean does not load Korean until someone chooses it."""
+
+    def __init__(self, models: Mapping[str, Path], make: Callable[[Path], Listener]):
+        self._models, self._make = models, make
+        self._made: dict[str, Listener] = {}
+
+    def __getitem__(self, language: str) -> Listener:
+        if language not in self._made:
+            self._made[language] = self._make(self._models[language])
+        return self._made[language]
+
+    def __contains__(self, language: object) -> bool:
+        return language in self._models  # asking whether a language can listen loads nothing
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
 
 
 def _screen_key(state: FlowState) -> tuple[object, ...]:
@@ -230,15 +253,15 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
         speaker = speaker or (AplaySpeaker() if settings.speaker == "aplay" else SilentSpeaker())
         speech = SpeechWorker(Pyttsx3Synthesiser(), speaker, PromptCache())
         speech.start()
-    listeners = {}
+    listeners: Mapping[str, Listener] = {}
     models = VoiceModels(data_dir)
     found = {language: models.find(language) for language in packs} if settings.listen else {}
     found = {language: model for language, model in found.items() if model is not None}
     if found and open_source is None and _microphone(settings.microphone) is not None:
         open_source = lambda: _microphone(settings.microphone)  # noqa: E731
     if open_source is not None:  # no model or no microphone: no microphone button
-        listeners = {language: Listener(model, open_source, time_limit=settings.listen_seconds,
-                                        silence=settings.silence_seconds) for language, model in found.items()}
+        listeners = LazyListeners(found, lambda model: Listener(model, open_source, time_limit=settings.listen_seconds,
+                                                               silence=settings.silence_seconds))
     phrasebook = functools.partial(_phrases, config.config_dirs)
     contacts = config.settings.help.contacts
 
