@@ -1,6 +1,7 @@
 """Choose a language: each one's name in its own words and script, said aloud in its own voice."""
 
 from kiosk.flow import FlowState
+from kiosk.ui import theme
 from kiosk.ui.screens import KioskScreen, load_kv
 from kiosk.ui.widgets import PictureButton
 
@@ -13,9 +14,9 @@ class LanguageScreen(KioskScreen):
         grid = self.ids.languages
         if not grid.children:  # the languages do not change while the kiosk runs
             for tag in app.flow.languages:
-                name, font = app.language_names[tag]
+                name, fonts = app.language_names[tag]
                 button = PictureButton(tap_id=f"language:{tag}", text=name, stacked=False, label_size="48sp",
-                                       font_name=font)
+                                       font_name=theme.font_for(fonts))
                 button.bind(on_release=lambda _b, chosen=tag: app.flow.set_language(chosen))
                 grid.add_widget(button)
         for button in grid.children:
