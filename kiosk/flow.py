@@ -140,7 +140,9 @@ class Flow:
         self._localised: dict[str, QuestionSet] = {}
         self.languages = settings.offered
         """The languages a person may choose, the kiosk's own first."""
-        self._personal = Personal(settings.language)
+        self._afresh = Personal(settings.language)
+        """How each person starts: the kiosk's own language, no adjustments."""
+        self._personal = self._afresh
         self._settings = settings
         self._save = save
         self._scrub = scrub
@@ -169,7 +171,7 @@ class Flow:
 
     def _show(self, state: FlowState) -> None:
         if state.screen == Screen.ATTRACT and self._state.screen not in (Screen.ATTRACT, Screen.LANGUAGE):
-            self._personal = Personal(self._settings.language)  # a session ended: the next person starts afresh
+            self._personal = self._afresh  # a session ended: the next person starts afresh
         state = replace(state, personal=self._personal)
         if state != self._state:
             if state.screen != self._state.screen:
@@ -393,9 +395,9 @@ class Flow:
         elif screen == Screen.ATTRACT and self._state.waiting:
             if now - self._last_finished >= self._settings.sessions.min_seconds_between:
                 self._show(FlowState(Screen.ATTRACT))
-        elif (screen in (Screen.ATTRACT, Screen.LANGUAGE) and self._personal != Personal(self._settings.language)
+        elif (screen in (Screen.ATTRACT, Screen.LANGUAGE) and self._personal != self._afresh
               and now - self._last_activity >= idle.still_there_after_seconds):
-            self._personal = Personal(self._settings.language)  # chosen, then left: not for the next person
+            self._personal = self._afresh  # chosen, then left: not for the next person
             self._show(FlowState(Screen.ATTRACT))
         elif screen == Screen.OUT_OF_ORDER and now - self._last_retry >= self._settings.sessions.retry_save_seconds:
             self._last_retry = now

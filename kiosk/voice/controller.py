@@ -262,7 +262,8 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
     if open_source is not None:  # no model or no microphone: no microphone button
         listeners = LazyListeners(found, lambda model: Listener(model, open_source, time_limit=settings.listen_seconds,
                                                                silence=settings.silence_seconds))
-    phrasebook = functools.partial(_phrases, config.config_dirs)
+    # each language's catalogue read once, not on every screen said (kiosk.i18n parses the .po file)
+    phrasebook = functools.cache(functools.partial(_phrases, config.config_dirs))
     contacts = config.settings.help.contacts
 
     def prompts(language: str) -> list[str]:
