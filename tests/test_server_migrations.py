@@ -21,7 +21,7 @@ from sync.server.db import MIGRATIONS, DatabaseSetupError, database_url, metadat
 from sync.server.kiosks import add_kiosk
 from sync.server.stats import server_stats
 
-HEAD = "0003"
+HEAD = "0006"
 STARTING_TOGETHER = 8
 
 

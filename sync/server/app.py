@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from kiosk.export import SUPPRESS_BELOW
 from sync import protocol
 from sync.server.auth import Kiosk, require_kiosk
 from sync.server.batch_request import parse_batch, read_capped_body
@@ -38,6 +39,8 @@ from sync.server.notify import (
 from sync.server.retention import KEEP_DAYS_VARIABLE, start_forgetting
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
+from sync.server.web import add_dashboard
+from sync.server.web.common import SUPPRESS_BELOW_VARIABLE
 
 HEALTH_PATH = "/v1/health"
 RETRY_AFTER_SECONDS = 5
@@ -78,13 +81,16 @@ def app_from_environment() -> FastAPI:
     """The app for one of several worker processes (``serve --workers``), on $FEEDBACK_SERVER_DB."""
     return create_app(os.environ["FEEDBACK_SERVER_DB"], on_concern=notifier(
         webhook_url=os.environ.get(NOTIFY_WEBHOOK_VARIABLE), email_to=os.environ.get(NOTIFY_EMAIL_VARIABLE),
-        smtp=os.environ.get(SMTP_VARIABLE)), keep_days=int(os.environ.get(KEEP_DAYS_VARIABLE) or 0))
+        smtp=os.environ.get(SMTP_VARIABLE)), keep_days=int(os.environ.get(KEEP_DAYS_VARIABLE) or 0),
+        suppress_below=int(os.environ.get(SUPPRESS_BELOW_VARIABLE) or SUPPRESS_BELOW))
 
 
 def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES,
-               on_concern: Notifier | None = None, keep_days: int = 0) -> FastAPI:
-    """The server on ``database_url``; with ``keep_days`` it forgets older responses at start and daily,
-    in a thread of its own (sync/server/retention.py). Every worker process does: that is safe."""
+               on_concern: Notifier | None = None, keep_days: int = 0,
+               suppress_below: int = SUPPRESS_BELOW) -> FastAPI:
+    """The server on ``database_url``, with the staff dashboard; with ``keep_days`` it forgets older responses
+    at start and daily, in a thread of its own (sync/server/retention.py). Every worker process does: that
+    is safe. The dashboard shows counts below ``suppress_below`` as "fewer than N"."""
     engine = open_database(database_url)
 
     @asynccontextmanager
@@ -159,6 +165,7 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         return Health(status="ok")
 
     _describe_batch_body(app)
+    add_dashboard(app, suppress_below=suppress_below)
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -15,11 +16,14 @@ import sqlalchemy as sa
 from platformdirs import user_data_dir
 
 from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
+from kiosk.export import SUPPRESS_BELOW
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
 from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
 from sync.server.site_content import ContentError
+from sync.server.staff import ROLES, StaffError
+from sync.server.web.common import SUPPRESS_BELOW_VARIABLE
 
 
 def _default_db() -> str:
@@ -84,8 +88,13 @@ def cli() -> None:
               help="Forget responses received more than N days ago, at start and then once a day, like "
                    "`feedback-server forget`; those in the safeguarding queue are kept. 0 keeps everything. "
                    f"Also ${KEEP_DAYS_VARIABLE}.")
+@click.option("--suppress-below", envvar=SUPPRESS_BELOW_VARIABLE, type=click.IntRange(1, 100), default=SUPPRESS_BELOW,
+              show_default=True, metavar="N",
+              help="The dashboard shows any count below N as \"fewer than N\", so no small group can be singled "
+                   f"out. Also ${SUPPRESS_BELOW_VARIABLE}.")
 def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
-          notify_webhook: str | None, notify_email: str | None, smtp: str, keep_days: int) -> None:
+          notify_webhook: str | None, notify_email: str | None, smtp: str, keep_days: int,
+          suppress_below: int) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000 --keep-days 730
@@ -103,9 +112,11 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
         os.environ.update({name: value for name, value in ((NOTIFY_WEBHOOK_VARIABLE, notify_webhook),
                            (NOTIFY_EMAIL_VARIABLE, notify_email), (SMTP_VARIABLE, smtp)) if value})
         os.environ[KEEP_DAYS_VARIABLE] = str(keep_days)
+        os.environ[SUPPRESS_BELOW_VARIABLE] = str(suppress_below)
     on_concern = notifier(webhook_url=notify_webhook, email_to=notify_email, smtp=smtp) if workers == 1 else None
     # creates or upgrades the tables before any worker starts; only a lone process forgets in this app
-    app = create_app(db, on_concern=on_concern, keep_days=keep_days if workers == 1 else 0)
+    app = create_app(db, on_concern=on_concern, keep_days=keep_days if workers == 1 else 0,
+                     suppress_below=suppress_below)
     engine = app.state.engine
     click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
@@ -281,9 +292,99 @@ def forget(days: int, dry_run: bool, db: str) -> None:
                f"{done.kept_flagged} as old that are in the safeguarding queue.")
 
 
+@cli.command("demo-data")
+@click.option("--responses", type=click.IntRange(1, 10_000_000), default=5000, show_default=True,
+              help="How many invented sessions to store.")
+@click.option("--site", "sites", multiple=True, default=["Mile End", "Bow", "Poplar"], show_default=True,
+              callback=lambda _c, _p, v: [check_label("site", s) for s in v], help="A site; repeat for several.")
+@click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True,
+              help="Spread them over this many days up to today.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same answers.")
+@db_option
+def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -> None:
+    """Fill a NEW database with invented answers, to try the dashboard or measure it. Refuses a database
+    that already holds answers, so real feedback is never mixed with invented feedback.
+
+    Example: feedback-server demo-data --db /tmp/demo.db --responses 20000
+    """
+    from tqdm import tqdm
+
+    from sync.server.db import responses as responses_table
+    from sync.server.demo import generate
+
+    engine = open_database(db)
+    with engine.connect() as connection:
+        if connection.execute(sa.select(responses_table.c.id).limit(1)).first() is not None:
+            raise click.UsageError("this database already holds answers; give a new one with --db")
+    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)  # not a line per invented concern
+    with tqdm(total=responses, unit=" responses", disable=None, leave=False) as bar:
+        stored = generate(engine, sites, responses, days=days, seed=seed, progress=bar.update)
+    click.echo(f"Stored {stored} invented responses at {len(sites)} sites. Add yourself with "
+               "`feedback-server staff add NAME --role admin`, start `feedback-server serve` and open /staff/.")
+
+
+@cli.group("staff")
+def staff_group() -> None:
+    """People who sign in to the dashboard (at /staff/ on the server): viewers, managers and admins."""
+
+
+def _new_password() -> str:
+    return click.prompt("Password (12 characters or more)", hide_input=True, confirmation_prompt=True)
+
+
+@staff_group.command("add")
+@click.argument("name", callback=_label("staff name"))
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="viewer: reads the overview, themes and \"You said, we did\"; manager: also the safeguarding "
+                   "queue, exports, question sets and writing \"You said, we did\"; admin: also staff and kiosks.")
+@click.option("--site", "sites", multiple=True, callback=lambda _c, _p, v: [check_label("site", s) for s in v],
+              help="A site this person may see; repeat for several.")
+@click.option("--all-sites", is_flag=True, help="May see every site (admins always do).")
+@db_option
+def add_staff_command(name: str, role: str, sites: list[str], all_sites: bool, db: str) -> None:
+    """Add a member of staff called NAME; asks for their password twice.
+
+    Example: feedback-server staff add sam --role manager --site "Mile End"
+    """
+    from sync.server.staff import add_staff
+
+    add_staff(open_database(db), name, _new_password(), role, sites, all_sites=all_sites)  # type: ignore[arg-type]
+    click.echo(f"{name} can now sign in to the dashboard as {'an' if role == 'admin' else 'a'} {role}.")
+
+
+@staff_group.command("password")
+@click.argument("name")
+@db_option
+def staff_password(name: str, db: str) -> None:
+    """Set a new password for NAME (signs them out everywhere).
+
+    Example: feedback-server staff password sam
+    """
+    from sync.server.staff import set_password
+
+    set_password(open_database(db, create=False), name, _new_password())
+    click.echo(f"{name}'s password is changed; they are signed out everywhere.")
+
+
+@staff_group.command("list")
+@db_option
+def staff_list(db: str) -> None:
+    """Show everyone who can sign in, their role and sites."""
+    from sync.server.staff import list_staff
+
+    engine = open_database(db, create=False)
+    with engine.connect() as connection:
+        people = list_staff(connection)
+    if not people:
+        click.echo("No staff yet: feedback-server staff add NAME --role admin")
+    for person in people:
+        sites = "all sites" if person["all_sites"] else ", ".join(person["sites"])  # type: ignore[arg-type]
+        click.echo(f"{person['name']:<24} {person['role']:<8} {sites}{'  (disabled)' if person['disabled'] else ''}")
+
+
 def main() -> None:
     try:
-        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError))
+        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError, StaffError))
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
         click.echo(f"Error: cannot use the database: {reason}", err=True)

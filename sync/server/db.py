@@ -111,6 +111,7 @@ concern_queue = sa.Table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("received_at", Moment, nullable=False),
     sa.Column("updated_at", Moment, nullable=False),
+    sa.Column("assigned_to", sa.String(100)),
     sa.Index("concern_queue_by_status", "status", "received_at"),
 )
 """Responses whose words suggested someone may be at risk (kiosk.privacy.concerns, flagged on the kiosk):
@@ -138,6 +139,129 @@ you_said_we_did = sa.Table(
     sa.Column("date", sa.String(10), nullable=False),
     sa.Column("created_at", Moment, nullable=False),
 )
+
+staff = sa.Table(
+    "staff", metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("all_sites", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("disabled_at", Moment),
+)
+"""People who use the dashboard (sync/server/staff.py): a viewer, manager or admin; argon2 password hashes."""
+
+staff_sites = sa.Table(
+    "staff_sites", metadata,
+    sa.Column("staff", sa.String(100), sa.ForeignKey("staff.name", ondelete="CASCADE"), primary_key=True),
+    sa.Column("site", sa.String(100), primary_key=True),
+)
+"""The sites a member of staff may see, unless ``staff.all_sites``."""
+
+staff_sessions = sa.Table(
+    "staff_sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("staff", sa.String(100), sa.ForeignKey("staff.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("last_seen_at", Moment, nullable=False),
+)
+"""Signed-in browsers: the cookie holds a random token, this table its SHA-256 (like kiosk tokens), so
+signing out or disabling someone ends their sessions at once."""
+
+login_failures = sa.Table(
+    "login_failures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", Moment, nullable=False),
+    sa.Index("login_failures_by_username", "username", "at"),
+    sa.Index("login_failures_by_address", "address", "at"),
+)
+"""Failed sign-ins, for rate limiting; kept in the database so several server processes share the count."""
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", Moment, nullable=False),
+    sa.Column("staff", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("site", sa.String(100)),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Index("audit_log_by_at", "at"),
+)
+"""Who exported, resolved, published or changed what, and when. Never holds what people said."""
+
+concern_events = sa.Table(
+    "concern_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("response_id", sa.String(36), nullable=False, index=True),
+    sa.Column("at", Moment, nullable=False),
+    sa.Column("staff", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("assigned_to", sa.String(100)),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+)
+"""Every step taken on a safeguarding concern, never deleted: the queue row holds only the latest state."""
+
+saved_themes = sa.Table(
+    "saved_themes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site", sa.String(100), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("centroids", sa.Text, nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+)
+"""Themes staff named or merged (sync/server/themes.py): the name and the centre(s) of meaning it covers."""
+
+response_counts = sa.Table(
+    "response_counts", metadata,
+    # key in this order: every dashboard query names the sites and a period, so (site, day) leads the index
+    sa.Column("site", sa.String(100), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("question_set", sa.String(100), primary_key=True),
+    sa.Column("language", sa.String(20), primary_key=True),
+    sa.Column("channel", sa.String(20), primary_key=True),
+    sa.Column("responses", sa.BigInteger, nullable=False),
+    sa.Column("complete", sa.BigInteger, nullable=False),
+    sa.Index("response_counts_by_set", "site", "question_set"),  # question sets seen, without reading every day
+)
+"""How many responses the server holds, by site, day given (``created_at_device[:10]``), question set,
+language and channel; kept up to date as batches arrive and retention forgets (sync/server/aggregates.py),
+so the dashboard never parses payloads."""
+
+answer_counts = sa.Table(
+    "answer_counts", metadata,
+    sa.Column("site", sa.String(100), primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("question_set", sa.String(100), primary_key=True),
+    sa.Column("question", sa.String(100), primary_key=True),
+    sa.Column("answer", sa.String(100), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
+)
+"""How often each answer was chosen, by site, day and question set (sync/server/aggregates.py)."""
+
+answer_labels = sa.Table(
+    "answer_labels", metadata,
+    sa.Column("question_set", sa.String(100), primary_key=True),
+    sa.Column("question", sa.String(100), primary_key=True),
+    sa.Column("answer", sa.String(100), primary_key=True),
+    sa.Column("question_text", sa.Text, nullable=False),
+    sa.Column("answer_text", sa.Text, nullable=False),
+    sa.Column("language", sa.String(20), nullable=False),
+)
+"""The newest words seen for each answer and its question, from the payloads (sync/server/aggregates.py):
+labels for the dashboard's charts when the server does not have the question set itself."""
+
+comment_vectors = sa.Table(
+    "comment_vectors", metadata,
+    sa.Column("response_id", sa.String(36), primary_key=True),
+    sa.Column("question", sa.String(100), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+"""Each free-text answer's sentence vector (float16), computed once for the themes page
+(sync/server/theme_store.py) and deleted with its response."""
 
 
 class DatabaseSetupError(Exception):

@@ -1,18 +1,20 @@
-"""Central exports: everything every kiosk sent, through the same writers as `kiosk export`
-(kiosk/export.py), with the site and kiosk each response came from. Like the kiosk's, rows carry no
-sequence number and go by period, then random id (kiosk.export.period_order)."""
+"""Central exports: what kiosks sent, through the same writers as `kiosk export` (kiosk/export.py), with
+the site and kiosk each response came from; all of it (`feedback-server export`), or the sites, question
+set and period chosen on the dashboard. Like the kiosk's, rows carry no sequence number and go by
+period, then random id (kiosk.export.period_order)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.export import TimeDetail, period_order
+from sync.server.aggregates import Filters
 from sync.server.db import responses
 
 
@@ -26,8 +28,9 @@ class ServerSource:
 
     columns = ("id", "site", "kiosk", "created_at_device", "received_at")
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, filters: Filters | None = None):
         self.engine = engine
+        self.filters = filters
         self._connection: Connection | None = None
 
     @contextmanager
@@ -46,9 +49,18 @@ class ServerSource:
             raise RuntimeError("use ServerSource inside reading()")
         return self._connection
 
-    @staticmethod
-    def _since(query: Any, since: str | None) -> Any:
-        return query.where(responses.c.created_at_device >= since) if since else query
+    def _since(self, query: Any, since: str | None) -> Any:
+        """``query`` limited to responses given on or after ``since``, and to the filters."""
+        if since:
+            query = query.where(responses.c.created_at_device >= since)
+        if self.filters is not None:
+            chosen = self.filters
+            query = query.where(responses.c.site.in_(chosen.sites),
+                                responses.c.created_at_device >= chosen.start.isoformat(),
+                                responses.c.created_at_device < (chosen.end + timedelta(days=1)).isoformat())
+            if chosen.question_set:
+                query = query.where(responses.c.question_set == chosen.question_set)
+        return query
 
     def count(self, since: str | None) -> int:
         return self._db.execute(self._since(sa.select(sa.func.count()).select_from(responses), since)).scalar_one()

@@ -21,21 +21,36 @@ SILENT_RED = timedelta(days=2)
 SKEW_AMBER_SECONDS = 300
 
 
-def _health(kiosk: sa.Row[Any], gaps: int, now: datetime) -> str:
+def _health(kiosk: sa.Row[Any], gaps: int, now: datetime) -> tuple[str, list[str]]:
+    """The kiosk's colour, and why it is not green, in words a care worker can act on."""
     silent = now - as_utc(kiosk.last_seen_at or kiosk.created_at)
-    if kiosk.revoked_at is not None or silent > SILENT_RED:
-        return "red"
-    if (kiosk.last_seen_at is None or (kiosk.last_pending or 0) > 0 or gaps > 0
-            or abs(kiosk.clock_skew_seconds or 0) > SKEW_AMBER_SECONDS or silent > SILENT_AMBER):
-        return "amber"
-    return "green"
+    red = [reason for reason, wrong in (
+        ("revoked", kiosk.revoked_at is not None),
+        (f"not heard from for {silent.days} days: is it switched on and connected?", silent > SILENT_RED),
+    ) if wrong]
+    if red:
+        return "red", red
+    amber = [reason for reason, wrong in (
+        ("has never synced", kiosk.last_seen_at is None),
+        (f"{kiosk.last_pending} answers not yet sent", (kiosk.last_pending or 0) > 0),
+        (f"{gaps} answers never arrived", gaps > 0),
+        ("its clock is wrong", abs(kiosk.clock_skew_seconds or 0) > SKEW_AMBER_SECONDS),
+        ("not heard from for a day", kiosk.last_seen_at is not None and silent > SILENT_AMBER),
+    ) if wrong]
+    return ("amber", amber) if amber else ("green", [])
 
 
 def server_stats(engine: Engine) -> dict[str, Any]:
-    now = utc_now()
     with engine.begin() as connection:
         held = connection.execute(sa.select(sa.func.count()).select_from(responses)).scalar_one()
         kept_aside = connection.execute(sa.select(sa.func.count()).select_from(conflicts)).scalar_one()
+    return {"responses": held, "conflicts": kept_aside, "kiosks": kiosk_health(engine)}
+
+
+def kiosk_health(engine: Engine) -> list[dict[str, Any]]:
+    """Each enrolled kiosk: where, when last heard from, what it holds, and its health with the reasons."""
+    now = utc_now()
+    with engine.begin() as connection:
         enrolled = connection.execute(sa.select(kiosks).order_by(kiosks.c.site, kiosks.c.name)).all()
         # A kiosk's seqs run 1, 2, 3…: the highest seq minus how many distinct ones arrived is how many are
         # missing. Retention (sync/server/retention.py) deletes old ones and records the highest seq it
@@ -53,6 +68,7 @@ def server_stats(engine: Engine) -> dict[str, Any]:
     report = []
     for row in enrolled:
         kiosk_gaps = int(gaps.get(row.last_device_id, 0))
+        health, reasons = _health(row, kiosk_gaps, now)
         report.append({
             "name": row.name,
             "site": row.site,
@@ -61,6 +77,7 @@ def server_stats(engine: Engine) -> dict[str, Any]:
             "clock_skew_seconds": row.clock_skew_seconds,
             "sequence_gaps": kiosk_gaps,
             "revoked": row.revoked_at is not None,
-            "health": _health(row, kiosk_gaps, now),
+            "health": health,
+            "reasons": reasons,
         })
-    return {"responses": held, "conflicts": kept_aside, "kiosks": report}
+    return report

@@ -1,0 +1,100 @@
+"""What every dashboard page shares: the templates, the filters in the address bar, small-count
+suppression, and the page shown when something is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Connection
+from starlette.responses import Response
+
+from sync.server.aggregates import Filters, question_sets_seen
+from sync.server.db import kiosks, responses
+from sync.server.staff import StaffMember
+from sync.server.web.sessions import CSRF_FIELD, NotAllowed, Signed
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+SUPPRESS_BELOW_VARIABLE = "FEEDBACK_SERVER_SUPPRESS_BELOW"
+"""``serve --suppress-below`` from the environment (and how it reaches the processes of ``serve --workers``)."""
+DEFAULT_WEEKS = 12
+LONGEST_PERIOD = timedelta(days=3 * 366)
+
+
+class BadRequest(Exception):
+    """A page was asked for with a value it cannot use; the message says which and why (shown with 400)."""
+
+
+def render(request: Request, template: str, signed: Signed | None, status_code: int = 200,
+           **context: Any) -> Response:
+    """A page, with who is signed in and the CSRF field its forms need."""
+    return templates.TemplateResponse(request, template, status_code=status_code, context={
+        "member": signed.member if signed else None, "csrf_field": CSRF_FIELD,
+        "csrf": signed.csrf if signed else "", "suppress_below": request.app.state.suppress_below, **context})
+
+
+def known_sites(connection: Connection) -> list[str]:
+    """Every site the server has heard of: from its kiosks, and from answers of kiosks since removed."""
+    named = set(connection.execute(sa.select(kiosks.c.site).distinct()).scalars())
+    if not named:
+        named = set(connection.execute(sa.select(responses.c.site).distinct()).scalars())
+    return sorted(named)
+
+
+def _date(request: Request, name: str, default: date) -> date:
+    text = request.query_params.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"The {name} date {text!r} is not a date; write it as 2026-11-23.") from None
+
+
+@dataclass(frozen=True)
+class PageFilters:
+    """The filters as chosen on the page, and what they mean for the queries."""
+
+    site: str
+    """'' for every site this person may see."""
+    question_set: str
+    sites: list[str]
+    """Every site this person may see (for the site menu)."""
+    question_sets: list[str]
+    query: Filters
+
+    def as_query(self) -> dict[str, str]:
+        return {"site": self.site, "question_set": self.question_set, "start": self.query.start.isoformat(),
+                "end": self.query.end.isoformat()}
+
+
+def page_filters(request: Request, connection: Connection, member: StaffMember, *,
+                 today: date | None = None) -> PageFilters:
+    """Site, question set and period from the address bar, limited to the sites ``member`` may see."""
+    today = today or date.today()
+    end = _date(request, "end", today)
+    start = _date(request, "start", end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1))
+    if start > end:
+        raise BadRequest("The start date is after the end date; swap them round.")
+    if end - start > LONGEST_PERIOD:
+        raise BadRequest("Choose a period of three years or less.")
+    sites = member.visible(known_sites(connection))
+    site = request.query_params.get("site", "").strip()
+    if site and not member.may_see(site):
+        raise NotAllowed(f"You do not have access to the site {site!r}.")
+    chosen = (site,) if site else tuple(sites)
+    question_sets = question_sets_seen(connection, chosen)
+    question_set = request.query_params.get("question_set", "").strip()
+    return PageFilters(site=site, question_set=question_set, sites=sites, question_sets=question_sets,
+                       query=Filters(sites=chosen, question_set=question_set or None, start=start, end=end))
+
+
+def shown(count: int, suppress_below: int) -> str:
+    """A count as a page shows it: small ones read "fewer than N", so no small group can be singled out."""
+    return f"fewer than {suppress_below}" if 0 < count < suppress_below else f"{count:,}"
