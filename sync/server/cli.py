@@ -369,7 +369,10 @@ def staff_password(name: str, db: str) -> None:
 @staff_group.command("list")
 @db_option
 def staff_list(db: str) -> None:
-    """Show everyone who can sign in, their role and sites."""
+    """Show everyone who can sign in, their role and sites.
+
+    Example: feedback-server staff list
+    """
     from sync.server.staff import list_staff
 
     engine = open_database(db, create=False)

@@ -7,6 +7,7 @@ OpenAPI document: that describes what kiosks speak.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -45,9 +46,12 @@ def add_dashboard(app: FastAPI, *, suppress_below: int) -> None:
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        """Security headers on every page, and how long the server took (Server-Timing, read by bench/)."""
+        started = time.perf_counter()
         response: Response = await call_next(request)
         if request.url.path.startswith(PREFIX):
             response.headers.update(SECURITY_HEADERS)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
     @app.exception_handler(SignInNeeded)

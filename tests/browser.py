@@ -1,0 +1,36 @@
+"""A real Chromium (Debian's, at /usr/bin/chromium) driven by Playwright, for the dashboard's browser tests.
+
+Playwright never downloads a browser here: it is pointed at the system one. The flags keep Chromium from
+reaching for Google's servers, which a closed network refuses many times a second."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOTS = os.environ.get("DASHBOARD_SCREENSHOTS")
+"""Set to a folder (docs/screenshots) to keep each page's picture there; otherwise they go to a temporary folder."""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: .ci/setup --test installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def screenshot_folder(tmp_path: Path) -> Path:
+    folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,100 @@
+"""The dashboard in a real browser (Chromium, driven by Playwright) against a real server with a year of
+invented answers: sign in, read the overview, act on a safeguarding concern, publish "You said, we did"
+and see it reach a kiosk, name a theme, download an export. Each page's screenshot is kept
+(DASHBOARD_SCREENSHOTS=docs/screenshots refreshes the committed ones)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sync.server.db import open_database
+from sync.server.demo import generate
+from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
+from tests.dashboard import PASSWORD, add_people
+from tests.server_process import ServerProcess
+
+pytestmark = pytest.mark.slow
+SITES = ["Mile End", "Bow"]
+RESPONSES = 3000
+SINCE = (date.today() - timedelta(days=200)).isoformat()
+"""Before the first invented answer (they go back 120 days)."""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    db = str(tmp_path_factory.mktemp("browser") / "central.db")
+    engine = open_database(db)
+    generate(engine, SITES, RESPONSES, days=120, seed=3)
+    engine.dispose()
+    add_people(db)
+    with ServerProcess(db) as running:
+        yield running
+
+
+@pytest.fixture
+def page(chromium, server):  # type: ignore[no-untyped-def]  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def sign_in(page, server: ServerProcess, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url + "/staff/")
+    assert "/staff/sign-in" in page.url
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/staff/")
+
+
+def keep(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    path = screenshot_folder(tmp_path) / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_sign_in_and_read_the_overview(page, server, tmp_path):
+    page.goto(server.url + "/staff/")
+    keep(page, tmp_path, "sign-in")
+    sign_in(page, server, "manny")
+    assert page.get_by_role("heading", name="Overview").is_visible()
+    bars = page.locator("svg.chart rect.bar")
+    assert bars.count() > 10  # a bar per week, at least
+    assert page.get_by_text("Friends and Family Test:").first.is_visible()
+    assert "Bow" not in page.locator("main").inner_text()  # manny manages Mile End only
+    keep(page, tmp_path, "overview")
+
+
+def test_download_an_export_with_the_chosen_filters(page, server, tmp_path):
+    sign_in(page, server, "manny")
+    page.goto(server.url + f"/staff/export?start={SINCE}")
+    page.get_by_label("Excel (XLSX), with a summary sheet").check()
+    keep(page, tmp_path, "export")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith(f"feedback-all-my-sites-{SINCE}-to-") and saved.suffix == ".xlsx"
+    sheet = openpyxl.load_workbook(saved, read_only=True)["Responses"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert {row[header.index("site")] for row in rows[1:]} == {"Mile End"}
+    assert len(rows) - 1 == RESPONSES // 2  # demo data splits answers evenly between the two sites' kiosks
+
+
+def test_name_a_theme_and_it_keeps_its_name(page, server, tmp_path):
+    sign_in(page, server, "manny")
+    page.goto(server.url + f"/staff/themes?side=not-working&start={SINCE}", timeout=180_000)
+    first = page.locator("article.theme").first
+    proposed = first.locator("h2").inner_text()
+    first.get_by_placeholder("New name").fill("Noise at night")
+    first.get_by_role("button", name="Rename").click()
+    assert page.get_by_text("The theme is renamed.").is_visible()
+    assert page.locator("article.theme h2 strong", has_text="Noise at night").count() == 1
+    assert proposed.split(" · ")[0] not in page.locator("article.theme h2").first.inner_text()
+    keep(page, tmp_path, "themes")
