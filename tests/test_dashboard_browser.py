@@ -98,3 +98,24 @@ def test_name_a_theme_and_it_keeps_its_name(page, server, tmp_path):
     assert page.locator("article.theme h2 strong", has_text="Noise at night").count() == 1
     assert proposed.split(" · ")[0] not in page.locator("article.theme h2").first.inner_text()
     keep(page, tmp_path, "themes")
+
+
+def test_resolve_a_safeguarding_concern_with_what_was_done(page, server, tmp_path):
+    sign_in(page, server, "manny")
+    page.get_by_role("link", name="Safeguarding").click()
+    keep(page, tmp_path, "safeguarding-queue")
+    rows = page.locator("table.queue tr:has(a)")
+    waiting = rows.count()
+    assert waiting > 0  # the invented answers include a few concerns at each site
+    rows.first.locator("a").click()
+    assert page.get_by_text("If someone may be in danger now, call 999.").is_visible()
+    page.get_by_role("button", name="Acknowledge").click()
+    page.get_by_label("What was done").fill("Spoke with the safeguarding lead; referral made to the local authority.")
+    keep(page, tmp_path, "safeguarding-concern")
+    page.get_by_role("button", name="Resolve").click()
+    history = page.locator("section[aria-labelledby=history]").inner_text()
+    assert "referral made to the local authority" in history and "manny" in history
+    page.goto(server.url + "/staff/concerns")
+    assert page.locator("table.queue tr:has(a)").count() == waiting - 1
+    page.goto(server.url + "/staff/concerns?show=resolved")
+    assert "referral made to the local authority" in page.locator("table.queue").inner_text()
