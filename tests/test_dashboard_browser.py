@@ -11,11 +11,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kiosk.updates import load_you_said_we_did
 from sync.server.db import open_database
+from sync.server.kiosks import add_kiosk
 from sync.server.demo import generate
 from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
 from tests.dashboard import PASSWORD, add_people
 from tests.server_process import ServerProcess
+from tests.test_sync_e2e import Kiosk
 
 pytestmark = pytest.mark.slow
 SITES = ["Mile End", "Bow"]
@@ -119,3 +122,56 @@ def test_resolve_a_safeguarding_concern_with_what_was_done(page, server, tmp_pat
     assert page.locator("table.queue tr:has(a)").count() == waiting - 1
     page.goto(server.url + "/staff/concerns?show=resolved")
     assert "referral made to the local authority" in page.locator("table.queue").inner_text()
+
+
+
+def test_you_said_we_did_written_in_the_browser_reaches_a_kiosk(page, server, tmp_path, kiosk_env):
+    sign_in(page, server, "manny")
+    page.get_by_role("link", name="You said, we did").click()
+    page.get_by_role("link", name="Add").first.click()
+    page.get_by_label("You said").fill("The lounge is too cold in the morning.")
+    page.get_by_label("We did").fill("We fixed the heating. It comes on at 7 now.")
+    page.get_by_label("light bulb").check()
+    keep(page, tmp_path, "you-said-we-did-writing")
+    page.get_by_role("button", name="Add").click()
+    assert page.get_by_text("We fixed the heating. It comes on at 7 now.").is_visible()
+    engine = open_database(server.db)
+    token = add_kiosk(engine, "lounge-9", "Mile End")
+    engine.dispose()
+    kiosk = Kiosk(tmp_path, kiosk_env, token)
+    kiosk.simulate(1)
+    assert kiosk.sync_once(server.url).returncode == 0
+    arrived = [(item.said, item.did, item.picture) for item in load_you_said_we_did(kiosk.data)]
+    assert ("The lounge is too cold in the morning.", "We fixed the heating. It comes on at 7 now.",
+            "light-bulb") in arrived
+
+PAGES = {
+    "overview-admin": "/staff/",
+    "themes-working": "/staff/themes?site=Bow",
+    "safeguarding-all": "/staff/concerns?show=all",
+    "you-said-we-did": "/staff/you-said-we-did",
+    "you-said-we-did-add": "/staff/you-said-we-did/add",
+    "poster": "/staff/you-said-we-did/poster?site=Bow",
+    "question-sets": "/staff/questions",
+    "question-set-edit": "/staff/questions/edit?site=Bow",
+    "question-set-preview": "/staff/questions/built-in/default",
+    "question-set-history": "/staff/questions/history?site=Bow",
+    "admin": "/staff/admin",
+}
+
+
+def test_every_page_opens_without_errors_or_blocked_content(page, server, tmp_path):
+    """Each page as an admin sees it: it loads, its pictures load, and the browser reports nothing blocked by
+    the Content-Security-Policy (an inline style or script would be) and no script errors."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda answer: problems.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None)
+    sign_in(page, server, "ada")
+    for name, path in PAGES.items():
+        response = page.goto(server.url + path, timeout=180_000)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length")
+        assert broken == 0, path
+        keep(page, tmp_path, name)
+    assert problems == []

@@ -7,44 +7,139 @@ kiosk never receives a set it would refuse to start with.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import tempfile
+import tomllib
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.questions import find_picture, load_question_set
+from kiosk.config_files import ConfigError, TomlFile
+from kiosk.questions import QuestionSet, find_picture, load_question_set
 from kiosk.record import canonical_json
-from kiosk.settings import ASSETS
+from kiosk.settings import ASSETS, BUILTIN_CONFIG
 from sync.protocol import QuestionSetText, Updates, YouSaidWeDid
 from sync.server.db import question_sets, you_said_we_did
+from sync.server.staff import audit
 from sync.server.timestamps import utc_now
 
 PICTURE_DIRS = [ASSETS / "pictures"]
 """Kiosks may add their own pictures, but only the built-in ones are sure to be on every kiosk."""
+BUILT_IN_QUESTION_SETS = BUILTIN_CONFIG / "questions"
 ITEMS_PER_UPDATE = 20
+MAX_ITEM_CHARACTERS = 300
+"""For each of "You said" and "We did": Easy Read is short, and the kiosk and the poster show it in large type."""
+LATEST_AHEAD = timedelta(days=366)
+"""An item may be dated up to a year ahead (a change planned and promised), no later."""
+EARLIEST_DATE = date(2000, 1, 1)
+"""Anything older is a slip of the keyboard (0026 for 2026)."""
 
 
 class ContentError(Exception):
     """Content that would not work on the kiosks; the message says what to change."""
 
 
+class VersionTaken(ContentError):
+    """A set's (id, version) already names other words: sent to this site, or built into every kiosk."""
+
+    def __init__(self, message: str, *, set_id: str, version: int, built_in: bool, next_free: int):
+        super().__init__(message)
+        self.set_id, self.version, self.built_in = set_id, version, built_in
+        self.next_free = next_free
+        """The lowest version above every one used for this set at this site or built in."""
+
+
+def check_question_set(text: str, name: str) -> QuestionSet:
+    """Check a question set's TOML ``text`` with the kiosk's own rules. A problem raises ConfigError naming
+    ``name`` (the file as the person knows it), its line and field, never the temporary file the kiosk's
+    loader reads."""
+    with tempfile.TemporaryDirectory(prefix="question-set-") as folder:
+        path = Path(folder) / "question_set.toml"
+        try:
+            path.write_text(text, encoding="utf-8")
+            return load_question_set(path, PICTURE_DIRS)
+        except UnicodeEncodeError:
+            raise ConfigError(Path(name), "is not UTF-8 text") from None
+        except ConfigError as exc:
+            raise ConfigError(Path(name), exc.reason, exc.line, exc.field) from None
+
+
+def built_in_question_sets() -> dict[str, str]:
+    """The question sets every kiosk has (config/questions/), by file stem: their TOML text."""
+    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(BUILT_IN_QUESTION_SETS.glob("*.toml"))}
+
+
 def set_question_set(engine: Engine, site: str, path: Path) -> QuestionSetText:
-    """Store a checked question set as the one the site's kiosks use from their next sync. A set's
-    (id, version) names one text for good, since stored answers refer to it."""
-    qset = load_question_set(path, PICTURE_DIRS)
-    stored = QuestionSetText(id=qset.id, version=qset.version, toml=path.read_text(encoding="utf-8"))
+    """Store the question set in file ``path`` (the command line's way); see :func:`publish_question_set`."""
+    return publish_question_set(engine, site, TomlFile(path).text, str(path))
+
+
+def publish_question_set(engine: Engine, site: str, text: str, name: str, *,
+                         staff: str | None = None) -> QuestionSetText:
+    """Store a checked question set as the one the site's kiosks use from their next sync; messages call
+    it ``name``. A set's (id, version) names one text for good, since stored answers refer to it; the
+    built-in sets' ids and versions are taken by their own words. With ``staff``, the audit log records
+    who published it, in the same transaction."""
+    text = text.replace("\r\n", "\n")
+    qset = check_question_set(text, name)
+    built_in = {}
+    for words in built_in_question_sets().values():
+        data = tomllib.loads(words)
+        if data.get("id") == qset.id:
+            built_in[int(data.get("version", 0))] = words.replace("\r\n", "\n")
     with engine.begin() as connection:
-        earlier = connection.execute(
-            sa.select(question_sets.c.toml).where(question_sets.c.site == site, question_sets.c.set_id == qset.id,
-                                                  question_sets.c.version == qset.version).limit(1)
-        ).scalar()
-        if earlier is not None and earlier != stored.toml:
-            raise ContentError(f"version {qset.version} of question set {qset.id!r} was already sent to site "
-                               f"{site!r} with other content; raise 'version' in {path}")
+        this_set = (question_sets.c.site == site, question_sets.c.set_id == qset.id)
+        earlier = connection.execute(sa.select(question_sets.c.toml)
+                                     .where(*this_set, question_sets.c.version == qset.version).limit(1)).scalar()
+        highest = connection.execute(sa.select(sa.func.max(question_sets.c.version)).where(*this_set)).scalar()
+        next_free = max([highest or 0, *built_in]) + 1
+        if earlier is not None and earlier != text:
+            raise VersionTaken(f"version {qset.version} of question set {qset.id!r} was already sent to site "
+                               f"{site!r} with other content; raise 'version' in {name}",
+                               set_id=qset.id, version=qset.version, built_in=False, next_free=next_free)
+        if built_in.get(qset.version, text) != text:
+            raise VersionTaken(f"version {qset.version} of question set {qset.id!r} is built into the kiosks "
+                               f"with other content; raise 'version' in {name}",
+                               set_id=qset.id, version=qset.version, built_in=True, next_free=next_free)
         connection.execute(question_sets.insert().values(site=site, set_id=qset.id, version=qset.version,
-                                                         toml=stored.toml, created_at=utc_now()))
-    return stored
+                                                         toml=text, created_at=utc_now()))
+        if staff is not None:
+            audit(connection, staff, "question-set-published", site, f"{qset.id} v{qset.version}")
+    return QuestionSetText(id=qset.id, version=qset.version, toml=text)
+
+
+def built_in_pictures() -> list[str]:
+    """The pictures every kiosk has, by name (file stem), in alphabetical order."""
+    return sorted(path.stem for path in PICTURE_DIRS[0].glob("*.png"))
+
+
+def check_you_said_we_did(said: str, did: str, picture: str, when: date, today: date) -> dict[str, str]:
+    """What is wrong with an item, by field (said, did, picture, date); empty when it is fine. Stricter than
+    :func:`add_you_said_we_did`, which takes what the command line was given: this is for people typing
+    into the dashboard, whose words go on a poster."""
+    problems = {}
+    for name, text, label in (("said", said, "You said"), ("did", did, "We did")):
+        if not text.strip():
+            problems[name] = f'Write what {"people said" if name == "said" else "you did about it"} in "{label}".'
+        elif len(text.strip()) > MAX_ITEM_CHARACTERS:
+            problems[name] = (f'"{label}" has {len(text.strip())} characters; make it {MAX_ITEM_CHARACTERS} or fewer. '
+                              "Short sentences are easier to read.")
+    if picture and picture not in built_in_pictures():
+        problems["picture"] = "Choose one of the pictures shown: only those are on every kiosk."
+    if when > today + LATEST_AHEAD:
+        problems["date"] = "The date is more than a year from now; check the year."
+    elif when < EARLIEST_DATE:
+        problems["date"] = "The date is before the year 2000; check the year."
+    return problems
+
+
+def insert_you_said_we_did(connection: Connection, site: str, said: str, did: str, picture: str, when: date) -> int:
+    """Store an item in the caller's transaction (so it and its audit record commit together); returns its id."""
+    return int(connection.execute(you_said_we_did.insert().values(
+        site=site, said=said.strip(), did=did.strip(), picture=picture, date=when.isoformat(), created_at=utc_now())
+    ).inserted_primary_key[0])
 
 
 def add_you_said_we_did(engine: Engine, site: str, said: str, did: str, picture: str, when: date) -> int:
@@ -54,9 +149,33 @@ def add_you_said_we_did(engine: Engine, site: str, said: str, did: str, picture:
     if picture and find_picture(picture, PICTURE_DIRS) is None:
         raise ContentError(f"no picture named {picture!r} (looked in {PICTURE_DIRS[0]})")
     with engine.begin() as connection:
-        return int(connection.execute(you_said_we_did.insert().values(
-            site=site, said=said, did=did, picture=picture, date=when.isoformat(), created_at=utc_now())
-        ).inserted_primary_key[0])
+        return insert_you_said_we_did(connection, site, said, did, picture, when)
+
+
+def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
+    """The order kiosks show items in, and so the order of every list of them."""
+    return query.order_by(you_said_we_did.c.date.desc(), you_said_we_did.c.id.desc())
+
+
+def list_you_said_we_did(connection: Connection, sites: list[str] | tuple[str, ...],
+                         limit: int | None = None) -> list[dict[str, Any]]:
+    """The items of ``sites``, newest first (by date, then the latest added): each a dict of id, site, said,
+    did, picture, date (YYYY-MM-DD) and created_at. ``limit`` applies to each site, as for kiosks."""
+    found: list[dict[str, Any]] = []
+    for site in sorted(set(sites)):
+        query = _newest_first(sa.select(you_said_we_did).where(you_said_we_did.c.site == site))
+        found.extend(dict(row) for row in connection.execute(query.limit(limit)).mappings())
+    return found
+
+
+def find_you_said_we_did(connection: Connection, item_id: int) -> dict[str, Any] | None:
+    row = connection.execute(sa.select(you_said_we_did).where(you_said_we_did.c.id == item_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def delete_you_said_we_did(connection: Connection, item_id: int) -> bool:
+    """Remove an item for good: kiosks stop showing it at their next sync. False when there was none."""
+    return bool(connection.execute(you_said_we_did.delete().where(you_said_we_did.c.id == item_id)).rowcount)
 
 
 def updates_for_site(connection: Connection, site: str) -> Updates:
@@ -66,11 +185,9 @@ def updates_for_site(connection: Connection, site: str) -> Updates:
         sa.select(question_sets.c.set_id, question_sets.c.version, question_sets.c.toml)
         .where(question_sets.c.site == site).order_by(question_sets.c.id.desc()).limit(1)
     ).first()
-    items = connection.execute(
+    items = connection.execute(_newest_first(
         sa.select(you_said_we_did.c.id, you_said_we_did.c.said, you_said_we_did.c.did, you_said_we_did.c.picture,
-                  you_said_we_did.c.date)
-        .where(you_said_we_did.c.site == site)
-        .order_by(you_said_we_did.c.date.desc(), you_said_we_did.c.id.desc()).limit(ITEMS_PER_UPDATE)
+                  you_said_we_did.c.date).where(you_said_we_did.c.site == site)).limit(ITEMS_PER_UPDATE)
     ).mappings().all()
     content = Updates(
         version="", site=site,
