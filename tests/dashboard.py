@@ -17,7 +17,7 @@ from sync.server.batches import store_batch
 from sync.server.db import open_database
 from sync.server.kiosks import add_kiosk
 from sync.server.staff import add_staff
-from tests.server_process import make_batch, make_record
+from tests.server_process import ServerProcess, make_batch, make_record
 
 PASSWORD = "a long staff password"
 PEOPLE = {
@@ -98,3 +98,10 @@ class StaffBrowser:
         if found:
             self.csrf = found.group(1)
         return response
+
+
+def signed_in(server: ServerProcess, name: str) -> StaffBrowser:
+    """A browser session of ``name`` on ``server``, signed in."""
+    browser = StaffBrowser(server.url)
+    assert browser.sign_in(name).status_code == 200
+    return browser

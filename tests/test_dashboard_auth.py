@@ -11,7 +11,7 @@ import requests
 
 from sync.server.db import open_database
 from sync.server.staff import list_staff
-from tests.dashboard import PASSWORD, StaffBrowser, add_people, mixed_answers, seed
+from tests.dashboard import PASSWORD, StaffBrowser, add_people, mixed_answers, seed, signed_in
 from tests.server_process import FEEDBACK_SERVER, ServerProcess
 
 
@@ -24,11 +24,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     with ServerProcess(db) as running:
         yield running
 
-
-def signed_in(server: ServerProcess, name: str) -> StaffBrowser:
-    browser = StaffBrowser(server.url)
-    assert browser.sign_in(name).status_code == 200
-    return browser
 
 
 @pytest.mark.parametrize("path", ["/staff/", "/staff/themes", "/staff/concerns", "/staff/export",

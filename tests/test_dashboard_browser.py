@@ -13,8 +13,8 @@ import pytest
 
 from kiosk.updates import load_you_said_we_did
 from sync.server.db import open_database
-from sync.server.kiosks import add_kiosk
 from sync.server.demo import generate
+from sync.server.kiosks import add_kiosk
 from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
 from tests.dashboard import PASSWORD, add_people
 from tests.server_process import ServerProcess
@@ -166,7 +166,7 @@ def test_every_page_opens_without_errors_or_blocked_content(page, server, tmp_pa
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("response", lambda answer: problems.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None)
+    page.on("response", lambda reply: problems.append(f"{reply.status} {reply.url}") if reply.status >= 400 else None)
     sign_in(page, server, "ada")
     for name, path in PAGES.items():
         response = page.goto(server.url + path, timeout=180_000)

@@ -30,7 +30,7 @@ from sync.server.safeguarding import (
 )
 from sync.server.staff import StaffMember, add_staff, load_member, set_disabled
 from sync.server.web.concerns import ago
-from tests.dashboard import PASSWORD, StaffBrowser, add_people, payload, seed
+from tests.dashboard import PASSWORD, add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess
 
 WORDS = "a worker hit me and i have bruises"
@@ -82,11 +82,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     with ServerProcess(db) as running:
         yield running
 
-
-def signed_in(server: ServerProcess, name: str) -> StaffBrowser:
-    browser = StaffBrowser(server.url)
-    assert browser.sign_in(name).status_code == 200
-    return browser
 
 
 def test_the_queue_lists_newest_first_in_plain_words_without_the_words_said(server):

@@ -21,7 +21,7 @@ from sync.server.site_content import PICTURE_DIRS, VersionTaken, publish_questio
 from sync.server.staff import add_staff
 from sync.server.web.questions import history_of
 from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
-from tests.dashboard import PASSWORD, StaffBrowser, add_people, mixed_answers, seed
+from tests.dashboard import PASSWORD, StaffBrowser, add_people, mixed_answers, seed, signed_in
 from tests.server_process import ServerProcess
 
 DEFAULT = (BUILTIN_CONFIG / "questions/default.toml").read_text(encoding="utf-8")
@@ -48,11 +48,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         running.tokens = tokens  # type: ignore[attr-defined]
         yield running
 
-
-def signed_in(server: ServerProcess, name: str) -> StaffBrowser:
-    browser = StaffBrowser(server.url)
-    assert browser.sign_in(name).status_code == 200
-    return browser
 
 
 def textarea(page: requests.Response) -> str:

@@ -30,7 +30,7 @@ from sync.server.site_content import (
 )
 from sync.server.web.you_said_we_did import fits_a_poster_page, poster_pages
 from tests.browser import chromium  # noqa: F401  (a fixture)
-from tests.dashboard import StaffBrowser, add_people
+from tests.dashboard import StaffBrowser, add_people, signed_in
 from tests.server_process import ServerProcess
 from tests.test_server import updates
 from tests.test_sync_e2e import Kiosk
@@ -70,11 +70,6 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
         running.tokens = tokens  # type: ignore[attr-defined]
         yield running
 
-
-def signed_in(server: ServerProcess, name: str) -> StaffBrowser:
-    browser = StaffBrowser(server.url)
-    assert browser.sign_in(name).status_code == 200
-    return browser
 
 
 def new_item(browser: StaffBrowser, site: str = "Mile End", **changes: str) -> dict[str, Any]:

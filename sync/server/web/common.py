@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from sync.server.aggregates import Filters, question_sets_seen
-from sync.server.db import kiosks, responses
+from sync.server.db import kiosks, question_sets, responses, you_said_we_did
 from sync.server.staff import StaffMember
 from sync.server.web.sessions import CSRF_FIELD, NotAllowed, Signed
 
@@ -40,11 +40,19 @@ def render(request: Request, template: str, signed: Signed | None, status_code: 
 
 
 def known_sites(connection: Connection) -> list[str]:
-    """Every site the server has heard of: from its kiosks, and from answers of kiosks since removed."""
+    """Every site the server has heard of: from its kiosks (or, with none, their answers), question sets
+    and "You said, we did" items."""
     named = set(connection.execute(sa.select(kiosks.c.site).distinct()).scalars())
     if not named:
         named = set(connection.execute(sa.select(responses.c.site).distinct()).scalars())
+    for table in (question_sets, you_said_we_did):
+        named |= set(connection.execute(sa.select(table.c.site).distinct()).scalars())
     return sorted(named)
+
+
+def sites_for(connection: Connection, member: StaffMember) -> list[str]:
+    """The sites ``member`` may see: those the server knows of, and their own even before it does."""
+    return member.visible(sorted(set(known_sites(connection)) | member.sites))
 
 
 def _date(request: Request, name: str, default: date) -> date:
@@ -84,7 +92,7 @@ def page_filters(request: Request, connection: Connection, member: StaffMember, 
         raise BadRequest("The start date is after the end date; swap them round.")
     if end - start > LONGEST_PERIOD:
         raise BadRequest("Choose a period of three years or less.")
-    sites = member.visible(known_sites(connection))
+    sites = sites_for(connection, member)
     site = request.query_params.get("site", "").strip()
     if site and not member.may_see(site):
         raise NotAllowed(f"You do not have access to the site {site!r}.")

@@ -34,7 +34,7 @@ from sync.server.site_content import (
 )
 from sync.server.staff import StaffMember
 from sync.server.timestamps import as_utc
-from sync.server.web.common import BadRequest, known_sites, render
+from sync.server.web.common import BadRequest, render, sites_for
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
 router = APIRouter()
@@ -63,13 +63,6 @@ def _not_too_big(request: Request) -> None:
 
 
 # --- sites -----------------------------------------------------------------------------------------------
-
-def sites_for(connection: Connection, member: StaffMember) -> list[str]:
-    """The sites whose question sets ``member`` may see and change: those with kiosks, answers or sets, and
-    their own."""
-    named = set(known_sites(connection)) | set(member.sites)
-    named |= set(connection.execute(sa.select(question_sets.c.site).distinct()).scalars())
-    return member.visible(sorted(named))
 
 
 def _checked_site(connection: Connection, member: StaffMember, site: str) -> str:

@@ -15,14 +15,11 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.engine import Connection
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from sync.server.db import you_said_we_did
 from sync.server.site_content import (
     ITEMS_PER_UPDATE,
     MAX_ITEM_CHARACTERS,
@@ -34,7 +31,7 @@ from sync.server.site_content import (
     list_you_said_we_did,
 )
 from sync.server.staff import StaffMember, audit
-from sync.server.web.common import BadRequest, known_sites, render
+from sync.server.web.common import BadRequest, render, sites_for
 from sync.server.web.sessions import NotAllowed, Signed, SignedIn, field, form_reader, needs
 
 router = APIRouter()
@@ -76,12 +73,6 @@ def sentences(text: str) -> list[str]:
     """Each sentence (or line the writer started) on its own: Easy Read puts one idea on each line."""
     return [part for part in _SENTENCE_END.split(text.strip()) if part]
 
-
-def sites_for(connection: Connection, member: StaffMember) -> list[str]:
-    """The sites ``member`` may write for or read about: those with kiosks, answers or items, and their own."""
-    named = set(known_sites(connection)) | set(member.sites)
-    named |= set(connection.execute(sa.select(you_said_we_did.c.site).distinct()).scalars())
-    return member.visible(sorted(named))
 
 
 def _chosen_site(request: Request, member: StaffMember) -> str:
