@@ -29,7 +29,7 @@ from sync.server.safeguarding import (
     resolve,
 )
 from sync.server.staff import StaffMember, add_staff, load_member, set_disabled
-from sync.server.web.concerns import ago
+from sync.server.web.common import ago
 from tests.dashboard import PASSWORD, add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sync.server.aggregates import QuestionDistribution
 from sync.server.web.common import shown
@@ -22,8 +22,9 @@ LEFT = 48
 BOTTOM = 28
 """Room for the week labels."""
 COLOURS = {"very-good": "#1e7b34", "good": "#6aa84f", "neither": "#9aa4ae", "poor": "#e69138",
-           "very-poor": "#b3261e", "dont-know": "#d5dbe1"}
-"""The Friends and Family Test answers, from green to red; other answers take :data:`OTHER_COLOURS`."""
+           "very-poor": "#b3261e", "dont-know": "#d5dbe1", "yes": "#1e7b34", "sometimes": "#9aa4ae", "no": "#b3261e"}
+"""The Friends and Family Test answers from green to red, and yes / sometimes / no likewise; other answers take
+:data:`OTHER_COLOURS`."""
 OTHER_COLOURS = ("#0b5394", "#6fa8dc", "#674ea7", "#c27ba0", "#45818e", "#bf9000", "#3d85c6", "#a64d79")
 SUPPRESSED_COLOUR = "#eceff3"
 
@@ -38,6 +39,8 @@ class Bar:
     value: str
     few: bool
     """Fewer than the threshold: drawn as a hatched stub, not to scale."""
+    partial: bool = False
+    """A week the period cuts (it starts or ends inside it), so the bar is lower than a whole week's: drawn paler."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,9 @@ def _nice_top(value: int) -> int:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
-def weekly_bars(weeks: Sequence[tuple[date, int]], top: int, suppress_below: int) -> BarChart:
-    """Responses per week as bars, on an axis up to ``top`` (the same for every site, so they compare)."""
+def weekly_bars(weeks: Sequence[tuple[date, int]], top: int, suppress_below: int, start: date, end: date) -> BarChart:
+    """Responses per week as bars, on an axis up to ``top`` (the same for every site, so they compare), for the
+    period ``start`` to ``end``."""
     axis_top = _nice_top(max(top, suppress_below))
     plot_height = HEIGHT - BOTTOM - 8
     slot = (WIDTH - LEFT) / max(len(weeks), 1)
@@ -74,7 +78,8 @@ def weekly_bars(weeks: Sequence[tuple[date, int]], top: int, suppress_below: int
         few = 0 < count < suppress_below
         height = (plot_height * suppress_below / axis_top / 2) if few else plot_height * count / axis_top
         bars.append(Bar(x=LEFT + index * slot + slot * 0.15, y=8 + plot_height - height, width=slot * 0.7,
-                        height=height, label=monday.strftime("%d %b"), value=shown(count, suppress_below), few=few))
+                        height=height, label=monday.strftime("%d %b"), value=shown(count, suppress_below), few=few,
+                        partial=monday < start or monday + timedelta(days=6) > end))
     ticks = [Tick(y=8 + plot_height * (1 - part / 2), label=f"{axis_top * part // 2:,}") for part in range(3)]
     every = max(1, math.ceil(len(bars) / 6))
     return BarChart(width=WIDTH, height=HEIGHT, bars=bars, ticks=ticks, labels=bars[::every])

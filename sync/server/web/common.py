@@ -4,7 +4,7 @@ suppression, and the page shown when something is refused."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,33 @@ def page_filters(request: Request, connection: Connection, member: StaffMember, 
     question_set = request.query_params.get("question_set", "").strip()
     return PageFilters(site=site, question_set=question_set, sites=sites, question_sets=question_sets,
                        query=Filters(sites=chosen, question_set=question_set or None, start=start, end=end))
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """How long ago, in words a person says ("3 hours ago")."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for size, unit, below in ((60, "minute", 60), (3600, "hour", 48), (86400, "day", 14), (7 * 86400, "week", 9)):
+        if seconds // size < below:
+            amount = seconds // size
+            return f"{amount} {unit}{'s' * (amount != 1)} ago"
+    return f"{seconds // (30 * 86400)} months ago"
+
+
+def when(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+def last_heard(text: str | None) -> str:
+    """A kiosk's last contact (ISO text from sync.server.stats) as "5 minutes ago (23 Nov 2026, 20:00 UTC)"."""
+    if not text:
+        return "never"
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return f"{ago(moment, datetime.now(UTC))} ({when(moment)})"
+
+
+templates.env.filters["last_heard"] = last_heard
 
 
 def shown(count: int, suppress_below: int) -> str:

@@ -9,7 +9,6 @@ words; an item's page shows them, scrubbed, to the person who opened it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Request
@@ -36,7 +35,7 @@ from sync.server.safeguarding import (
 )
 from sync.server.staff import StaffMember
 from sync.server.timestamps import utc_now
-from sync.server.web.common import BadRequest, known_sites, render
+from sync.server.web.common import BadRequest, ago, known_sites, render, when
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
 router = APIRouter()
@@ -62,22 +61,6 @@ _STEPS: dict[Action, str] = {"acknowledge": "acknowledged", "assign": "assigned"
 def _sites(member: StaffMember) -> frozenset[str] | None:
     """The sites whose concerns ``member`` may see (None: every site, including sites no kiosk names now)."""
     return None if member.all_sites else member.sites
-
-
-def ago(moment: datetime, now: datetime) -> str:
-    """How long ago, in words a person says ("3 hours ago")."""
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 60:
-        return "just now"
-    for size, unit, below in ((60, "minute", 60), (3600, "hour", 48), (86400, "day", 14), (7 * 86400, "week", 9)):
-        if seconds // size < below:
-            amount = seconds // size
-            return f"{amount} {unit}{'s' * (amount != 1)} ago"
-    return f"{seconds // (30 * 86400)} months ago"
-
-
-def when(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
 
 
 def _given(text: str) -> str:

@@ -33,5 +33,6 @@ def overview(request: Request, signed: SignedIn) -> Response:
     return render(request, "overview.html", signed, title="Overview", page="overview", filters=filters,
                   total=shown(sum(totals.values()), suppress_below),
                   sites=[{"name": site, "total": shown(totals.get(site, 0), suppress_below),
-                          "chart": weekly_bars(weeks, top, suppress_below)} for site, weeks in weekly.items()],
+                          "chart": weekly_bars(weeks, top, suppress_below, filters.query.start,
+                                                       filters.query.end)} for site, weeks in weekly.items()],
                   questions=questions, health=health)

@@ -1,0 +1,71 @@
+"""The overview: its figures equal the answers stored, small counts never show, and the charts' geometry."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from sync.server.aggregates import AnswerShare, QuestionDistribution
+from sync.server.web.charts import share_segments, weekly_bars
+from tests.dashboard import add_people, payload, seed, signed_in
+from tests.server_process import ServerProcess
+
+MILE_END = {"very-good": 12, "good": 9, "neither": 5, "poor": 6, "very-poor": 3, "dont-know": 5}
+"""40 answers at Mile End; Very poor was chosen 3 times, too few to show on its own."""
+
+
+def distribution(**counts: int) -> QuestionDistribution:
+    answers = [AnswerShare(answer, answer, count) for answer, count in counts.items()]
+    return QuestionDistribution("default", "overall", "Overall?", sum(counts.values()), answers)
+
+
+def test_an_answer_chosen_by_few_is_grouped_with_the_next_smallest_so_neither_can_be_worked_out():
+    segments = share_segments(distribution(**{"very-good": 10, "good": 3, "poor": 7, "neither": 12}), 5)
+    assert [segment.label for segment in segments[:2]] == ["very-good", "neither"]
+    assert segments[-1].label.startswith("Other answers (2)") and segments[-1].value == "31%"
+    assert round(sum(segment.width for segment in segments), 6) == 100
+
+
+def test_too_few_answers_or_too_few_kinds_of_answer_show_no_breakdown():
+    assert share_segments(distribution(yes=2, no=2), 5) is None
+    assert share_segments(distribution(yes=40, no=3), 5) is None  # "no" would be the total minus 40
+    assert share_segments(distribution(yes=40, no=30), 5) is not None
+
+
+def test_a_week_with_a_few_responses_is_a_stub_not_to_scale_and_cut_weeks_are_marked():
+    monday = date(2026, 11, 2)
+    weeks = [(monday, 0), (monday + timedelta(weeks=1), 3), (monday + timedelta(weeks=2), 40)]
+    chart = weekly_bars(weeks, 40, 5, start=monday + timedelta(days=2), end=monday + timedelta(days=20))
+    empty, few, many = chart.bars
+    assert empty.height == 0 and empty.value == "0"
+    assert few.few and few.value == "fewer than 5" and few.height == pytest.approx(many.height * 5 / 40 / 2)  # half a bar of 5
+    assert (empty.partial, few.partial, many.partial) == (True, False, False)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    db = str(tmp_path_factory.mktemp("overview") / "central.db")
+    add_people(db)
+    seed(db, "Mile End", "lounge-1", [payload(answer) for answer, count in MILE_END.items() for _ in range(count)])
+    seed(db, "Bow", "hall-1", [payload("good")] * 3)
+    with ServerProcess(db) as running:
+        yield running
+
+
+def test_the_friends_and_family_test_figures_equal_the_answers_stored(server):
+    page = signed_in(server, "vera").get("/staff/").text
+    good = (MILE_END["very-good"] + MILE_END["good"]) / 40
+    poor = (MILE_END["poor"] + MILE_END["very-poor"]) / 40
+    assert f"<strong>{good:.0%}</strong> Very good or Good" in page
+    assert f"<strong>{poor:.0%}</strong> Poor or Very poor" in page
+    assert re.search(r"Very good:\s*<strong>12 \(30%\)</strong>", page)
+    assert "Very poor:" not in page and "Neither good nor poor:" not in page  # 3, and the next smallest (5)
+    assert "Other answers (2)" in page
+
+
+def test_a_site_with_fewer_answers_than_the_threshold_shows_no_count_or_breakdown(server):
+    page = signed_in(server, "bo").get("/staff/").text
+    assert "fewer than 5" in page and ">3<" not in page and "(100%)" not in page
+    assert "Too few answers to show without singling someone out." in page
