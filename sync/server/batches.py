@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from kiosk.privacy import scrub
 from kiosk.record import canonical_json, payload_sha256
 from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
+from sync.server.aggregates import add_stored
 from sync.server.auth import Kiosk
 from sync.server.db import (
     concern_queue,
@@ -131,6 +132,10 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
             connection.execute(insert_ignoring_duplicates(connection, conflicts), [
                 {"response_id": row["id"], "sha256": row["sha256"], "kiosk": kiosk.name,
                  "payload": row["payload"], "received_at": now} for row in conflicting])
+        # the dashboard's counts (sync/server/aggregates.py) gain exactly the records inserted, in this
+        # transaction; after every insert above, so the counts' rows are locked last and held briefly
+        add_stored(connection, kiosk.site,
+                   [(record.created_at_device, record.payload) for record in batch.records if record.id in inserted])
         record_contact(connection, kiosk.name, now=now, pending=batch.pending, device_time=batch.sent_at_device,
                        device_id=batch.kiosk_id)
     for row in conflicting:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from sync.server.aggregates import subtract_forgotten
 from sync.server.db import concern_queue, forgotten, responses
 from sync.server.timestamps import utc_now
 
@@ -88,12 +89,15 @@ def _forget_chunk(connection: Connection, cutoff: datetime) -> int:
     chosen = (sa.select(responses.c.id).where(_old(cutoff, flagged=False)).limit(CHUNK)
               .with_for_update(skip_locked=True))
     gone = connection.execute(sa.delete(responses).where(responses.c.id.in_(chosen))
-                              .returning(responses.c.device_id, responses.c.seq)).all()
+                              .returning(responses.c.device_id, responses.c.seq, responses.c.site,
+                                         responses.c.created_at_device, responses.c.payload)).all()
     highest: dict[str, int] = {}
-    for device, seq in gone:
+    for device, seq, *_ in gone:
         highest[device] = max(seq, highest.get(device, 0))
     if highest:
         _remember(connection, highest)
+    # the dashboard's counts (sync/server/aggregates.py) lose exactly what was deleted, in this transaction
+    subtract_forgotten(connection, [(site, created, payload) for *_, site, created, payload in gone])
     return len(gone)
 
 
