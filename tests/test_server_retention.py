@@ -14,7 +14,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from sync.server import retention
-from sync.server.db import concern_queue, forgotten, insert_responses, kiosks, open_database, responses
+from sync.server.db import (
+    comment_vectors,
+    concern_events,
+    concern_queue,
+    forgotten,
+    insert_responses,
+    kiosks,
+    open_database,
+    responses,
+)
+from sync.server.safeguarding import take_step
+from sync.server.staff import add_staff, load_member
 from sync.server.timestamps import utc_now
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
 from tests.test_server_concerns import flagged
@@ -61,13 +72,13 @@ def test_forget_deletes_old_responses_but_keeps_recent_and_flagged_ones_and_ever
     rehearsal = feedback_server("forget", "--older-than", "30", "--dry-run", db=db)
     assert rehearsal.returncode == 0, rehearsal.stderr
     assert rehearsal.stdout.strip() == ("Would forget 3 responses received more than 30 days ago, and keep 1 as old "
-                                        "that are in the safeguarding queue. Nothing was deleted.")
+                                        "that are waiting in the safeguarding queue. Nothing was deleted.")
     assert sorted(held(db)) == [1, 2, 3, 4, 5, 6]
 
     result = feedback_server("forget", "--older-than", "30", db=db)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == ("Forgot 3 responses received more than 30 days ago. Kept 1 as old that are in "
-                                     "the safeguarding queue.")
+    assert result.stdout.strip() == ("Forgot 3 responses received more than 30 days ago. Kept 1 as old that are "
+                                     "waiting in the safeguarding queue.")
     assert held(db) == {r["seq"]: r["id"] for r in records if r["seq"] in (3, 5, 6)}
     engine = open_database(db, create=False)
     try:
@@ -81,6 +92,36 @@ def test_forget_deletes_old_responses_but_keeps_recent_and_flagged_ones_and_ever
 
     again = feedback_server("forget", "--older-than", "30", db=db)
     assert again.stdout.startswith("Forgot 0 responses")
+
+
+def test_a_resolved_concern_is_forgotten_like_any_answer_but_its_history_stays(server_database):
+    db = server_database
+    token = enrol(db)
+    records = [flagged(1, ["self-harm"]), flagged(2, ["neglect"]), make_record(3)]
+    with ServerProcess(db) as server:
+        assert server.post_batch(token, make_batch(records, device_id=str(uuid.uuid4()))).json()["accepted"] == 3
+    engine = open_database(db, create=False)
+    try:
+        add_staff(engine, "manny", "a long staff password", "manager", ["Mile End"])
+        with engine.connect() as connection:
+            manny = load_member(connection, "manny")
+        assert manny is not None
+        take_step(engine, manny, records[0]["id"], "resolve", note="Referred to the safeguarding lead.")
+        with engine.begin() as connection:
+            connection.execute(sa.insert(comment_vectors), [{"response_id": r["id"], "question": "what-is-working",
+                                                             "vector": b"\0" * 768} for r in records])
+        age(db, [r["id"] for r in records])
+        done = retention.forget_older_than(engine, 30)
+        assert (done.forgotten, done.kept_flagged) == (2, 1)  # the resolved one went; the open one stays
+        assert list(held(db).values()) == [records[1]["id"]]
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(comment_vectors.c.response_id)).scalars().all() == [records[1]["id"]]
+            history = connection.execute(sa.select(concern_events.c.action, concern_events.c.note)
+                                         .where(concern_events.c.response_id == records[0]["id"])).all()
+            assert ("resolve", "Referred to the safeguarding lead.") in [tuple(row) for row in history]
+            assert len(connection.execute(sa.select(concern_queue)).all()) == 2
+    finally:
+        engine.dispose()
 
 
 def test_a_kiosk_whose_answers_were_all_forgotten_is_not_asked_to_send_them_again(server_database):

@@ -86,7 +86,7 @@ def cli() -> None:
 @click.option("--keep-days", envvar=KEEP_DAYS_VARIABLE, type=click.IntRange(0, MAX_KEEP_DAYS), default=0,
               show_default=True, metavar="N",
               help="Forget responses received more than N days ago, at start and then once a day, like "
-                   "`feedback-server forget`; those in the safeguarding queue are kept. 0 keeps everything. "
+                   "`feedback-server forget`; those waiting in the safeguarding queue are kept. 0 keeps everything. "
                    f"Also ${KEEP_DAYS_VARIABLE}.")
 @click.option("--suppress-below", envvar=SUPPRESS_BELOW_VARIABLE, type=click.IntRange(1, 100), default=SUPPRESS_BELOW,
               show_default=True, metavar="N",
@@ -269,9 +269,9 @@ def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: st
 def forget(days: int, dry_run: bool, db: str) -> None:
     """Delete responses received more than DAYS days ago, as your retention policy asks.
 
-    Responses in the safeguarding queue are kept however old: the queue cannot mark a concern as resolved
-    yet, so every flagged response stays. Kiosks, question sets and "You said, we did" items are never
-    deleted. Kiosks delete their own copies after privacy.keep_sent_days. To do this every day, start the
+    Responses in the safeguarding queue are kept however old until their concern is resolved on the
+    dashboard; the queue's notes and history always stay. Kiosks, question sets and "You said, we did"
+    items are never deleted. Kiosks delete their own copies after privacy.keep_sent_days. To do this every day, start the
     server with --keep-days instead.
 
     Example: feedback-server forget --older-than 730 --dry-run
@@ -284,12 +284,12 @@ def forget(days: int, dry_run: bool, db: str) -> None:
     planned = forget_older_than(engine, days, dry_run=True)
     if dry_run:
         click.echo(f"Would forget {planned.forgotten} responses received more than {days} days ago, and keep "
-                   f"{planned.kept_flagged} as old that are in the safeguarding queue. Nothing was deleted.")
+                   f"{planned.kept_flagged} as old that are waiting in the safeguarding queue. Nothing was deleted.")
         return
     with tqdm(total=planned.forgotten, unit=" responses", disable=None, leave=False) as bar:
         done = forget_older_than(engine, days, progress=bar.update)
     click.echo(f"Forgot {done.forgotten} responses received more than {days} days ago. Kept "
-               f"{done.kept_flagged} as old that are in the safeguarding queue.")
+               f"{done.kept_flagged} as old that are waiting in the safeguarding queue.")
 
 
 @cli.command("demo-data")

@@ -1,9 +1,11 @@
 """Forgetting old responses on the server: `feedback-server forget` and `feedback-server serve --keep-days`.
 
-A response the server received more than N days ago is deleted, unless it is in the safeguarding queue
-(``concern_queue``). The queue has no "resolved" state yet (the dashboard, issue 7, will add one), so
-every flagged response is kept, however old, until then. Nothing else is deleted: kiosks, question sets,
-"You said, we did" items, the queue and the conflicts kept aside all stay.
+A response the server received more than N days ago is deleted, with its sentence vector (kept for the
+themes page) and its share of the dashboard's counts, unless it is in the safeguarding queue
+(``concern_queue``) and not yet resolved: a concern nobody has dealt with is never forgotten. Once it is
+resolved on the dashboard, its response goes like any other. Nothing else is deleted: kiosks, question
+sets, "You said, we did" items, the queue with its notes and history (the record of what was done), and
+the conflicts kept aside all stay.
 
 Deleting goes in chunks of :data:`CHUNK`, one short transaction each, so kiosks' batches are never held
 up for long (on SQLite every transaction takes the write lock). Several servers on one PostgreSQL
@@ -25,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from sync.server.aggregates import subtract_forgotten
-from sync.server.db import concern_queue, forgotten, responses
+from sync.server.db import comment_vectors, concern_queue, forgotten, responses
 from sync.server.timestamps import utc_now
 
 MAX_KEEP_DAYS = 36_500
@@ -49,8 +51,8 @@ class Forgetting:
 
 
 def _old(cutoff: datetime, *, flagged: bool) -> sa.ColumnElement[bool]:
-    """Responses received before ``cutoff`` that are (``flagged``) or are not in the safeguarding queue."""
-    in_queue = sa.exists().where(concern_queue.c.response_id == responses.c.id)
+    """Responses received before ``cutoff`` that are (``flagged``) or are not waiting in the safeguarding queue."""
+    in_queue = sa.exists().where(concern_queue.c.response_id == responses.c.id, concern_queue.c.status != "resolved")
     return sa.and_(responses.c.received_at < cutoff, in_queue if flagged else ~in_queue)
 
 
@@ -89,15 +91,16 @@ def _forget_chunk(connection: Connection, cutoff: datetime) -> int:
     chosen = (sa.select(responses.c.id).where(_old(cutoff, flagged=False)).limit(CHUNK)
               .with_for_update(skip_locked=True))
     gone = connection.execute(sa.delete(responses).where(responses.c.id.in_(chosen))
-                              .returning(responses.c.device_id, responses.c.seq, responses.c.site,
+                              .returning(responses.c.id, responses.c.device_id, responses.c.seq, responses.c.site,
                                          responses.c.created_at_device, responses.c.payload)).all()
     highest: dict[str, int] = {}
-    for device, seq, *_ in gone:
+    for _id, device, seq, *_ in gone:
         highest[device] = max(seq, highest.get(device, 0))
     if highest:
         _remember(connection, highest)
     # the dashboard's counts (sync/server/aggregates.py) lose exactly what was deleted, in this transaction
     subtract_forgotten(connection, [(site, created, payload) for *_, site, created, payload in gone])
+    connection.execute(sa.delete(comment_vectors).where(comment_vectors.c.response_id.in_([row.id for row in gone])))
     return len(gone)
 
 
