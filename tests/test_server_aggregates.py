@@ -232,6 +232,17 @@ def batches_over_time() -> list[tuple[str, str, list[dict[str, Any]]]]:
     ]
 
 
+def test_labels_are_the_newest_words_but_english_is_not_replaced_by_another_language(engine):
+    for kiosk, site, records in batches_over_time():
+        send(engine, records, kiosk=kiosk, site=site)
+    held = labels(engine)
+    assert held[("default", "overall", "good")] == ("Overall, how was it?", "Good enough", "en")
+    assert held[("default", "overall", "dont-know")] == ("Overall, how was it?", "Don't know", "ko")  # only in Korean
+    send(engine, [record(60, session("dont-know", language="en-GB", answer_text="Not sure"))])
+    send(engine, [record(61, session("dont-know", language="ko", answer_text="모르겠어요"))])
+    assert labels(engine)[("default", "overall", "dont-know")] == ("Overall, how was it?", "Not sure", "en-GB")
+
+
 def test_migration_backfill_gives_the_counts_live_counting_gives(server_database, tmp_path):
     """Responses stored at revision 0004, then counted by 0005, against the same batches counted live (on a
     SQLite file: there is one PostgreSQL test database)."""

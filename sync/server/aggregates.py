@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -182,32 +182,60 @@ def subtract_forgotten(connection: Connection, deleted: Iterable[tuple[str, str,
 @lru_cache(maxsize=2)
 def _upserts(dialect: str) -> tuple[Any, Any, Any]:
     """The statements that add to ``response_counts`` and ``answer_counts`` and relabel, made once."""
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (_adding(insert, response_counts, ("responses", "complete")), _adding(insert, answer_counts, ("count",)),
-            _relabelling(insert))
+    return (_adding(dialect, response_counts, ("responses", "complete")), _adding(dialect, answer_counts, ("count",)),
+            _relabelling(dialect))
 
 
-def _adding(insert: Any, table: sa.Table, counts: tuple[str, ...]) -> Any:
-    statement = insert(table)
+def _inserting(dialect: str, table: sa.Table, *,
+               skip: Callable[[sa.TableValuedAlias], sa.ColumnElement[bool]] | None = None) -> Any:
+    """INSERT into ``table`` of rows given as :func:`_execute` passes them. On PostgreSQL that is one short
+    statement whose one parameter is all the rows as a JSON array (as ``db.insert_responses`` does: per-row
+    statements cost the server more than the counting), taken in key order (``COLLATE "C"`` is Python's
+    order of text, the order :func:`_subtract` takes rows in), leaving out the rows ``skip`` says need no
+    writing, so that they are not locked either."""
+    if dialect != "postgresql":
+        return sqlite.insert(table)
+    given = (sa.func.json_to_recordset(sa.cast(sa.bindparam("rows", type_=sa.Text), postgresql.JSON))
+             .table_valued(*(sa.column(column.name, column.type) for column in table.columns))
+             .render_derived("given", with_types=True))
+    rows = sa.select(*given.c).order_by(*(given.c[column.name].collate("C") for column in table.primary_key.columns))
+    if skip is not None:
+        rows = rows.where(sa.not_(skip(given)))
+    return postgresql.insert(table).from_select([column.name for column in table.columns], rows)
+
+
+def _adding(dialect: str, table: sa.Table, counts: tuple[str, ...]) -> Any:
+    statement = _inserting(dialect, table)
     return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns), set_={
         name: table.c[name] + statement.excluded[name] for name in counts})
 
 
-def _relabelling(insert: Any) -> Any:
-    """New words replace the held ones, unless those are in :data:`LABEL_LANGUAGE` and the new are not;
-    unchanged words are not written again."""
-    statement = insert(answer_labels)
-    new, held = statement.excluded, answer_labels.c
+def _in_label_language_sql(column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    return sa.or_(column == LABEL_LANGUAGE, column.like(LABEL_LANGUAGE + "-%"))
 
-    def in_label_language(column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
-        return sa.or_(column == LABEL_LANGUAGE, column.like(LABEL_LANGUAGE + "-%"))
 
+def _label_stays(held: Any, new: Any) -> sa.ColumnElement[bool]:
+    """The held words need no change: the same as the new, or in :data:`LABEL_LANGUAGE` when the new are not."""
+    return sa.or_(sa.and_(held.question_text == new.question_text, held.answer_text == new.answer_text,
+                          held.language == new.language),
+                  sa.and_(_in_label_language_sql(held.language), sa.not_(_in_label_language_sql(new.language))))
+
+
+def _relabelling(dialect: str) -> Any:
+    """New words replace the held ones unless :func:`_label_stays`; most batches bring the words already held,
+    and those rows are then neither written nor (on PostgreSQL) locked."""
+    held = answer_labels.alias("held")
+
+    def already_held(given: sa.TableValuedAlias) -> sa.ColumnElement[bool]:
+        return sa.exists().where(*(held.c[column.name] == given.c[column.name]
+                                   for column in answer_labels.primary_key.columns), _label_stays(held.c, given.c))
+
+    statement = _inserting(dialect, answer_labels, skip=already_held)
+    new = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=list(answer_labels.primary_key.columns),
         set_={"question_text": new.question_text, "answer_text": new.answer_text, "language": new.language},
-        where=sa.and_(sa.or_(in_label_language(new.language), sa.not_(in_label_language(held.language))),
-                      sa.or_(held.question_text != new.question_text, held.answer_text != new.answer_text,
-                             held.language != new.language)))
+        where=sa.not_(_label_stays(answer_labels.c, new)))
 
 
 def _subtract(connection: Connection, table: sa.Table, counts: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
@@ -221,8 +249,13 @@ def _subtract(connection: Connection, table: sa.Table, counts: tuple[str, ...], 
 
 
 def _execute(connection: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """``statement`` once per row (executemany: one prepared statement, pipelined on PostgreSQL)."""
-    if rows:
+    """``statement`` for ``rows``: executemany, or one JSON array for a statement from :func:`_inserting` on
+    PostgreSQL."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql" and isinstance(statement, postgresql.Insert):
+        connection.execute(statement, {"rows": orjson.dumps(rows).decode("utf-8")})
+    else:
         connection.execute(statement, rows)
 
 

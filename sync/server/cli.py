@@ -271,8 +271,8 @@ def forget(days: int, dry_run: bool, db: str) -> None:
 
     Responses in the safeguarding queue are kept however old until their concern is resolved on the
     dashboard; the queue's notes and history always stay. Kiosks, question sets and "You said, we did"
-    items are never deleted. Kiosks delete their own copies after privacy.keep_sent_days. To do this every day, start the
-    server with --keep-days instead.
+    items are never deleted. Kiosks delete their own copies after privacy.keep_sent_days. To do this every
+    day, start the server with --keep-days instead.
 
     Example: feedback-server forget --older-than 730 --dry-run
     """
