@@ -43,7 +43,7 @@ def payload(overall: str, text: str = "", concerns: list[str] | None = None) -> 
     words = dict(OVERALL)[overall]
     answer: dict[str, Any] = {"question": "overall", "kind": "choice", "status": "answered", "choice": overall,
                               "question_text": "Overall, how was your experience of our service?",
-                              "choice_text": words}
+                              "choice_text": words, "follow_up_text": "Tell us why"}
     if text:
         answer["text"] = text
     return {"question_set": "default", "question_set_version": 1, "language": "en-GB", "complete": True,
