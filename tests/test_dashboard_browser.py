@@ -15,7 +15,7 @@ from kiosk.updates import load_you_said_we_did
 from sync.server.db import open_database
 from sync.server.demo import generate
 from sync.server.kiosks import add_kiosk
-from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
+from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
 from tests.dashboard import PASSWORD, add_people
 from tests.server_process import ServerProcess
 from tests.test_sync_e2e import Kiosk
@@ -58,6 +58,8 @@ def sign_in(page, server: ServerProcess, name: str) -> None:  # type: ignore[no-
 def keep(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = screenshot_folder(tmp_path) / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if SCREENSHOTS:
+        shrink(path)
     return path
 
 
@@ -151,7 +153,7 @@ PAGES = {
     "safeguarding-all": "/staff/concerns?show=all",
     "you-said-we-did": "/staff/you-said-we-did",
     "you-said-we-did-add": "/staff/you-said-we-did/add",
-    "poster": "/staff/you-said-we-did/poster?site=Bow",
+    "poster": "/staff/you-said-we-did/poster?site=Mile+End",
     "question-sets": "/staff/questions",
     "question-set-edit": "/staff/questions/edit?site=Bow",
     "question-set-preview": "/staff/questions/built-in/default",

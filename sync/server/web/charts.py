@@ -17,8 +17,10 @@ from sync.server.web.common import shown
 
 WIDTH = 720
 HEIGHT = 180
-LEFT = 48
+LEFT = 60
 """Room for the y-axis labels."""
+RIGHT = 24
+"""Room for half of the last week's label."""
 BOTTOM = 28
 """Room for the week labels."""
 COLOURS = {"very-good": "#1e7b34", "good": "#6aa84f", "neither": "#9aa4ae", "poor": "#e69138",
@@ -72,7 +74,7 @@ def weekly_bars(weeks: Sequence[tuple[date, int]], top: int, suppress_below: int
     period ``start`` to ``end``."""
     axis_top = _nice_top(max(top, suppress_below))
     plot_height = HEIGHT - BOTTOM - 8
-    slot = (WIDTH - LEFT) / max(len(weeks), 1)
+    slot = (WIDTH - LEFT - RIGHT) / max(len(weeks), 1)
     bars = []
     for index, (monday, count) in enumerate(weeks):
         few = 0 < count < suppress_below
