@@ -3,8 +3,8 @@ million responses reads a few thousand rows instead of parsing a million JSON pa
 
 Three tables (sync/server/db.py): ``response_counts`` (responses and complete ones, by site, day given,
 question set, language and channel), ``answer_counts`` (choices, by site, day, set, question and answer)
-and ``answer_labels`` (the words last seen for each answer). The day is the day the person answered, as
-the kiosk's clock had it: ``created_at_device[:10]``.
+and ``answer_labels`` (the newest words seen for each answer, English preferred). The day is the day the
+person answered, as the kiosk's clock had it: ``created_at_device[:10]``.
 
 The counts always equal a count over the rows of ``responses``, because they change in the same
 transaction as those rows: :func:`add_stored` counts exactly the records a batch inserted (not
@@ -21,10 +21,13 @@ text cannot hold them). A ``created_at_device`` that does not start with a date 
 
 Concurrency: counts are added with ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``, so two
 batches counting the same row never lose an update. Every transaction takes these rows in one order
-(``response_counts``, then ``answer_counts``, then ``answer_labels``; within each, in key order), and
-only after its own inserts and deletes of responses, so two transactions never wait on each other in a
-cycle. A row that retention brings to zero is deleted, so the tables do not fill with the zeros of days
-long forgotten.
+(``response_counts``, then ``answer_counts``, then ``answer_labels``; within each, in key order, Python's
+order of text, which is PostgreSQL's ``COLLATE "C"``), and only after its own inserts and deletes of
+responses, so two transactions never wait on each other in a cycle. Batches from one site on one day add
+to the same few rows, so on PostgreSQL each waits from its upsert until the one before it has committed:
+counting is the last write of ``store_batch`` but one, and labels that would not change are not written
+(nor locked). A row that retention brings to zero is deleted, so the tables do not fill with the zeros of
+days long forgotten.
 
 The queries at the end are what the dashboard's pages ask; small counts are returned as they are (the
 pages suppress them).

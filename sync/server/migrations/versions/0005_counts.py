@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(20), primary_key=True),
         sa.Column("responses", sa.BigInteger, nullable=False),
         sa.Column("complete", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,  # see sync/server/db.py
     )
     op.create_index("response_counts_by_set", "response_counts", ["site", "question_set"])
     op.create_table(
@@ -52,6 +53,7 @@ def upgrade() -> None:
         sa.Column("question", sa.String(100), primary_key=True),
         sa.Column("answer", sa.String(100), primary_key=True),
         sa.Column("count", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "answer_labels",
@@ -61,6 +63,7 @@ def upgrade() -> None:
         sa.Column("question_text", sa.Text, nullable=False),
         sa.Column("answer_text", sa.Text, nullable=False),
         sa.Column("language", sa.String(20), nullable=False),
+        sqlite_with_rowid=False,
     )
     _backfill(op.get_bind())
 
