@@ -36,6 +36,9 @@ Format = Literal["csv", "jsonl", "xlsx"]
 TimeDetail = Literal["hour", "day", "week"]
 SUPPRESS_BELOW = 5
 """Counts smaller than this read "fewer than 5" in summaries (the XLSX "Summary" sheet)."""
+SUPPRESS_BELOW_VARIABLE = "FEEDBACK_SERVER_SUPPRESS_BELOW"
+"""The same threshold for the central dashboard, from the environment (``feedback-server serve
+--suppress-below``, and how it reaches the processes of ``serve --workers``)."""
 TIME_COLUMNS = ("created_at_device", "received_at")
 """Columns holding a moment: exports show them only to the hour, day or week (default day), so nobody
 can match a response to the person seen at the kiosk at 14:07."""

@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from kiosk.export import SUPPRESS_BELOW
+from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync import protocol
 from sync.server.auth import Kiosk, require_kiosk
 from sync.server.batch_request import parse_batch, read_capped_body
@@ -39,8 +39,7 @@ from sync.server.notify import (
 from sync.server.retention import KEEP_DAYS_VARIABLE, start_forgetting
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
-from sync.server.web import add_dashboard
-from sync.server.web.common import SUPPRESS_BELOW_VARIABLE
+from sync.server.web.dashboard import add_dashboard
 
 HEALTH_PATH = "/v1/health"
 RETRY_AFTER_SECONDS = 5

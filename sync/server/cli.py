@@ -16,14 +16,13 @@ import sqlalchemy as sa
 from platformdirs import user_data_dir
 
 from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
-from kiosk.export import SUPPRESS_BELOW
+from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
 from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
 from sync.server.site_content import ContentError
 from sync.server.staff import ROLES, StaffError
-from sync.server.web.common import SUPPRESS_BELOW_VARIABLE
 
 
 def _default_db() -> str:

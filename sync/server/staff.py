@@ -15,6 +15,7 @@ hash made with older settings is replaced at the next sign-in. Sign-in is limite
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, get_args
@@ -35,8 +36,13 @@ MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
 _hasher = argon2.PasswordHasher()
-_UNUSED_HASH = _hasher.hash("no such account")
-"""Checked against when the name is unknown, so a wrong name takes as long as a wrong password."""
+
+
+@functools.cache
+def _unused_hash() -> str:
+    """Checked against when the name is unknown, so a wrong name takes as long as a wrong password. Made on
+    first use: hashing takes tens of milliseconds, which every `feedback-server` command would pay at import."""
+    return _hasher.hash("no such account")
 
 
 class StaffError(Exception):
@@ -155,7 +161,7 @@ def authenticate(engine: Engine, name: str, password: str, address: str) -> Staf
         row = connection.execute(sa.select(staff.c.password_hash)
                                  .where(staff.c.name == name, staff.c.disabled_at.is_(None))).first()
         try:
-            _hasher.verify(row.password_hash if row else _UNUSED_HASH, password)
+            _hasher.verify(row.password_hash if row else _unused_hash(), password)
             right = row is not None
         except argon2.exceptions.VerificationError:
             right = False

@@ -21,8 +21,6 @@ from sync.server.web.sessions import CSRF_FIELD, NotAllowed, Signed
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-SUPPRESS_BELOW_VARIABLE = "FEEDBACK_SERVER_SUPPRESS_BELOW"
-"""``serve --suppress-below`` from the environment (and how it reaches the processes of ``serve --workers``)."""
 DEFAULT_WEEKS = 12
 LONGEST_PERIOD = timedelta(days=3 * 366)
 

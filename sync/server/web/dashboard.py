@@ -1,0 +1,74 @@
+"""The staff dashboard: web pages on the central server, under /staff/ (docs/dashboard.md).
+
+Pages are drawn on the server with Jinja2 (charts are SVG drawn there too), so they work without
+JavaScript, print as they look, and need nothing from the internet. They are left out of the API's
+OpenAPI document: that describes what kiosks speak.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from kiosk.settings import ASSETS
+from sync.server.web import admin, concerns, exports, overview, questions, sign_in, themes, you_said_we_did
+from sync.server.web.common import HERE, BadRequest, render
+from sync.server.web.sessions import CsrfRefused, NotAllowed, SignInNeeded
+
+PREFIX = "/staff"
+PAGES = (sign_in, overview, themes, concerns, you_said_we_did, questions, exports, admin)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def add_dashboard(app: FastAPI, *, suppress_below: int) -> None:
+    """Add the dashboard's pages to the server ``app``."""
+    app.state.suppress_below = suppress_below
+    for page in PAGES:
+        app.include_router(page.router, prefix=PREFIX, include_in_schema=False)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount(f"{PREFIX}/pictures", StaticFiles(directory=ASSETS / "pictures"), name="pictures")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/", status_code=303)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        """Security headers on every page, and how long the server took (Server-Timing, read by bench/)."""
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        if request.url.path.startswith(PREFIX):
+            response.headers.update(SECURITY_HEADERS)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in_first(request: Request, _exc: SignInNeeded) -> Response:
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"{PREFIX}/sign-in?next={quote(back)}", status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return render(request, "error.html", None, status_code=403, title="Not allowed", reason=str(exc))
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf_refused(request: Request, _exc: CsrfRefused) -> Response:
+        return render(request, "error.html", None, status_code=403, title="This form has expired",
+                      reason="The form was missing its security token, or came from another page or site. "
+                             "Go back, reload the page, and try again.")
+
+    @app.exception_handler(BadRequest)
+    async def _bad_request(request: Request, exc: BadRequest) -> Response:
+        return render(request, "error.html", None, status_code=400, title="Cannot show this", reason=str(exc))
