@@ -49,8 +49,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from kiosk.settings import BUILTIN_CONFIG
 from sync.server.db import answer_counts, answer_labels, question_sets, response_counts
+from sync.server.site_content import built_in_question_sets
 
 LABEL_LANGUAGE = "en"
 """The dashboard's language: words seen in it are kept as labels over newer words in another language, so a
@@ -68,8 +68,9 @@ LabelKey = tuple[str, str, str]
 """(question_set, question, answer): ``answer_labels``' key."""
 
 
-def _text(value: object, limit: int) -> str:
-    """Text from a payload as a column holds it: '' unless text, cut to ``limit``, no NUL characters."""
+def column_text(value: object, limit: int) -> str:
+    """Text from a payload as a column holds it: '' unless text, cut to ``limit``, no NUL characters
+    (PostgreSQL text cannot hold them). ``store_batch`` copies its columns out of payloads with it too."""
     if not isinstance(value, str):
         return ""
     return (value.replace("\x00", "") if "\x00" in value else value)[:limit]
@@ -107,9 +108,10 @@ class Tally:
         ``received_at`` orders labels between responses received at different times."""
         # written for speed (it runs for every record of every batch): 2 to 3 µs for a typical response
         data: Mapping[str, Any] = payload if isinstance(payload, dict) else {}
-        site, day, question_set = _text(site, 100), _day(created_at_device), _text(data.get("question_set"), 100)
-        language = _text(data.get("language"), 20)
-        key = (site, day, question_set, language, _text(data.get("channel"), 20))
+        site, day = column_text(site, 100), _day(created_at_device)
+        question_set = column_text(data.get("question_set"), 100)
+        language = column_text(data.get("language"), 20)
+        key = (site, day, question_set, language, column_text(data.get("channel"), 20))
         counts = self.responses.get(key)
         if counts is None:
             counts = self.responses[key] = [0, 0]
@@ -124,17 +126,17 @@ class Tally:
         for answer in answers:
             if not isinstance(answer, dict) or answer.get("status") != "answered":
                 continue
-            question, choice = _text(answer.get("question"), 100), _text(answer.get("choice"), 100)
+            question, choice = column_text(answer.get("question"), 100), column_text(answer.get("choice"), 100)
             if not question or not choice or (question, choice) in counted:
                 continue
             counted.add((question, choice))
             self.answers[(site, day, question_set, question, choice)] += 1
             if rank is None:
-                rank = (_in_label_language(language), received_at, _text(created_at_device, 40))
+                rank = (_in_label_language(language), received_at, column_text(created_at_device, 40))
             held = self.labels.get((question_set, question, choice))
             if held is None or rank >= held.rank:
-                question_text = _text(answer.get("question_text"), 1000)
-                answer_text = _text(answer.get("choice_text"), 200)
+                question_text = column_text(answer.get("question_text"), 1000)
+                answer_text = column_text(answer.get("choice_text"), 200)
                 if question_text and answer_text:
                     self.labels[(question_set, question, choice)] = Label(question_text, answer_text, language, rank)
 
@@ -463,17 +465,18 @@ def _parse_question_set(toml: str) -> dict[str, _Question]:
     for question in data.get("questions") or []:
         if not isinstance(question, dict) or not isinstance(question.get("id"), str):
             continue
-        answers = tuple((answer["id"], _text(answer.get("text"), 200)) for answer in question.get("answers") or []
+        answers = tuple((answer["id"], column_text(answer.get("text"), 200))
+                        for answer in question.get("answers") or []
                         if isinstance(answer, dict) and isinstance(answer.get("id"), str))
-        questions.setdefault(question["id"], _Question(_text(question.get("text"), 1000) or question["id"], answers))
+        words = column_text(question.get("text"), 1000) or question["id"]
+        questions.setdefault(question["id"], _Question(words, answers))
     return questions
 
 
 @lru_cache(maxsize=1)
 def _builtin_question_sets() -> tuple[tuple[str, dict[str, _Question]], ...]:
     found = []
-    for path in sorted((BUILTIN_CONFIG / "questions").glob("*.toml")):
-        text = path.read_text(encoding="utf-8")
+    for text in built_in_question_sets().values():
         set_id = tomllib.loads(text).get("id")
         if isinstance(set_id, str):
             found.append((set_id, _parse_question_set(text)))

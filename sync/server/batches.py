@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from kiosk.privacy import scrub
 from kiosk.record import canonical_json, payload_sha256
 from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
-from sync.server.aggregates import add_stored
+from sync.server.aggregates import add_stored, column_text
 from sync.server.auth import Kiosk
 from sync.server.db import (
     concern_queue,
@@ -70,11 +70,6 @@ def _scrubbed(payload: dict[str, Any], text: str) -> str:
     return canonical_json(payload) if changed else text
 
 
-def _text(value: object, limit: int) -> str:
-    """A short text column copied out of the payload; PostgreSQL text cannot hold NUL characters."""
-    return value.replace("\x00", "")[:limit] if isinstance(value, str) else ""
-
-
 def _version(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31 else 0
 
@@ -102,7 +97,7 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
             rows.append({"id": record.id, "kiosk": kiosk.name, "site": kiosk.site, "device_id": batch.kiosk_id,
                          "seq": record.seq, "created_at_device": record.created_at_device, "received_at": now,
                          "sha256": record.sha256, "payload": payload,
-                         "question_set": _text(record.payload.get("question_set"), 100),
+                         "question_set": column_text(record.payload.get("question_set"), 100),
                          "question_set_version": _version(record.payload.get("question_set_version")),
                          "concerns": _categories(record.payload.get("concerns"))})
     # one global order of row locks, so two PostgreSQL transactions can never wait on each other in a cycle
