@@ -53,6 +53,20 @@ def sites_for(connection: Connection, member: StaffMember) -> list[str]:
     return member.visible(sorted(set(known_sites(connection)) | member.sites))
 
 
+def check_site(member: StaffMember, site: str) -> None:
+    """Refuse (403) anything at a site ``member`` may not see, whether asked for by name or by an item's id."""
+    if not member.may_see(site):
+        raise NotAllowed(f"You do not have access to the site {site!r}.")
+
+
+def chosen_site(request: Request, member: StaffMember) -> str:
+    """The site chosen in the address bar ('' for all of one's sites), if ``member`` may see it."""
+    site = request.query_params.get("site", "").strip()
+    if site:
+        check_site(member, site)
+    return site
+
+
 def _date(request: Request, name: str, default: date) -> date:
     text = request.query_params.get(name, "").strip()
     if not text:
@@ -91,9 +105,7 @@ def page_filters(request: Request, connection: Connection, member: StaffMember, 
     if end - start > LONGEST_PERIOD:
         raise BadRequest("Choose a period of three years or less.")
     sites = sites_for(connection, member)
-    site = request.query_params.get("site", "").strip()
-    if site and not member.may_see(site):
-        raise NotAllowed(f"You do not have access to the site {site!r}.")
+    site = chosen_site(request, member)
     chosen = (site,) if site else tuple(sites)
     question_sets = question_sets_seen(connection, chosen)
     question_set = request.query_params.get("question_set", "").strip()

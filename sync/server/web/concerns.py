@@ -35,7 +35,7 @@ from sync.server.safeguarding import (
 )
 from sync.server.staff import StaffMember
 from sync.server.timestamps import utc_now
-from sync.server.web.common import BadRequest, ago, known_sites, render, when
+from sync.server.web.common import BadRequest, ago, check_site, chosen_site, known_sites, render, when
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
 router = APIRouter()
@@ -80,9 +80,7 @@ def queue_page(request: Request, signed: Reader) -> Response:
     if chosen not in VIEWS:
         raise BadRequest(f"\"Show\" must be one of: {', '.join(VIEW_NAMES.values())}.")
     show = cast(View, chosen)
-    site = request.query_params.get("site", "").strip()
-    if site and not member.may_see(site):
-        raise NotAllowed(f"You do not have access to the site {site!r}.")
+    site = chosen_site(request, member)
     with request.app.state.engine.connect() as connection:
         sites = member.visible(known_sites(connection))
         if site and site not in sites:
@@ -104,8 +102,7 @@ def _readable(request: Request, member: StaffMember, response_id: str) -> Concer
         concern = load_concern(connection, response_id)
     if concern is None:
         return _missing(request)
-    if not member.may_see(concern.item.site):
-        raise NotAllowed(f"You do not have access to the site {concern.item.site!r}.")
+    check_site(member, concern.item.site)
     return concern
 
 

@@ -34,7 +34,7 @@ from sync.server.site_content import (
 )
 from sync.server.staff import StaffMember
 from sync.server.timestamps import as_utc
-from sync.server.web.common import BadRequest, render, sites_for
+from sync.server.web.common import BadRequest, check_site, render, sites_for
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
 router = APIRouter()
@@ -70,8 +70,7 @@ def _checked_site(connection: Connection, member: StaffMember, site: str) -> str
     site = site.strip()
     if not site:
         raise BadRequest("Choose a site first.")
-    if not member.may_see(site):
-        raise NotAllowed(f"You do not have access to the site {site!r}.")
+    check_site(member, site)
     if site not in sites_for(connection, member):
         raise BadRequest(f"There is no site called {site!r}. A site appears here once a kiosk is enrolled there.")
     return site

@@ -30,9 +30,9 @@ from sync.server.site_content import (
     insert_you_said_we_did,
     list_you_said_we_did,
 )
-from sync.server.staff import StaffMember, audit
-from sync.server.web.common import BadRequest, render, sites_for
-from sync.server.web.sessions import NotAllowed, Signed, SignedIn, field, form_reader, needs
+from sync.server.staff import audit
+from sync.server.web.common import BadRequest, check_site, chosen_site, render, sites_for
+from sync.server.web.sessions import Signed, SignedIn, field, form_reader, needs
 
 router = APIRouter()
 PATH = "/you-said-we-did"
@@ -75,13 +75,6 @@ def sentences(text: str) -> list[str]:
 
 
 
-def _chosen_site(request: Request, member: StaffMember) -> str:
-    site = request.query_params.get("site", "").strip()
-    if site and not member.may_see(site):
-        raise NotAllowed(f"You do not have access to the site {site!r}.")
-    return site
-
-
 def _shown(item: dict[str, Any], position: int) -> dict[str, Any]:
     when = date.fromisoformat(item["date"])
     return {**item, "when": in_words(when), "month": in_words(when, with_day=False),
@@ -90,7 +83,7 @@ def _shown(item: dict[str, Any], position: int) -> dict[str, Any]:
 
 def _list_page(request: Request, signed: Signed, *, status_code: int = 200, remove_problem: str = "",
                remove_item: int | None = None, typed_reason: str = "") -> Response:
-    site = _chosen_site(request, signed.member)
+    site = chosen_site(request, signed.member)
     with request.app.state.engine.connect() as connection:
         sites = sites_for(connection, signed.member)
         shown_sites = [site] if site else sites
@@ -120,7 +113,7 @@ def _add_form(request: Request, signed: Signed, values: dict[str, Any], problems
 
 @router.get(f"{PATH}/add")
 def add_page(request: Request, signed: Annotated[Signed, Depends(needs("manager", WRITE))]) -> Response:
-    site = _chosen_site(request, signed.member)
+    site = chosen_site(request, signed.member)
     return _add_form(request, signed, {"site": site, "said": "", "did": "", "date": date.today().isoformat(),
                                        "picture": None}, {})
 
@@ -140,9 +133,8 @@ def add(request: Request,
     problems: dict[str, str] = {}
     if not site:
         problems["site"] = "Choose the site whose kiosks should show this."
-    elif not signed.member.may_see(site):
-        raise NotAllowed(f"You do not have access to the site {site!r}.")
     else:
+        check_site(signed.member, site)
         with request.app.state.engine.connect() as connection:
             if site not in sites_for(connection, signed.member):
                 problems["site"] = "Choose one of the sites listed."
@@ -183,8 +175,7 @@ def remove(request: Request, item_id: str,
     if item is None:
         return render(request, "error.html", signed, status_code=404, title="Already gone",
                       reason="That item is not there. Perhaps someone removed it already.")
-    if not signed.member.may_see(item["site"]):
-        raise NotAllowed(f"You do not have access to the site {item['site']!r}.")
+    check_site(signed.member, item["site"])
     reason = " ".join(field(form, "reason").split())
     problem = ""
     if not reason:
@@ -249,7 +240,7 @@ def poster_pages(items: list[dict[str, Any]], site: str) -> list[list[dict[str, 
 @router.get(f"{PATH}/poster")
 def poster(request: Request, signed: SignedIn) -> Response:
     """An A4 Easy Read poster of a site's newest items, ready to print (its own stylesheet, static/poster.css)."""
-    site = _chosen_site(request, signed.member)
+    site = chosen_site(request, signed.member)
     if not site:
         raise BadRequest("Choose the site to make a poster for: open the poster from the "
                          '"You said, we did" page.')
