@@ -86,6 +86,24 @@ class PrivacySettings(_Section):
     learned_concerns: bool
 
 
+class ScreenSettings(_Section):
+    rotation: Literal[0, 90, 180, 270]
+    keep_awake: bool
+
+
+class StaffSettings(_Section):
+    hold_seconds: float = Field(ge=2, le=30)
+    leave_after_seconds: float = Field(ge=15, le=600)
+    restart_command: tuple[str, ...]
+    shutdown_command: tuple[str, ...]
+
+
+class StorageSettings(_Section):
+    keep_free_mb: int = Field(ge=1, le=100_000)
+    backup_every_hours: float = Field(gt=0, le=168)
+    backups_kept: int = Field(ge=1, le=1000)
+
+
 class KioskSettings(_Section):
     language: str = Field(min_length=2)
     languages: tuple[str, ...]
@@ -102,6 +120,9 @@ class KioskSettings(_Section):
     help: HelpSettings
     privacy: PrivacySettings
     access: AccessSettings
+    screen: ScreenSettings
+    staff: StaffSettings
+    storage: StorageSettings
 
 
 @dataclass(frozen=True)
