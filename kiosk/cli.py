@@ -8,23 +8,19 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from kiosk.cli_options import data_option
+from kiosk.cli_options import config_option, data_option
 from kiosk.config_files import ConfigError
+from kiosk.doctor import doctor
 from kiosk.flow import SaveFailed
+from kiosk.staff_pin import set_pin_command
 from kiosk.voice.cli import transcribe, voice
-
-config_option = click.option(
-    "--config",
-    "config_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder with your own kiosk.toml, questions/ and pictures/ (default: the built-in settings).",
-)
 
 
 def open_store(data_dir: Path, *, create: bool = False):  # type: ignore[no-untyped-def]
@@ -80,6 +76,7 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
 
     Example: kiosk run --windowed
     """
+    from kiosk.logs import log_app
     from kiosk.privacy.concerns import load_concern_rules
     from kiosk.settings import load_config
 
@@ -88,6 +85,7 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
     except ValueError:
         raise click.BadParameter("give the size as WIDTHxHEIGHT, for example 1280x800", param_hint="--size") from None
     config = load_config(config_dir)  # refuse to start half-configured
+    log_app(data_dir)  # before Kivy is imported: the journal under systemd, else capped files
     learned = config.settings.privacy.learned_concerns
     concern_rules = {language: load_concern_rules(language, config.config_dirs, learned=learned)
                      for language in config.settings.offered}
@@ -157,12 +155,14 @@ def status(as_json: bool, data_dir: Path) -> None:
     Example: kiosk status
     """
     store = open_store(data_dir)
+    recovery = store.last_recovery()
     report = {
         **store.counts(),
         "kiosk_id": store.kiosk_id,
         "data_dir": str(data_dir),
         "database_ok": store.integrity_ok(),
         "disk_free_bytes": shutil.disk_usage(data_dir).free,
+        "last_recovery": recovery and {**asdict(recovery), "description": recovery.describe()},
     }
     if as_json:
         click.echo(json.dumps(report, indent=2))
@@ -176,11 +176,14 @@ def status(as_json: bool, data_dir: Path) -> None:
         f"Database check:                {'OK' if report['database_ok'] else 'PROBLEM - tell IT'}\n"
         f"Free disk space:               {report['disk_free_bytes'] / 1e9:.1f} GB\n"
         f"Data folder:                   {data_dir}"
+        + (f"\nLast repair:                   {recovery.describe()}" if recovery else "")
     )
 
 
 cli.add_command(voice)
 cli.add_command(transcribe)
+cli.add_command(doctor)
+cli.add_command(set_pin_command)
 
 
 def run_command(command: click.Command, plain_errors: tuple[type[Exception], ...] = ()) -> None:

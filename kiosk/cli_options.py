@@ -21,3 +21,11 @@ def data_option(func):  # type: ignore[no-untyped-def]
         show_default="your user data folder",
         help=DATA_HELP,
     )(func)
+
+
+config_option = click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with your own kiosk.toml, questions/ and pictures/ (default: the built-in settings).",
+)

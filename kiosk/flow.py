@@ -6,6 +6,7 @@ Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can 
 
     attract ──start──▶ question 1 ─▶ (tell us why) ─▶ question 2 … ─▶ save ─ok─▶ thank you ─▶ attract
                          │  ▲ back / skip / start again                   └fail─▶ out of order
+                         │                        (also instead of question 1 when the disk is nearly full)
                          └─ quiet too long ─▶ still there? ─countdown─▶ attract (half-finished policy)
 
     words that suggest someone is at risk (kiosk.privacy.concerns) ─▶ help ─▶ carry on / finish now
@@ -135,6 +136,7 @@ class Flow:
         concerns: Callable[[str, str], list[str]],
         clock: Callable[[], float] = time.monotonic,
         channel: str = "touch",
+        room: Callable[[], bool] = lambda: True,
     ):
         self._base = questions
         self._localised: dict[str, QuestionSet] = {}
@@ -149,6 +151,8 @@ class Flow:
         self._concerns = concerns
         self._clock = clock
         self._channel = channel
+        self._room = room
+        """Whether the disk has room to keep taking answers (kiosk.disk_space.has_room)."""
         self._listeners: list[Callable[[FlowState], None]] = []
         self._recent: deque[tuple[float, str]] = deque()
         self._unsaved: list[SessionRecord] = []
@@ -196,6 +200,9 @@ class Flow:
             return
         if self._clock() - self._last_finished < self._settings.sessions.min_seconds_between:
             self._show(replace(self._state, waiting=True))
+            return
+        if not self._room():  # no one should answer questions that could not be kept
+            self._out_of_order()
             return
         self._reset_session()
         self._touched()
@@ -399,9 +406,13 @@ class Flow:
               and now - self._last_activity >= idle.still_there_after_seconds):
             self._personal = self._afresh  # chosen, then left: not for the next person
             self._show(FlowState(Screen.ATTRACT))
+        elif screen == Screen.ATTRACT and now - self._last_retry >= self._settings.sessions.retry_save_seconds:
+            self._last_retry = now
+            if not self._room():  # the disk filled while no one was here: say so before anyone starts
+                self._out_of_order()
         elif screen == Screen.OUT_OF_ORDER and now - self._last_retry >= self._settings.sessions.retry_save_seconds:
             self._last_retry = now
-            if self._store_unsaved():
+            if self._store_unsaved() and self._room():
                 self._show(FlowState(Screen.ATTRACT))
 
     # -- inside -------------------------------------------------------------------------------------
@@ -532,12 +543,16 @@ class Flow:
         self._last_finished = self._clock()
         self._unsaved.append(record)
         if not self._store_unsaved():
-            self._last_retry = self._clock()
-            self._show(FlowState(Screen.OUT_OF_ORDER))
+            self._out_of_order()
         elif complete if thank is None else thank:
             self._show(FlowState(Screen.THANK_YOU))
         else:
             self._show(FlowState(Screen.ATTRACT))
+
+    def _out_of_order(self) -> None:
+        """Ask for staff; tick() tries again every retry_save_seconds and comes back once all is well."""
+        self._last_retry = self._clock()
+        self._show(FlowState(Screen.OUT_OF_ORDER))
 
     def _looks_like_misuse(self, fingerprint: str) -> bool:
         """True when this session repeats the same answers as the last few, quickly (HappyOrNot-style)."""

@@ -99,7 +99,7 @@ class StaffSettings(_Section):
 
 
 class StorageSettings(_Section):
-    keep_free_mb: int = Field(ge=1, le=100_000)
+    keep_free_mb: int = Field(ge=1, le=10_000_000)
     backup_every_hours: float = Field(gt=0, le=168)
     backups_kept: int = Field(ge=1, le=1000)
 

@@ -8,10 +8,11 @@ what was stored before untouched.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from kiosk.flow import SaveFailed
 from kiosk.record import SessionRecord, canonical_json, payload_sha256
 
 DB_FILENAME = "kiosk.db"
+RECOVERY_KEY = "last_recovery"
 log = logging.getLogger(__name__)
 
 migrations = Migrations("kiosk-store")
@@ -78,6 +80,50 @@ class Saved:
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A damaged database replaced by a backup at start (kiosk.recovery), kept in the restored database's
+    meta table so `kiosk status` and the staff screen can say what happened long after the log is gone."""
+
+    at: str
+    """When the damage was found and repaired (UTC, like every time the store records)."""
+    problem: str
+    backup: str
+    """The backup's file name."""
+    backup_as_of: str
+    """When the backup was last known to hold everything the database did (made, or found unchanged)."""
+    restored: int
+    """Responses the backup held."""
+    salvaged: int
+    """Responses newer than the backup rescued from the damaged file."""
+    damaged_copy: str
+    """Where the damaged file was kept for IT ("" when it was missing)."""
+
+    def backup_age(self) -> timedelta:
+        return _parse_utc(self.at) - _parse_utc(self.backup_as_of)
+
+    def describe(self) -> str:
+        """What happened, for a care worker."""
+        age = _duration(self.backup_age())
+        rescued = f" {self.salvaged} newer answers were rescued from the damaged file." if self.salvaged else ""
+        kept = f" The damaged file is kept for IT in {self.damaged_copy}." if self.damaged_copy else ""
+        return (f"On {_parse_utc(self.at):%d %b %Y at %H:%M} UTC the answers file was found damaged. It was replaced "
+                f"by the backup as it was {age} before, holding {self.restored} answers.{rescued} Answers given in "
+                f"those {age} that could not be rescued are lost.{kept}")
+
+
+def _duration(span: timedelta) -> str:
+    minutes = max(1, round(span.total_seconds() / 60))
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    hours = round(minutes / 60)
+    return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
+
+
+def _parse_utc(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 class Store:
@@ -201,3 +247,11 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def record_recovery(self, recovery: Recovery) -> None:
+        self.set_meta(RECOVERY_KEY, json.dumps(asdict(recovery)))
+
+    def last_recovery(self) -> Recovery | None:
+        """The last time this kiosk's database was found damaged and replaced by a backup, if ever."""
+        stored = self._meta(RECOVERY_KEY)
+        return Recovery(**json.loads(stored)) if stored else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from filelock import FileLock, Timeout
 
 from kiosk.cli import config_option, open_store, run_command
 from kiosk.cli_options import data_option
+from kiosk.logs import log_job
 
 EXIT_ALREADY_RUNNING = 4
 
@@ -35,21 +35,18 @@ def sync(once: bool, data_dir: Path, config_dir: Path | None, server_url: str | 
     Example: kiosk-sync --once --server https://feedback.example.org --token-file /etc/kiosk/token
     """
     from kiosk.settings import load_config
-    from sync.job import SyncTarget, run
+    from sync.job import run, sync_target
 
     config = load_config(config_dir)
-    settings = config.settings.sync
-    server_url = server_url or settings.server_url
-    if not server_url:
+    target = sync_target(config, data_dir, server_url=server_url, token_file=token_file, ca_file=ca_file)
+    if target is None:
         raise click.UsageError("no server address: give --server or set sync.server_url in kiosk.toml")
-    token_path = token_file or Path(settings.token_file or data_dir / "sync-token")
-    if not token_path.is_file():
-        raise click.UsageError(f"no token file at {token_path} (give --token-file)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s kiosk-sync %(levelname)s %(message)s")
+    if not target.token_file.is_file():
+        raise click.UsageError(f"no token file at {target.token_file} (give --token-file)")
+    log_job("kiosk-sync")
     store = open_store(data_dir)
     try:
         with FileLock(data_dir / "sync.lock", timeout=0):
-            target = SyncTarget(server_url, token_path, ca_file or settings.ca_file or None)
             sys.exit(run(store, target, config, data_dir, once=once))
     except Timeout:
         click.echo(f"Error: another kiosk-sync is already running for {data_dir}", err=True)

@@ -19,11 +19,14 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import requests
 from pydantic import ValidationError
 
+from kiosk.clock_check import OFFSET_KEY
 from kiosk.store import Store, utc_now
 from sync.protocol import BATCHES_PATH, UPDATES_PATH, Receipt, Updates, encode_batch
 
@@ -74,8 +77,10 @@ class SyncClient:
     """Talks to one central server on behalf of one kiosk store."""
 
     def __init__(self, *, store: Store, server_url: str, token: str, ca_file: str | None = None,
-                 batch_size: int = 500, session: requests.Session | None = None):
+                 batch_size: int = 500, session: requests.Session | None = None,
+                 timeout: tuple[float, float] = TIMEOUT):
         self.store = store
+        self.timeout = timeout
         self.base = server_url.rstrip("/")
         self.batch_size = batch_size
         self._asked_size = batch_size
@@ -86,7 +91,7 @@ class SyncClient:
 
     def _request(self, method: str, path: str, **kwargs) -> requests.Response:  # type: ignore[no-untyped-def]
         try:
-            response = self.http.request(method, self.base + path, timeout=TIMEOUT, allow_redirects=False,
+            response = self.http.request(method, self.base + path, timeout=self.timeout, allow_redirects=False,
                                          verify=self.verify, **kwargs)
         except requests.RequestException as exc:
             raise TransientError(f"cannot reach the server ({type(exc).__name__})") from exc
@@ -124,6 +129,7 @@ class SyncClient:
             rejected = {r.id: r.reason for r in receipt.rejected}
             delivered = [rid for rid in ids if rid not in rejected]
             self.store.record_delivery(delivered, list(rejected.items()), receipt.server_time)
+            self._note_server_clock(response)
             result.sent += len(delivered)
             result.dead += len(rejected)
             pending -= len(ids)
@@ -159,6 +165,7 @@ class SyncClient:
         params = {"pending": self.store.count_pending(), "device_time": utc_now()}
         response = self._request("GET", UPDATES_PATH, headers=headers, params=params)
         if response.status_code == 304:
+            self._note_server_clock(response)
             return None, etag
         if response.status_code != 200 or "json" not in response.headers.get("Content-Type", ""):
             raise TransientError(f"unexpected answer to the updates request ({response.status_code})")
@@ -166,7 +173,18 @@ class SyncClient:
             updates = Updates.model_validate_json(response.content)
         except ValidationError as exc:
             raise TransientError("the server's updates are not in the expected form") from exc
+        self._note_server_clock(response)
         return updates, response.headers.get("ETag", updates.version)
+
+    def _note_server_clock(self, response: requests.Response) -> None:
+        """After a verified answer (a receipt, or updates): remember how far the kiosk's clock is from the
+        server's, by the answer's Date header (kiosk.clock_check warns beyond a few minutes)."""
+        try:
+            server_time = parsedate_to_datetime(response.headers["Date"])
+        except (KeyError, TypeError, ValueError):
+            return  # no Date header (a proxy may drop it): the next answer may have one
+        offset = (server_time.replace(tzinfo=server_time.tzinfo or UTC) - datetime.now(UTC)).total_seconds()
+        self.store.set_meta(OFFSET_KEY, f"{offset:.0f}")
 
 
 def read_token(path: Path) -> str:

@@ -20,6 +20,8 @@ QUICK_RETRIES = 3
 QUICK_RETRY_CAP = 1.0
 
 EXIT_DONE, EXIT_PENDING, EXIT_NOT_AUTHORISED = 0, 1, 3
+NUDGE_FILE = "sync-now"
+"""Touched in the data folder by the staff screen's "Send answers now": the running job stops waiting."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,29 @@ class SyncTarget:
     server_url: str
     token_file: Path
     ca_file: str | None
+
+
+def sync_target(config: KioskConfig, data_dir: Path, *, server_url: str | None = None, token_file: Path | None = None,
+                ca_file: str | None = None) -> SyncTarget | None:
+    """Where to send, from kiosk.toml unless given; None when this kiosk has no server."""
+    settings = config.settings.sync
+    server_url = server_url or settings.server_url
+    if not server_url:
+        return None
+    return SyncTarget(server_url, token_file or Path(settings.token_file or data_dir / "sync-token"),
+                      ca_file or settings.ca_file or None)
+
+
+def wait_or_nudge(seconds: float, data_dir: Path, sleep: Callable[[float], None]) -> None:
+    """Wait ``seconds`` between passes, cut short when the staff screen asks for a sync now."""
+    nudge, waited = data_dir / NUDGE_FILE, 0.0
+    while waited < seconds:
+        if nudge.exists():
+            nudge.unlink(missing_ok=True)
+            return
+        step = min(1.0, seconds - waited)
+        sleep(step)
+        waited += step
 
 
 def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path, batch_size: int) -> int:
@@ -60,7 +85,7 @@ def run(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path, *
             attempt = 0
             if once:
                 return EXIT_DONE if store.count_pending() == 0 else EXIT_PENDING
-            sleep(config.settings.sync.interval_seconds)
+            wait_or_nudge(config.settings.sync.interval_seconds, data_dir, sleep)
         except NotAuthorised as exc:
             log.error("%s: ask for a new token (feedback-server add-kiosk) and put it in %s", exc, target.token_file)
             if once:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,12 +55,12 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
 def make_flow(config: KioskConfig, clock: SimulatedClock, store: Store):  # type: ignore[no-untyped-def]
     """A flow on the default questions saving into a real SQLite store; settings can be overridden."""
 
-    def build(**changes: dict) -> Flow:
+    def build(room: Callable[[], bool] = lambda: True, **changes: dict) -> Flow:
         settings = config.settings
         for section, values in changes.items():
             settings = settings.model_copy(update={section: getattr(settings, section).model_copy(update=values)})
         return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=concerns,
-                    clock=clock)
+                    clock=clock, room=room)
 
     return build
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from PIL import features
 
-from kiosk.settings import KioskConfig
+from kiosk.settings import KioskConfig, ScreenSettings
 
 if TYPE_CHECKING:
     from kiosk.privacy.concerns import ConcernRules
@@ -22,12 +23,22 @@ if TYPE_CHECKING:
 BIGGER_TEXT = 1.3
 """How much larger a person's "bigger text" makes every word (the layout keeps its 2 cm buttons)."""
 SCREEN_MODULES = ("attract", "language", "choice", "text", "listening", "confirm_voice", "help", "still_there",
-                  "thank_you", "out_of_order")
+                  "thank_you", "out_of_order", "staff_pin", "staff")
+STAFF_CORNER = 0.12
+"""The hidden staff corner (top left) is a square this share of the screen's shorter side."""
+CORNER_SCREENS = ("attract", "out_of_order")
+"""Where the staff corner works: never during someone's session."""
 
 
-def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | None = None) -> None:
-    """Settings Kivy reads once, before its window exists."""
+def prepare_kivy(*, windowed: bool, size: tuple[int, int], screen: ScreenSettings | None = None,
+                 kivy_home: Path | None = None) -> None:
+    """Settings Kivy reads once, before its window exists. Not ``windowed`` is kiosk mode: full screen,
+    borderless, no cursor, and no way out by Escape or a close request (see KioskApp.locked_down)."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if not windowed:
+        # SDL turns SIGTERM and SIGINT into close requests, which kiosk mode refuses: systemd could then not
+        # stop the app. Without SDL's handlers, run_app's own SIGTERM handler stops it cleanly.
+        os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     if features.check("raqm"):
         # Kivy's default text renderer (SDL2_ttf) does not shape Bengali: vowel signs land on the wrong
         # side and conjuncts break. Pillow with libraqm (HarfBuzz) shapes every script correctly.
@@ -44,15 +55,20 @@ def prepare_kivy(*, windowed: bool, size: tuple[int, int], kivy_home: Path | Non
     Config.set("kivy", "exit_on_escape", "1" if windowed else "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("graphics", "multisamples", "0")
+    if screen is not None:
+        Config.set("graphics", "rotation", str(screen.rotation))
+        # Kivy lets SDL blank the screen unless told not to (on KMS/DRM the console's own blanking is turned
+        # off by consoleblank=0: docs/install.md)
+        Config.set("graphics", "allow_screensaver", "1" if windowed or not screen.keep_awake else "0")
 
 
 def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic,  # type: ignore[no-untyped-def]
               speaker: Speaker | None = None, open_source: SourceFactory | None = None,
-              concern_rules: dict[str, ConcernRules] | None = None):
-    """Create the app object (Kivy must already be prepared). ``speaker`` and ``open_source`` stand in
-    for the sound card and microphone (see kiosk.voice.controller.make_voice). ``concern_rules`` (by
-    language) are compiled on a thread after the first screen when not given (``kiosk run`` compiles
-    them before, so a mistake in a site's concerns.toml stops it with one clear line)."""
+              concern_rules: dict[str, ConcernRules] | None = None, locked_down: bool = False):
+    """Create the app object (Kivy must already be prepared); ``locked_down`` in kiosk mode. ``speaker``
+    and ``open_source`` stand in for the sound card and microphone (see kiosk.voice.controller.make_voice).
+    ``concern_rules`` (by language) are compiled on a thread after the first screen when not given
+    (``kiosk run`` compiles them before, so a mistake in a site's concerns.toml stops it with one clear line)."""
     from importlib import import_module
 
     from kivy.app import App
@@ -62,14 +78,20 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+    from kiosk.backup import BackupSchedule
+    from kiosk.disk_space import has_room
     from kiosk.flow import Flow, FlowState, Personal, SaveFailed, Screen
+    from kiosk.heartbeat import beat_from_main_loop
     from kiosk.privacy import scrub
     from kiosk.privacy.concerns import load_concern_rules
+    from kiosk.recovery import open_store
+    from kiosk.staff_mode import StaffMode, StaffState, StaffView
+    from kiosk.staff_tools import KioskStaffTools, pin_checker
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme, words
     from kiosk.ui.access import KeyAccess
     from kiosk.updates import load_question_set_update, load_you_said_we_did
-    from kiosk.voice.controller import make_voice
+    from kiosk.voice.controller import make_voice, open_microphone
 
     @functools.cache
     def rules(language: str) -> ConcernRules:
@@ -90,17 +112,27 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
         """The colours on screen (kv: ``app.colors.text``): the standard palette or this person's high contrast."""
         can_listen = BooleanProperty(False)
         """Whether the microphone button shows: only for a language with a speech model."""
+        use_kivy_settings = False
+
+        def open_settings(self, *_args: object) -> bool:
+            """F1 opens Kivy's own settings panel in development; in kiosk mode it does nothing."""
+            return False if locked_down else super().open_settings()
 
         def build(self):  # type: ignore[no-untyped-def]
             self.pictures = theme.Pictures(config.picture_dirs)
             self.help_settings = config.settings.help
+            self.backups: BackupSchedule | None = None
             try:
-                self.store: Store | None = Store(data_dir)
+                self.store: Store | None = open_store(data_dir)  # a damaged file is replaced by the newest backup
                 save = self.store.save
+                self.backups = BackupSchedule(data_dir, config.settings.storage, config.settings.privacy.keep_sent_days)
+                self.backups.start()  # on a thread of its own, never the UI's
             except StoreUnavailable:
                 self.store = None
                 save = _cannot_save
+            keep_free_mb = config.settings.storage.keep_free_mb
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
+                             room=lambda: has_room(data_dir, keep_free_mb),
                              concerns=lambda text, language: rules(language).concerns(text), clock=clock)
             self.language_names = {tag: (pack.name, pack.fonts) for tag, pack in config.language_packs.items()}
             """Each language's name in its own words, and its fonts (found when the language screen first
@@ -109,6 +141,14 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                                     open_source=open_source,
                                     call_soon=lambda action: Clock.schedule_once(lambda _dt: action(), 0))
             Window.bind(on_touch_down=lambda *_args: self.voice.touched())
+            self.open_microphone = open_source or (lambda: open_microphone(config.settings.voice.microphone))
+            """The microphone for the staff screen's test: the one the kiosk listens with."""
+            self.staff = StaffMode(settings=config.settings.staff, check_pin=pin_checker(data_dir),
+                                   tools=KioskStaffTools(config=config, data_dir=data_dir, app=self),
+                                   background=_in_background, clock=clock)
+            self.staff.subscribe(self._draw_staff)
+            Window.bind(on_touch_down=self._corner_down, on_touch_up=self._corner_up,
+                        on_request_close=lambda *_args, **_kwargs: locked_down)
             self.access = KeyAccess(lambda: self.manager.current_screen, self.voice.read_aloud,
                                     lambda: tuple(self.colors.selected_border), self.flow.used_keys,
                                     config.settings.access.scan_seconds)
@@ -128,12 +168,19 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             else:
                 self._draw(self.flow.state)
                 self.voice.attach()
-            Clock.schedule_interval(lambda _dt: self.flow.tick(), 0.5)
+            Clock.schedule_interval(lambda _dt: self.tick(), 0.5)
             # the concern rules take ~0.3 s to compile: do it on a thread once the first screen is up, not
             # when the first person presses Done
             Clock.schedule_once(lambda _dt: threading.Thread(target=rules, args=(config.settings.language,),
                                                              daemon=True).start(), 1)
+            beat_from_main_loop(lambda: "Out of order: answers cannot be saved. Run kiosk doctor."
+                                if manager.current == Screen.OUT_OF_ORDER.value else "Running")
             return manager
+
+        def tick(self) -> None:
+            """Twice a second: the session's and staff mode's timers."""
+            self.flow.tick()
+            self.staff.tick()
 
         def _apply_updates(self) -> None:
             """Take up what the sync job brought back, between sessions only."""
@@ -151,11 +198,38 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             self._personalise(state.personal)
             screen = self.manager.get_screen(state.screen.value)
             screen.show(state)
+            if self.staff.is_open:
+                return  # drawn underneath, shown when staff mode closes
             self.manager.current = state.screen.value
             shown = (state.screen, state.question and state.question.id, state.follow_up, state.personal)
             if shown != self._screen_shown:  # a new screen: the highlight starts again (not on each letter typed)
                 self._screen_shown = shown
                 self.access.reset()
+
+        def _draw_staff(self, state: StaffState) -> None:
+            if state.view == StaffView.CLOSED:
+                self.manager.current = self.flow.state.screen.value
+                return
+            self.manager.get_screen(state.view.value).show_staff(state)
+            self.manager.current = state.view.value
+
+        def _corner_down(self, window: object, touch: object) -> bool:
+            """A touch in the hidden staff corner is the staff mode's, not the screen's."""
+            self.staff.touched()
+            corner = min(Window.size) * STAFF_CORNER
+            if (self.manager.current in CORNER_SCREENS and touch.x <= corner  # type: ignore[attr-defined]
+                    and touch.y >= Window.height - corner):  # type: ignore[attr-defined]
+                touch.ud["staff_corner"] = True  # type: ignore[attr-defined]
+                self.staff.corner_down()
+                return True
+            return False
+
+        def _corner_up(self, window: object, touch: object) -> bool:
+            if not touch.ud.get("staff_corner"):  # type: ignore[attr-defined]
+                return False
+            if self.staff.corner_up() and self.manager.current == Screen.ATTRACT.value:
+                self.flow.start()  # a short touch there starts a session like anywhere else on the screen
+            return True
 
         def _personalise(self, personal: Personal) -> None:
             """This person's language, text size and colours, on every screen (the kv files bind to these)."""
@@ -172,6 +246,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 screen.landscape = size[0] >= size[1]
 
         def on_stop(self) -> None:
+            if self.backups is not None:
+                self.backups.stop()
             self.voice.close()
             if self.store is not None:
                 self.store.close()
@@ -179,10 +255,26 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     def _cannot_save(_record: object) -> None:
         raise SaveFailed("the database could not be opened")
 
+    def _in_background(work: Callable[[], str], done: Callable[[str], None]) -> None:
+        def run() -> None:
+            message = work()
+            Clock.schedule_once(lambda _dt: done(message), 0)
+
+        threading.Thread(target=run, name="staff-tool", daemon=True).start()
+
     return KioskApp()
 
 
 def run_app(*, config: KioskConfig, data_dir: Path, windowed: bool, size: tuple[int, int],
             concern_rules: dict[str, ConcernRules]) -> None:
-    prepare_kivy(windowed=windowed, size=size)
-    build_app(config=config, data_dir=data_dir, concern_rules=concern_rules).run()
+    prepare_kivy(windowed=windowed, size=size, screen=config.settings.screen)
+    app = build_app(config=config, data_dir=data_dir, concern_rules=concern_rules, locked_down=not windowed)
+    stop_on_sigterm(app)
+    app.run()
+
+
+def stop_on_sigterm(app: object) -> None:
+    """``systemctl stop`` (SIGTERM) closes the app cleanly, also in kiosk mode where close requests are refused."""
+    from kivy.clock import Clock
+
+    signal.signal(signal.SIGTERM, lambda *_args: Clock.schedule_once(lambda _dt: app.stop(), 0))  # type: ignore[attr-defined]

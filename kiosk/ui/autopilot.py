@@ -5,12 +5,17 @@
 Steps (a JSON list, run one per drawn frame):
     {"tap": "answer:good"}      touch the widget whose tap_id is given, on the current screen
     {"touch_at": [0.5, 0.5]}    touch the window at that fraction of its width and height
+    {"hold_at": [0.02, 0.98], "seconds": 6}
+                                press there, move the clock on by that many seconds (a finger held
+                                down), then lift (x from the left, y from the bottom, as in Kivy)
     {"type": "hi there"}        tap those letter keys one by one
     {"keyboard": "07700 900123"} type on a physical keyboard (for what the letter keys do not have)
     {"advance": 70}             move the flow's clock on by that many seconds, then let it tick
     {"screenshot": "a.png"}     save the window as a PNG
-    {"key": "tab"}              press a key (tab, shift+tab, left, right, up, down, enter, space), as a
-                                keyboard or a switch interface would (see kiosk.ui.access)
+    {"key": "tab"}              press a key (tab, shift+tab, left, right, up, down, enter, space, escape,
+                                f1, alt+f4), as a keyboard or a switch interface would (see kiosk.ui.access)
+    {"close_request": true}     ask SDL to close the window, as the window manager's close button or
+                                Alt+F4 does (an SDL_QUIT event pushed into SDL's own queue)
     {"key": "tab", "until": "answer:good"}
                                 press it again and again (at most 50 times) until that is highlighted
     {"audit": "a.json"}         write what is on screen (touch targets, texts and their colours) as JSON,
@@ -25,7 +30,8 @@ Steps (a JSON list, run one per drawn frame):
     {"wait_for_highlight": "start", "seconds": 30}
                                 let the app run until that is highlighted (one-switch scanning)
 
-With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
+With --kiosk-mode the app runs as `kiosk run` does on a kiosk (full screen, locked down) instead of
+in a window. With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
 speaks is synthesised for real and logged (text, language, duration) as one JSON line in FILE.
 Taps press, wait 50 ms like a finger, then lift. The result file records, for each step, the screen
 shown afterwards and the time from the lift (or the step's action) to the next drawn frame
@@ -71,6 +77,7 @@ class Autopilot:
         self.error: str | None = None
         self.first_frame_at: float | None = None
         self._limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+        self.finished = False
 
     def start(self) -> None:
         from kivy.clock import Clock
@@ -100,6 +107,11 @@ class Autopilot:
             self._wait_for(step, time.monotonic() + float(step.get("seconds", step.get("quiet", 30))))
         elif "until" in step:
             self._press_until(step, 50)
+        elif "hold_at" in step:
+            touch = self._press(step)
+            self.clock.offset += float(step["seconds"])
+            self.app.tick()
+            self._act(step, touch.touch_up)
         elif "tap" in step or "touch_at" in step:
             # a finger rests ~50 ms: press now, lift later; the lift is what buttons act on
             try:
@@ -170,7 +182,7 @@ class Autopilot:
             self.microphone.append(Path(step["microphone"]))
         elif "advance" in step:
             self.clock.offset += float(step["advance"])
-            self.app.flow.tick()
+            self.app.tick()
         elif "keyboard" in step:
             from kivy.core.window import Window
 
@@ -179,6 +191,8 @@ class Autopilot:
             self.app.root.export_to_png(step["screenshot"])
         elif "key" in step:
             press_key(step["key"])
+        elif "close_request" in step:
+            push_sdl_quit()
         elif "audit" in step:
             from kiosk.ui.audit import audit
 
@@ -198,19 +212,28 @@ class Autopilot:
             widget = find_tappable(self.app.manager.current_screen, step["tap"])
             x, y = widget.to_window(*widget.center)
         else:
-            x, y = step["touch_at"][0] * Window.width, step["touch_at"][1] * Window.height
+            x, y = step.get("touch_at", step.get("hold_at"))
+            x, y = x * Window.width, y * Window.height
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         return touch
 
     def _finish(self) -> None:
+        self.finished = True
         resource.setrlimit(resource.RLIMIT_FSIZE, self._limit)
         result = {"steps": self.results, "error": self.error, "first_frame_at": self.first_frame_at}
         self.out.write_text(json.dumps(result, indent=1))
         self.app.stop()
 
+    def closed_early(self) -> None:
+        """The app ended by itself (a close request, Restart) before the script did: say so in the result."""
+        if not self.finished:
+            self.error = "the app closed before the script ended"
+            self._finish()
 
-KEYS = {"tab": 9, "enter": 13, "space": 32, "left": 276, "up": 273, "right": 275, "down": 274}
+
+KEYS = {"tab": 9, "enter": 13, "space": 32, "left": 276, "up": 273, "right": 275, "down": 274, "escape": 27,
+        "f1": 282, "f4": 285}
 
 
 def press_key(name: str) -> None:
@@ -225,6 +248,19 @@ def press_key(name: str) -> None:
     Window.dispatch("on_key_up", code, 0)
 
 
+def push_sdl_quit() -> None:
+    """Put an SDL_QUIT event in the queue of the SDL library Kivy has loaded, as closing the window does."""
+    import ctypes
+
+    library = next(line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()
+                   if "/libSDL2-2" in line)
+    sdl = ctypes.CDLL(library)
+    event = ctypes.create_string_buffer(56)  # sizeof(SDL_Event); SDL_QUIT's type field is 0x100
+    ctypes.c_uint32.from_buffer(event).value = 0x100
+    if sdl.SDL_PushEvent(event) != 1:
+        raise RuntimeError("SDL refused the close request")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--script", type=Path, required=True)
@@ -233,24 +269,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--speech-log", type=Path)
+    parser.add_argument("--kiosk-mode", action="store_true")
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))
 
+    from kiosk.logs import log_app
     from kiosk.settings import load_config
     from kiosk.ui.app import build_app, prepare_kivy
     from kiosk.voice.audio import WavFileSource
     from kiosk.voice.speakers import CaptureSpeaker
 
     config = load_config(args.config)
-    prepare_kivy(windowed=True, size=(width, height))
+    log_app(args.data)  # as `kiosk run` logs, so tests search the same files
+    prepare_kivy(windowed=not args.kiosk_mode, size=(width, height), screen=config.settings.screen)
     clock = OffsetClock()
     heard: list[Path] = []
     speaker = CaptureSpeaker(args.speech_log) if args.speech_log else None
     app = build_app(config=config, data_dir=args.data, clock=clock, speaker=speaker,
-                    open_source=lambda: WavFileSource(heard.pop(0)) if heard else None)
+                    open_source=lambda: WavFileSource(heard.pop(0)) if heard else None, locked_down=args.kiosk_mode)
     pilot = Autopilot(app, clock, json.loads(args.script.read_text()), args.out, heard)
     pilot.start()
     app.run()
+    pilot.closed_early()
     return 1 if pilot.error else 0
 
 

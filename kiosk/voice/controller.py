@@ -257,8 +257,8 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
     models = VoiceModels(data_dir)
     found = {language: models.find(language) for language in packs} if settings.listen else {}
     found = {language: model for language, model in found.items() if model is not None}
-    if found and open_source is None and _microphone(settings.microphone) is not None:
-        open_source = lambda: _microphone(settings.microphone)  # noqa: E731
+    if found and open_source is None and open_microphone(settings.microphone) is not None:
+        open_source = lambda: open_microphone(settings.microphone)  # noqa: E731
     if open_source is not None:  # no model or no microphone: no microphone button
         listeners = LazyListeners(found, lambda model: Listener(model, open_source, time_limit=settings.listen_seconds,
                                                                silence=settings.silence_seconds))
@@ -294,7 +294,8 @@ def _every_prompt(config: KioskConfig, language: str) -> list[str]:
     return [text for text in texts if text]
 
 
-def _microphone(device: str) -> AudioSource | None:
+def open_microphone(device: str) -> AudioSource | None:
+    """The microphone ``[voice] microphone`` names, or None (logged) when there is none."""
     from kiosk.voice.audio import MicrophoneSource, MicrophoneUnavailable
 
     try:
