@@ -1,7 +1,7 @@
 """Take a screenshot of every kiosk screen, in every shipped language, in landscape and portrait, into
 docs/screenshots/ (named LANGUAGE-ORIENTATION-NN-screen.png).
 
-    .venv/bin/python docs/make_screenshots.py
+    .venv/bin/python docs/make_screenshots.py [--staff-only]
 
 Runs the real app offscreen through kiosk.ui.autopilot (the voice screens on the Korean example
 kiosk, hearing espeak-ng's Korean through the real speech model), then shrinks each PNG to half size so the
@@ -20,6 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 from kiosk.settings import load_config
+from kiosk.staff_pin import set_pin
 from kiosk.updates import save_updates
 from sync.protocol import Updates, YouSaidWeDid
 
@@ -73,6 +74,25 @@ def voice_steps(shot: str, said: Path) -> list[dict]:
     ]
 
 
+STAFF_PIN = "2580"
+
+
+def staff_steps(shot: str) -> list[dict]:
+    """Staff mode (in English only): the PIN pad, a wrong PIN, the staff screen, a confirmation."""
+    def snap(name: str) -> dict:
+        return {"screenshot": f"{shot}-{name}.png"}
+
+    pin = [{"tap": f"pin:{digit}"} for digit in STAFF_PIN]
+    return [
+        {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"},
+        {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "finish"},
+        {"hold_at": [0.02, 0.98], "seconds": 6}, snap("20-staff-pin"),
+        *[{"tap": "pin:1"}] * 4, {"tap": "pin:ok"}, *pin[:2], snap("21-staff-pin-wrong"), {"tap": "pin:delete"},
+        {"tap": "pin:delete"}, *pin, {"tap": "pin:ok"}, snap("22-staff"),
+        {"tap": "staff:shutdown"}, snap("23-staff-press-again"),
+    ]
+
+
 def take(steps: list[dict], tmp: str, data: Path, size: str, env: dict[str, str], *options: str) -> None:
     script, result = Path(tmp, "steps.json"), Path(tmp, "result.json")
     script.write_text(json.dumps(steps))
@@ -81,12 +101,18 @@ def take(steps: list[dict], tmp: str, data: Path, size: str, env: dict[str, str]
 
 
 def main() -> None:
+    staff_only = "--staff-only" in sys.argv
     OUT.mkdir(exist_ok=True)
     env = dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"), KIVY_NO_ARGS="1",
                KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
     with tempfile.TemporaryDirectory() as tmp:
         env["KIVY_HOME"] = f"{tmp}/kivy"
         for orientation, size in (("landscape", "1280x800"), ("portrait", "800x1280")):
+            data = Path(tmp, f"data-staff-{orientation}")
+            set_pin(data, STAFF_PIN)
+            take(staff_steps(f"{tmp}/en-GB-{orientation}"), tmp, data, size, env)
+            if staff_only:
+                continue
             for language in load_config().settings.offered:
                 data = Path(tmp, f"data-{language}-{orientation}")
                 save_updates(data, EXAMPLE_UPDATES, load_config().picture_dirs)  # so "You said, we did" shows
@@ -95,7 +121,7 @@ def main() -> None:
             subprocess.run(["espeak-ng", "-v", "ko", "-w", str(said), "좋아요"], check=True)
             take(voice_steps(f"{tmp}/ko-{orientation}", said), tmp, Path(tmp, f"voice-{orientation}"), size, env,
                  "--config", str(KOREAN_KIOSK), "--speech-log", str(Path(tmp, "spoken.jsonl")))
-        for old in OUT.glob("*.png"):
+        for old in OUT.glob("*-2[0-3]-staff*.png" if staff_only else "*.png"):
             old.unlink()
         for shot in sorted(Path(tmp).glob("*.png")):
             image = Image.open(shot)

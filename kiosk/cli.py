@@ -85,10 +85,10 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
     except ValueError:
         raise click.BadParameter("give the size as WIDTHxHEIGHT, for example 1280x800", param_hint="--size") from None
     config = load_config(config_dir)  # refuse to start half-configured
-    log_app(data_dir)  # before Kivy is imported: the journal under systemd, else capped files
     learned = config.settings.privacy.learned_concerns
     concern_rules = {language: load_concern_rules(language, config.config_dirs, learned=learned)
                      for language in config.settings.offered}
+    log_app(data_dir)  # once the settings are known good; before Kivy is imported
     for rules in concern_rules.values():  # the learned reader's encoder takes seconds to load: not at the first text
         threading.Thread(target=rules.warm_up, name="concern-encoder", daemon=True).start()
     on_desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

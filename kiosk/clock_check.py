@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from kiosk.plain_words import plain_duration, plain_time
 from kiosk.store import Store
 
 RELEASED = datetime(2026, 11, 1, tzinfo=UTC)
@@ -31,22 +32,6 @@ class ClockVerdict:
     ok: bool
     message: str
     fix: str = ""
-
-
-def plain_duration(seconds: float) -> str:
-    """3 minutes, 2 hours, 5 days: the largest whole unit, as a person would say it."""
-    seconds = abs(seconds)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return "less than a minute"
-
-
-def plain_time(moment: datetime) -> str:
-    """'5 December 2026, 14:30' in the kiosk's own time zone."""
-    local = moment.astimezone()
-    return f"{local.day} {local:%B %Y, %H:%M}"
 
 
 def check_clock(store: Store | None, now: datetime | None = None) -> ClockVerdict:

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from kiosk.cli_options import config_option, data_option
+from kiosk.plain_words import ago, plain_duration
 
 if TYPE_CHECKING:
     from kiosk.settings import KioskConfig, KioskSettings
@@ -103,13 +103,6 @@ def counted(count: int, thing: str) -> str:
 
 def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
-
-
-def ago(moment: datetime) -> str:
-    from kiosk.clock_check import plain_duration
-
-    seconds = (datetime.now(UTC) - moment).total_seconds()
-    return "just now" if seconds < 60 else f"{plain_duration(seconds)} ago"
 
 
 def megabytes(size: float) -> str:
@@ -298,6 +291,7 @@ def check_disk(kiosk: Kiosk) -> Verdict:
 def check_database(kiosk: Kiosk) -> Verdict:
     import sqlite3
 
+    from kiosk.backup import database_problem
     from kiosk.store import DB_FILENAME, Store
 
     path = kiosk.data_dir / DB_FILENAME
@@ -308,19 +302,18 @@ def check_database(kiosk: Kiosk) -> Verdict:
     damaged = ("Restart the kiosk: at start it puts back the newest good backup and says what was lost. If it "
                "happens again, the disk or memory card may be failing: tell IT.")
     try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as reader:  # look, change nothing
-            found = [row[0] for row in reader.execute("PRAGMA quick_check").fetchall()]
-    except sqlite3.OperationalError as error:  # not damage: permissions, a lock
+        found = database_problem(path)  # read-only: looks, changes nothing
+    except sqlite3.Error as error:  # not damage: permissions, a lock
         return problem(f"The answers database {path} cannot be opened ({one_line(error)}).",
                        "Run kiosk doctor as the kiosk's own user; if that fails too, tell IT.")
-    except sqlite3.Error as error:
-        return problem(f"The answers database {path} is damaged ({one_line(error)}).", damaged)
-    if found != ["ok"]:
-        return problem(f"The answers database {path} is damaged ({found[0]}).", damaged)
+    if found is not None:
+        return problem(f"The answers database {path} is damaged ({one_line(Exception(found))}).", damaged)
     kiosk.store = Store(kiosk.data_dir)
     counts = kiosk.store.counts()
     message = (f"The answers database is sound: {counts['stored']} answers stored, {counts['pending']} waiting to "
                "be sent.")
+    if (repair := kiosk.store.last_recovery()) is not None:
+        message += f" Last repair: {repair.describe()}"
     if counts["dead"]:
         return warning(f"{message} {counts['dead']} could not be sent (the server refused them).",
                        "Tell IT; kiosk export still includes them.")
@@ -328,10 +321,10 @@ def check_database(kiosk: Kiosk) -> Verdict:
 
 
 def check_backups(kiosk: Kiosk) -> Verdict:
-    from kiosk.clock_check import plain_duration
+    from kiosk.backup import backups as find_backups
 
     every = kiosk.settings.storage.backup_every_hours
-    backups = sorted((kiosk.data_dir / "backups").glob("*.db"), key=lambda path: path.stat().st_mtime)
+    backups = sorted((backup.path for backup in find_backups(kiosk.data_dir)), key=lambda path: path.stat().st_mtime)
     running = f"The running kiosk makes one every {plain_duration(every * 3600)}: check it is running, or tell IT."
     if not backups:
         if kiosk.store is None:

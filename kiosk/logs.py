@@ -47,6 +47,15 @@ class JournalFormatter(logging.Formatter):
         return f"<{SYSLOG_PRIORITY.get(record.levelno, 6)}>{text}"
 
 
+class CappedFileHandler(RotatingFileHandler):
+    """A log file that never stops the kiosk: when it cannot be written (the disk is full, exactly when
+    the out-of-order screen must still show) the record is dropped. The default would print the error to
+    stderr, which Kivy sends back to the log, and round again until the stack overflows."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+
 def _to_journal() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
@@ -64,7 +73,7 @@ def log_app(data_dir: Path) -> Path | None:
     folder = data_dir / LOG_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "kiosk.log"
-    handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler = CappedFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
     logging.getLogger().addHandler(handler)  # Kivy adds its console beside it

@@ -18,7 +18,9 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from kiosk.clock_check import check_clock, plain_time
+from kiosk.backup import backups
+from kiosk.clock_check import check_clock
+from kiosk.plain_words import ago, plain_time
 from kiosk.settings import KioskConfig
 from kiosk.sound_check import get_volume
 from kiosk.staff_mode import PinCheck, Tool
@@ -57,6 +59,7 @@ class KioskStaffTools:
             with closing(Store(self._data_dir)) as store:
                 counts = store.counts()
                 clock = check_clock(store)
+                repair = store.last_recovery()
         except Exception as exc:  # the staff screen must open even when the database will not
             log.error("staff screen: cannot read the database: %s", exc)
             return [("Answers database", "cannot be opened: tell IT (run: kiosk doctor)")]
@@ -73,6 +76,10 @@ class KioskStaffTools:
         facts.append(("Free disk space", f"{free_gb:.1f} GB"))
         volume = get_volume()
         facts.append(("Speaker volume", "no speaker found" if volume is None else f"{volume}%"))
+        newest = next(iter(backups(self._data_dir)), None)
+        facts.append(("Last backup", ago(newest.taken_at) if newest else "none yet"))
+        if repair is not None:
+            facts.append(("Last repair", repair.describe()))
         facts.append(("Clock", "right" if clock.ok else f"{clock.message} {clock.fix}"))
         return facts
 

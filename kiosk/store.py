@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from kiosk.flow import SaveFailed
+from kiosk.plain_words import plain_duration
 from kiosk.record import SessionRecord, canonical_json, payload_sha256
 
 DB_FILENAME = "kiosk.db"
@@ -106,20 +107,12 @@ class Recovery:
 
     def describe(self) -> str:
         """What happened, for a care worker."""
-        age = _duration(self.backup_age())
+        age = plain_duration(self.backup_age().total_seconds())
         rescued = f" {self.salvaged} newer answers were rescued from the damaged file." if self.salvaged else ""
         kept = f" The damaged file is kept for IT in {self.damaged_copy}." if self.damaged_copy else ""
         return (f"On {_parse_utc(self.at):%d %b %Y at %H:%M} UTC the answers file was found damaged. It was replaced "
                 f"by the backup as it was {age} before, holding {self.restored} answers.{rescued} Answers given in "
                 f"those {age} that could not be rescued are lost.{kept}")
-
-
-def _duration(span: timedelta) -> str:
-    minutes = max(1, round(span.total_seconds() / 60))
-    if minutes < 120:
-        return f"{minutes} minute{'s' if minutes > 1 else ''}"
-    hours = round(minutes / 60)
-    return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
 
 
 def _parse_utc(stamp: str) -> datetime:

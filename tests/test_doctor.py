@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.backup import make_backup
 from kiosk.clock_check import OFFSET_KEY, check_clock
 from kiosk.doctor import Kiosk, check_backups, examine
 from kiosk.doctor import check_clock as doctor_clock_check
@@ -222,17 +223,13 @@ def test_a_clock_far_from_the_servers_at_the_last_sync_is_wrong(store, offset, e
 
 
 def test_the_newest_backup_is_reported_and_an_old_one_is_a_warning(tmp_path, store):
-    backups = store.path.parent / "backups"
-    backups.mkdir()
     kiosk = Kiosk(None, store.path.parent, store=store)
     assert check_backups(kiosk).status == "WARNING"  # answers, but no backup
-    older, newer = backups / "kiosk-1.db", backups / "kiosk-2.db"
-    for path in (older, newer):
-        path.write_bytes(b"")
-    os.utime(older, (time.time() - 9 * 86400,) * 2)
+    taken = make_backup(store.path.parent, keep=5, max_age_days=90, keep_free_mb=1)
+    assert taken is not None
     verdict = check_backups(kiosk)
-    assert (verdict.status, verdict.message) == ("OK", "Newest backup of the answers: kiosk-2.db, made just now.")
-    os.utime(newer, (time.time() - 3 * 86400,) * 2)
+    assert (verdict.status, verdict.message) == ("OK", f"Newest backup of the answers: {taken.name}, made just now.")
+    os.utime(taken, (time.time() - 3 * 86400,) * 2)
     verdict = check_backups(kiosk)
     assert verdict.status == "WARNING" and verdict.message.endswith("made 3 days ago.")
     assert "every 1 hour:" in verdict.fix

@@ -14,7 +14,7 @@ from tests.conftest import PROJECT
 from tests.server_process import FEEDBACK_SERVER, enrol, feedback_server
 
 COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "export", "forget", "questions set",
-            "you-said-we-did add", "staff add", "staff password", "staff list", "demo-data"]
+            "you-said-we-did add", "staff add", "staff password", "staff list", "demo-data", "report"]
 
 
 def test_the_command_list_is_complete():

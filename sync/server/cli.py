@@ -20,6 +20,7 @@ from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
+from sync.server.reports.period import ReportError
 from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
 from sync.server.site_content import ContentError
 from sync.server.staff import ROLES, StaffError
@@ -322,6 +323,46 @@ def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -
                "`feedback-server staff add NAME --role admin`, start `feedback-server serve` and open /staff/.")
 
 
+@cli.command()
+@click.option("--site", required=True, help="The site the report is about, as the server names it, e.g. 'Mile End'.")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-10 for October 2026.")
+@click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True,
+              help="pdf to print or send; html to open in a web browser (and print from there).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write, for example mile-end-2026-10.pdf")
+@click.option("--suppress-below", envvar=SUPPRESS_BELOW_VARIABLE, type=click.IntRange(1, 100), default=SUPPRESS_BELOW,
+              show_default=True, metavar="N",
+              help=f"Any count below N reads \"fewer than N\", as on the dashboard. Also ${SUPPRESS_BELOW_VARIABLE}.")
+@db_option
+def report(site: str, period: str, fmt: str, out: Path, suppress_below: int, db: str) -> None:
+    """Make the monthly team report for one site: how many answered and the trend, how they answered, the
+    themes of what is working and not working, safeguarding concerns and the kiosks' health.
+
+    Example: feedback-server report --site "Mile End" --period 2026-10 --format pdf --out mile-end-2026-10.pdf
+    """
+    from tqdm import tqdm
+
+    from sync.server.reports.monthly import STEPS, gather_monthly
+    from sync.server.reports.period import parse_month
+    from sync.server.reports.render import monthly_html, write_report
+    from sync.server.web.common import shown
+
+    month = parse_month(period)
+    check_export_folder(out)
+    engine = open_database(db, create=False)
+    with tqdm(total=len(STEPS) + 1, unit=" steps", disable=None, leave=False) as bar:
+
+        def done(step: str) -> None:
+            bar.set_description(step)
+            bar.update()
+
+        gathered = gather_monthly(engine, site, month, progress=done)
+        write_report(monthly_html(gathered, suppress_below), fmt, out)  # type: ignore[arg-type]
+        done(f"wrote {fmt}")
+    said = "nobody answered" if gathered.empty else f"{shown(gathered.responses, suppress_below)} responses"
+    click.echo(f"Wrote the report for {site} in {month.label} ({said}) to {out}")
+
+
 @cli.group("staff")
 def staff_group() -> None:
     """People who sign in to the dashboard (at /staff/ on the server): viewers, managers and admins."""
@@ -386,7 +427,7 @@ def staff_list(db: str) -> None:
 
 def main() -> None:
     try:
-        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError, StaffError))
+        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError, StaffError, ReportError))
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
         click.echo(f"Error: cannot use the database: {reason}", err=True)
