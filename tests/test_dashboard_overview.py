@@ -70,3 +70,4 @@ def test_a_site_with_fewer_answers_than_the_threshold_shows_no_count_or_breakdow
     page = signed_in(server, "bo").get("/staff/").text
     assert "fewer than 5" in page and ">3<" not in page and "(100%)" not in page
     assert "Too few answers to show without singling someone out." in page
+    assert "Friends and Family Test" not in page  # three people's shares would single them out

@@ -19,31 +19,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR, QuestionDistribution
-from sync.server.aggregates import friends_and_family as friends_and_family_shares
 from sync.server.reports.monthly import MonthlyReport
 from sync.server.safeguarding import STATUS_LABELS
 from sync.server.theme_store import SIDES
-from sync.server.web.charts import share_segments, weekly_bars
+from sync.server.web.charts import friends_and_family, share_segments, weekly_bars
 from sync.server.web.common import shown, templates, when
 
 Format = Literal["html", "pdf"]
 FORMATS: tuple[Format, ...] = ("html", "pdf")
-
-
-def friends_and_family(distribution: QuestionDistribution, suppress_below: int) -> list[str] | None:
-    """The Friends and Family Test in its standard form, as written: the share answering Very good or Good,
-    and Poor or Very poor. None for another question or too few answers to show; a share of fewer than
-    ``suppress_below`` people reads "fewer than N people", never a percentage."""
-    shares = friends_and_family_shares(distribution)
-    if shares is None or distribution.total < suppress_below:
-        return None
-    counts = {answer.answer: answer.count for answer in distribution.answers}
-    written = []
-    for answers, share in zip((FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR), shares, strict=True):
-        people = sum(counts[answer] for answer in answers)
-        written.append(f"fewer than {suppress_below} people" if 0 < people < suppress_below else f"{share:.0%}")
-    return written
 
 
 def _change(count: int, before: int, suppress_below: int) -> str:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sync.server.aggregates import QuestionDistribution
+from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR, QuestionDistribution
+from sync.server.aggregates import friends_and_family as friends_and_family_shares
 from sync.server.web.common import shown
 
 WIDTH = 720
@@ -128,3 +129,18 @@ def share_segments(distribution: QuestionDistribution, suppress_below: int) -> l
         segments.append(Segment(x=x, width=100 - x, colour=SUPPRESSED_COLOUR, value=f"{100 - x:.0f}%",
                                 label=f"Other answers ({len(small)}), some chosen by fewer than {suppress_below}"))
     return segments
+
+
+def friends_and_family(distribution: QuestionDistribution, suppress_below: int) -> list[str] | None:
+    """The Friends and Family Test in its standard form, as written: the share answering Very good or Good,
+    and Poor or Very poor. None for another question or too few answers to show; a share of fewer than
+    ``suppress_below`` people reads "fewer than N people", never a percentage."""
+    shares = friends_and_family_shares(distribution)
+    if shares is None or distribution.total < suppress_below:
+        return None
+    counts = {answer.answer: answer.count for answer in distribution.answers}
+    written = []
+    for answers, share in zip((FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR), shares, strict=True):
+        people = sum(counts[answer] for answer in answers)
+        written.append(f"fewer than {suppress_below} people" if 0 < people < suppress_below else f"{share:.0%}")
+    return written

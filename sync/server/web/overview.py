@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sync.server.aggregates import answer_distributions, friends_and_family, response_totals, responses_per_week
+from sync.server.aggregates import answer_distributions, response_totals, responses_per_week
 from sync.server.stats import kiosk_health
-from sync.server.web.charts import share_segments, weekly_bars
+from sync.server.web.charts import friends_and_family, share_segments, weekly_bars
 from sync.server.web.common import page_filters, render, shown
 from sync.server.web.sessions import SignedIn
 
@@ -26,10 +26,9 @@ def overview(request: Request, signed: SignedIn) -> Response:
     top = max((count for weeks in weekly.values() for _, count in weeks), default=0)
     questions = []
     for distribution in distributions:
-        fft = friends_and_family(distribution)
         questions.append({"distribution": distribution, "total": shown(distribution.total, suppress_below),
                           "segments": share_segments(distribution, suppress_below),
-                          "fft": None if fft is None else [f"{share:.0%}" for share in fft]})
+                          "fft": friends_and_family(distribution, suppress_below)})
     return render(request, "overview.html", signed, title="Overview", page="overview", filters=filters,
                   total=shown(sum(totals.values()), suppress_below),
                   sites=[{"name": site, "total": shown(totals.get(site, 0), suppress_below),
