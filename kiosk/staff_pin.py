@@ -39,6 +39,7 @@ from pathlib import Path
 import argon2
 import click
 
+from kiosk.backup import fsync_path
 from kiosk.cli_options import data_option
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ def _write_tries(data_dir: Path, failures: int, lock: _Lock | None) -> None:
 
 def _forget_tries(data_dir: Path) -> None:
     (data_dir / TRIES_FILE).unlink(missing_ok=True)
-    _sync_folder(data_dir)
+    fsync_path(data_dir)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -238,16 +239,7 @@ def _write_private(path: Path, text: str) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename or delete in ``folder`` survive a power cut."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    fsync_path(path.parent)
 
 
 def pin_problem(pin: str) -> str | None:
