@@ -100,7 +100,7 @@ class KioskStaffTools:
         with closing(Store(self._data_dir)) as store:
             try:
                 with FileLock(self._data_dir / "sync.lock", timeout=0):
-                    code = run(store, target, self._config, self._data_dir, once=True)
+                    code = run(lambda: Store(self._data_dir), target, self._config, self._data_dir, once=True)
             except Timeout:  # the sync service is running: ask it to go now, and watch
                 return self._nudge(store)
             if code == EXIT_NOT_AUTHORISED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def sync(once: bool, data_dir: Path, config_dir: Path | None, server_url: str | 
 
     Example: kiosk-sync --once --server https://feedback.example.org --token-file /etc/kiosk/token
     """
+    from kiosk.recovery import open_store as open_checked_store
     from kiosk.settings import load_config
     from sync.job import run, sync_target
 
@@ -44,10 +46,10 @@ def sync(once: bool, data_dir: Path, config_dir: Path | None, server_url: str | 
     if not target.token_file.is_file():
         raise click.UsageError(f"no token file at {target.token_file} (give --token-file)")
     log_job("kiosk-sync")
-    store = open_store(data_dir)
+    open_store(data_dir).close()  # a plain error now if there is no kiosk database here at all
     try:
         with FileLock(data_dir / "sync.lock", timeout=0):
-            sys.exit(run(store, target, config, data_dir, once=once))
+            sys.exit(run(functools.partial(open_checked_store, data_dir), target, config, data_dir, once=once))
     except Timeout:
         click.echo(f"Error: another kiosk-sync is already running for {data_dir}", err=True)
         sys.exit(EXIT_ALREADY_RUNNING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,29 +75,36 @@ def sync_pass(store: Store, target: SyncTarget, config: KioskConfig, data_dir: P
     return client.batch_size
 
 
-def run(store: Store, target: SyncTarget, config: KioskConfig, data_dir: Path, *, once: bool,
+def run(open_store: Callable[[], Store], target: SyncTarget, config: KioskConfig, data_dir: Path, *, once: bool,
         sleep: Callable[[float], None] = time.sleep) -> int:
-    """Sync until done (``once``) or forever; returns the exit code for ``--once``."""
+    """Sync until done (``once``) or forever; returns the exit code for ``--once``.
+
+    The database is opened for each pass and closed while waiting (most of the time), so the kiosk app
+    can repair a damaged file at start (kiosk.recovery refuses to move a file another process holds open),
+    and a file the app repaired is the one the next pass reads."""
     attempt = 0
     batch_size = config.settings.sync.batch_size
     while True:
-        try:
-            batch_size = sync_pass(store, target, config, data_dir, batch_size)
-            attempt = 0
-            if once:
-                return EXIT_DONE if store.count_pending() == 0 else EXIT_PENDING
-            wait_or_nudge(config.settings.sync.interval_seconds, data_dir, sleep)
-        except NotAuthorised as exc:
-            log.error("%s: ask for a new token (feedback-server add-kiosk) and put it in %s", exc, target.token_file)
-            if once:
-                return EXIT_NOT_AUTHORISED
-            sleep(BACKOFF_CAP)  # look again later: someone may put a new token in place
-        except TransientError as exc:
-            store.set_meta("sync_status", f"waiting to retry: {exc}")
-            attempt += 1
-            if once and attempt > QUICK_RETRIES:
-                log.warning("giving up this pass: %s", exc)
-                return EXIT_PENDING
-            delay = backoff_delay(attempt, exc.retry_after)
-            log.info("%s; trying again in %.0f s", exc, delay)
-            sleep(min(delay, QUICK_RETRY_CAP) if once else delay)
+        with closing(open_store()) as store:
+            try:
+                batch_size = sync_pass(store, target, config, data_dir, batch_size)
+                attempt = 0
+                if once:
+                    return EXIT_DONE if store.count_pending() == 0 else EXIT_PENDING
+                wait = config.settings.sync.interval_seconds
+            except NotAuthorised as exc:
+                log.error("%s: ask for a new token (feedback-server add-kiosk) and put it in %s", exc,
+                          target.token_file)
+                if once:
+                    return EXIT_NOT_AUTHORISED
+                wait = BACKOFF_CAP  # look again later: someone may put a new token in place
+            except TransientError as exc:
+                store.set_meta("sync_status", f"waiting to retry: {exc}")
+                attempt += 1
+                if once and attempt > QUICK_RETRIES:
+                    log.warning("giving up this pass: %s", exc)
+                    return EXIT_PENDING
+                delay = backoff_delay(attempt, exc.retry_after)
+                log.info("%s; trying again in %.0f s", exc, delay)
+                wait = min(delay, QUICK_RETRY_CAP) if once else delay
+        wait_or_nudge(wait, data_dir, sleep)

@@ -3,9 +3,11 @@ on 127.0.0.1, with faults injected by tests/fault_proxy.py."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import http.server
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -353,3 +355,33 @@ def test_one_record_too_large_for_the_server_is_set_aside_and_the_rest_still_go_
     time.sleep(0.2)  # let the server's access log reach us; nothing is asserted about time
     posts = [line for line in server.log if "POST /v1/batches" in line]
     assert len(posts) < 15  # not one record per request after the giant (40 would go one by one)
+
+
+def open_files(pid: int) -> list[str]:
+    folder = Path(f"/proc/{pid}/fd")
+    names = []
+    for fd in folder.iterdir():
+        with contextlib.suppress(OSError):  # closed while we looked
+            names.append(os.readlink(fd))
+    return names
+
+
+def test_the_running_sync_job_keeps_the_database_closed_between_passes(tmp_path, kiosk_env, server):
+    """So the app can repair a damaged file at start (kiosk.recovery will not move a file another process
+    holds), and the job's next pass reads the repaired one."""
+    kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
+    kiosk.simulate(5)
+    job = subprocess.Popen(kiosk.sync_command(server.url), env=kiosk.env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while kiosk.status()["pending"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert kiosk.status()["pending"] == 0  # a pass ran; the job now waits 60 s for the next
+        time.sleep(0.5)
+        assert job.poll() is None
+        held = [name for name in open_files(job.pid) if "kiosk.db" in name]
+        assert held == []
+    finally:
+        job.terminate()
+        job.wait(10)
