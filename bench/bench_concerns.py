@@ -9,9 +9,9 @@ A case counts as flagged when a reader returns any category (as in the anchor); 
 (case, category) pairs. Three readers are measured on the same cases: the rules alone, the learned reader
 alone (kiosk/privacy/learned.py, English only, needs the ``learned`` extra), and the two combined as the kiosk
 uses them (the union: the rules' categories when they fire, else the learned reader's). The corpus was
-written by the people who wrote the phrases, and the learned reader was trained on it and on
-concern_blind.toml, so figures on those files are an upper bound. Only a set that neither has seen
-(concern_blind2.toml) gives an estimate.
+written by the people who wrote the phrases, and the learned reader was trained on it and on three more files
+(bench/train_concerns.py, TRAINING), so figures on those files are an upper bound. Only a set that neither
+has seen (concern_blind3.toml, HELD_OUT there) gives an estimate.
 
     .venv/bin/python bench/bench_concerns.py
     .venv/bin/python bench/bench_concerns.py --cases blind.toml --language en -n 200
