@@ -51,6 +51,14 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "bigger-text": "1F50E",  # magnifying glass
     "high-contrast": "25D1",  # circle with right half black
     "slower-speech": "1F422",  # turtle: slow
+    "about-you": "1F464",  # bust in silhouette: the "About you" questions
+    "age-child": "1F9D2",  # child: under 18
+    "age-adult": "1F9D1",  # person: 18 to 64
+    "age-older": "1F9D3",  # older person: 65 or over
+    "uses-service": "1F64B",  # person raising hand: "I get support here"
+    "family-carer": "1F46A",  # family
+    "visitor": "1F6B6",  # person walking: someone visiting
+    "rather-not-say": "1F910",  # zipper-mouth face: "I'd rather not say"
 }
 
 SIZE = 256  # pixels, square

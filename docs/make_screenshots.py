@@ -47,7 +47,9 @@ def steps(shot: str, language: str) -> list[dict]:
         {"tap": "answer:good"}, {"tap": "control:done"}, snap("06-choice-three-answers"),
         {"tap": "answer:yes"}, snap("07-text-empty"),
         {"advance": 61}, snap("08-still-there"),
-        {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("09-thank-you"),
+        {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("24-about-you"),
+        {"tap": "answer:yes"}, snap("25-about-you-age"), {"tap": "control:skip"}, snap("26-about-you-who"),
+        {"tap": "control:skip"}, snap("09-thank-you"),
         {"tap": "finish"}, *choose, {"tap": "start"}, snap("10-attract-please-wait"),
         {"advance": 10}, *choose, {"tap": "start"}, {"tap": "answer:very-poor"}, {"type": "a worker hit me"},
         {"tap": "control:done"}, snap("11-help-you-can-talk-to-someone"), {"tap": "help:finish"}, {"tap": "finish"},
@@ -55,8 +57,8 @@ def steps(shot: str, language: str) -> list[dict]:
         snap("12-attract-bigger-text-high-contrast"), {"tap": "start"}, snap("13-choice-bigger-text-high-contrast"),
         {"tap": "answer:good"}, snap("14-text-bigger-text-high-contrast"), {"tap": "control:start_again"},
         {"advance": 10}, *choose, {"tap": "start"}, {"tap": "control:skip"}, {"tap": "control:skip"},
-        {"tap": "control:skip"}, {"disk_full": True}, {"tap": "control:skip"}, {"disk_full": False},
-        snap("15-out-of-order"),
+        {"tap": "control:skip"}, {"tap": "control:skip"}, {"disk_full": True}, {"tap": "answer:no"},
+        {"disk_full": False}, snap("15-out-of-order"),
     ]
 
 
@@ -85,7 +87,7 @@ def staff_steps(shot: str) -> list[dict]:
     pin = [{"tap": f"pin:{digit}"} for digit in STAFF_PIN]
     return [
         {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"},
-        {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "finish"},
+        {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "answer:no"}, {"tap": "finish"},
         {"hold_at": [0.02, 0.98], "seconds": 6}, snap("20-staff-pin"),
         *[{"tap": "pin:1"}] * 4, {"tap": "pin:ok"}, *pin[:2], snap("21-staff-pin-wrong"), {"tap": "pin:delete"},
         {"tap": "pin:delete"}, *pin, {"tap": "pin:ok"}, snap("22-staff"),

@@ -30,6 +30,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from tqdm import tqdm
 
+from kiosk.record import without_about_you
 from kiosk.store import Store
 
 Format = Literal["csv", "jsonl", "xlsx"]
@@ -140,12 +141,14 @@ def _coarse_rows(source: ExportSource, since: str | None, detail: TimeDetail) ->
 
 
 def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The payload's well-formed answers. The server accepts any JSON object as a payload (a newer
-    kiosk may add fields), so an odd record must cost its own cells, never the whole export."""
+    """The payload's well-formed answers, without the "About you" ones (only ever counted, never shown beside a
+    person's other answers: docs/privacy.md). The server accepts any JSON object as a payload (a newer kiosk may
+    add fields), so an odd record must cost its own cells, never the whole export."""
     answers = payload.get("answers")
     if not isinstance(answers, list):
         return []
-    return [a for a in answers if isinstance(a, dict) and isinstance(a.get("question"), str)]
+    return [a for a in answers if isinstance(a, dict) and isinstance(a.get("question"), str)
+            and a.get("about_you") is not True]
 
 
 def _text_cell(value: object) -> str:
@@ -221,7 +224,7 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
 
 def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm) -> None:
     for row in _counted(_coarse_rows(source, since, detail), bar):
-        record = {**dict(zip(source.columns, row, strict=False)), **orjson.loads(row[-1])}
+        record = {**dict(zip(source.columns, row, strict=False)), **without_about_you(orjson.loads(row[-1]))}
         out.write(orjson.dumps(record).decode("utf-8") + "\n")
 
 

@@ -443,8 +443,8 @@ class Flow:
         return self._step is not None and self._step.follow_up
 
     def _reset_session(self) -> None:
-        self._records = [AnswerRecord(q.id, q.text, q.kind, follow_up_text=q.follow_up or None)
-                         for q in self._base.questions]
+        self._records = [AnswerRecord(q.id, q.text, q.kind, follow_up_text=q.follow_up or None,
+                                      about_you=q.about_you or None) for q in self._base.questions]
         self._history: list[Step] = []
         self._step: Step | None = None
         self._paused: FlowState | None = None
@@ -468,7 +468,10 @@ class Flow:
         record = self._records[self._step_index]
         record.status, record.choice, record.choice_text = "answered", answer.id, answer.text
         self._touched()
-        self._advance()
+        if answer.finish:
+            self._finish_session(complete=True)
+        else:
+            self._advance()
 
     def _take_text(self, draft: str) -> None:
         text = "".join(c for c in draft if c.isprintable() or c == "\n").strip()
@@ -522,7 +525,9 @@ class Flow:
         """Someone walked away or started again: keep or drop what they gave, then show the start.
         Words that raised a concern are always kept: safeguarding outranks the half-finished policy."""
         given = any(r.status == "answered" or r.text for r in self._records)
-        if self._flags or (given and self._settings.idle.half_finished == "keep"):
+        if self._step is not None and self._step.index >= self._base.feedback_questions:
+            self._finish_session(complete=True, thank=False)  # the feedback was all given; "About you" is optional
+        elif self._flags or (given and self._settings.idle.half_finished == "keep"):
             self._finish_session(complete=False)
         else:
             self._reset_session()

@@ -80,6 +80,8 @@ class Answer(_Strict):
     text: str = Field(min_length=1, max_length=40)
     picture: str = Field(min_length=1)
     spoken: str = ""
+    finish: bool = False
+    """Choosing this answer ends the session here, with thanks ("No, finish" on the "About you" question)."""
     translations: dict[str, AnswerWords] = {}
 
     @property
@@ -99,6 +101,9 @@ class Question(_Strict):
     follow_up: str = ""
     follow_up_spoken: str = ""
     follow_up_picture: str = "keyboard"
+    about_you: bool = False
+    """An optional "About you" question (age band, who the person is): asked after the feedback, never required,
+    and only ever counted, never shown beside a person's other answers (docs/privacy.md)."""
     translations: dict[str, QuestionWords] = {}
 
     @property
@@ -121,6 +126,9 @@ class Question(_Strict):
             raise ValueError("a choice question needs between 2 and 6 answers")
         if self.kind == "text" and (self.answers or self.follow_up):
             raise ValueError("a text question cannot have answers or a follow_up")
+        if self.about_you and (self.kind != "choice" or self.follow_up):
+            raise ValueError("an about_you question must be a choice question without a follow_up: words typed "
+                             "about oneself could name the person")
         return self
 
 
@@ -134,6 +142,20 @@ class QuestionSet(_Strict):
     """The language the set's own words are in."""
     questions: tuple[Question, ...] = Field(min_length=1)
     translations: dict[str, SetWords] = {}
+
+    @model_validator(mode="after")
+    def _about_you_comes_last(self) -> QuestionSet:
+        flags = [question.about_you for question in self.questions]
+        if True in flags and not all(flags[flags.index(True):]):
+            raise ValueError("the about_you questions must come after all the other questions")
+        if all(flags):
+            raise ValueError("a question set needs at least one question that is not about_you")
+        return self
+
+    @property
+    def feedback_questions(self) -> int:
+        """How many questions come before the "About you" ones."""
+        return sum(not question.about_you for question in self.questions)
 
     def in_language(self, language: str) -> tuple[QuestionSet, Untranslated]:
         """The set with its words in ``language`` where translated (its own words elsewhere), and what

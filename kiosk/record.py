@@ -30,6 +30,8 @@ class AnswerRecord:
     """Free text (scrubbed): the answer to a text question, or the "tell us why" of a choice question."""
     follow_up_text: str | None = None
     """The words of the follow-up prompt ("Tell us why"), when the question has one."""
+    about_you: bool | None = None
+    """True on an "About you" answer: exports and every per-response view leave it out; only counts show it."""
 
 
 @dataclass
@@ -65,6 +67,15 @@ class SessionRecord:
         """Identity of the answers given, ignoring everything else (for spotting repeated presses)."""
         given = [(a.question, a.status, a.choice, a.text) for a in self.answers]
         return hashlib.sha256(json.dumps(given).encode()).hexdigest()
+
+
+def without_about_you(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as any per-response view may show it (exports, the safeguarding queue): every field, but no
+    "About you" answer."""
+    answers = payload.get("answers")
+    if not isinstance(answers, list):
+        return payload
+    return payload | {"answers": [a for a in answers if not (isinstance(a, dict) and a.get("about_you") is True)]}
 
 
 def canonical_json(payload: dict[str, Any]) -> str:

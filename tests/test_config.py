@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config_files import ConfigError
+from kiosk.questions import Question, QuestionSet
 from kiosk.settings import BUILTIN_CONFIG, load_config
 
 DEFAULT_SET = (BUILTIN_CONFIG / "questions" / "default.toml").read_text()
@@ -37,7 +38,9 @@ def expect_error(folder: Path) -> ConfigError:
 
 def test_built_in_defaults_load(config):
     assert config.questions.id == "default"
-    assert [q.id for q in config.questions.questions] == ["overall", "listen", "working", "not-working"]
+    assert [q.id for q in config.questions.questions] == ["overall", "listen", "working", "not-working", "about-you",
+                                                          "about-age", "about-who"]
+    assert [q.about_you for q in config.questions.questions] == [False] * 4 + [True] * 3
     assert [a.text for a in config.questions.questions[0].answers] == [
         "Very good", "Good", "Neither good nor poor", "Poor", "Very poor", "Don't know"]
     assert config.settings.idle.half_finished == "keep"
@@ -145,3 +148,19 @@ def test_kiosk_refuses_to_start_with_a_broken_site_concerns_file(tmp_path, kiosk
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"Error: {folder}/languages/en/concerns.toml, line 2") and "self-harm" in line
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"kind": "text", "answers": ()}, "an about_you question must be a choice question"),
+    ({"follow_up": "Tell us why"}, "an about_you question must be a choice question without a follow_up"),
+])
+def test_an_about_you_question_may_only_be_a_plain_choice(config, change, reason):
+    question = config.questions.questions[-1].model_dump() | change
+    with pytest.raises(ValueError, match=reason):
+        Question.model_validate(question)
+
+
+def test_about_you_questions_must_come_last(config):
+    questions = list(config.questions.questions)
+    with pytest.raises(ValueError, match="must come after all the other questions"):
+        QuestionSet.model_validate(config.questions.model_dump() | {"questions": [questions[-1], *questions[:-1]]})

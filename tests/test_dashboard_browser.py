@@ -16,6 +16,7 @@ from sync.server.db import open_database
 from sync.server.demo import generate
 from sync.server.kiosks import add_kiosk
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
+from tests.conftest import PROJECT
 from tests.dashboard import PASSWORD, add_people
 from tests.server_process import ServerProcess
 from tests.test_sync_e2e import Kiosk
@@ -34,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     generate(engine, SITES, RESPONSES, days=120, seed=3)
     engine.dispose()
     add_people(db)
-    with ServerProcess(db) as running:
+    with ServerProcess(db, "--participation", str(PROJECT / "config" / "participation.toml")) as running:
         yield running
 
 
@@ -73,6 +74,15 @@ def test_sign_in_and_read_the_overview(page, server, tmp_path):
     assert page.get_by_text("Friends and Family Test:").first.is_visible()
     assert "Bow" not in page.locator("main").inner_text()  # manny manages Mile End only
     keep(page, tmp_path, "overview")
+
+
+def test_see_who_is_answering_against_the_expected_mix(page, server, tmp_path):
+    sign_in(page, server, "manny")
+    page.goto(server.url + f"/staff/participation?site=Mile+End&start={SINCE}")
+    findings = page.locator("ul.findings li").all_inner_texts()
+    assert findings and all("Mile End" in text or "expected" in text for text in findings)
+    assert page.get_by_role("row", name="Bengali").count() == 1
+    keep(page, tmp_path, "participation")
 
 
 def test_download_an_export_with_the_chosen_filters(page, server, tmp_path):

@@ -424,3 +424,15 @@ def test_managers_resolving_at_once_resolve_it_once(queue):
     with engine.connect() as connection:
         concern = load_concern(connection, ids["first"])
     assert concern is not None and [event.action for event in concern.history] == ["resolve"]
+
+
+def test_about_you_answers_never_show_beside_a_flagged_response(server):
+    """"About you" answers are only ever counted (issue 9), even on the safeguarding page."""
+    flagged = payload("poor", WORDS, ["abuse-physical"])
+    flagged["answers"].append({"question": "about-age", "question_text": "How old are you?", "kind": "choice",
+                               "status": "answered", "choice": "65-or-over", "choice_text": "65 or over",
+                               "about_you": True})
+    [response_id] = seed(server.db, "Mile End", f"kiosk-{uuid.uuid4().hex[:8]}", [flagged])
+    page = signed_in(server, "manny").get(f"/staff/concerns/{response_id}").text
+    assert f"<blockquote>{WORDS}</blockquote>" in page and "<strong>Poor</strong>" in page
+    assert "How old are you?" not in page and "65 or over" not in page

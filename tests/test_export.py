@@ -48,7 +48,7 @@ def session(config: KioskConfig, answers: dict[str, str], why: str | None = None
     for question in config.questions.questions:
         given = answers.get(question.id)
         answer = AnswerRecord(question.id, question.text, question.kind, "answered" if given else "skipped",
-                              follow_up_text=question.follow_up or None)
+                              follow_up_text=question.follow_up or None, about_you=question.about_you or None)
         if given and question.kind == "choice":
             answer.choice, answer.choice_text, answer.text = given, question.answer(given).text, why
         elif given:
@@ -80,9 +80,12 @@ def saved(store: Store, config: KioskConfig) -> list[Saved]:
 
 
 def expected_header(config: KioskConfig) -> list[str]:
-    """Fixed columns, then each question's words in set order, each follow-up right after its question."""
+    """Fixed columns, then each question's words in set order, each follow-up right after its question; never
+    the "About you" questions."""
     header = list(FIXED_COLUMNS)
     for question in config.questions.questions:
+        if question.about_you:
+            continue
         header.append(question.text)
         if question.follow_up:
             header.append(f"{question.text} — {question.follow_up}")
@@ -424,3 +427,18 @@ def test_the_xlsx_summary_counts_each_answer_and_hides_small_counts(store, confi
     summary = load_workbook(tmp_path / "all.xlsx", read_only=True)["Summary"]
     shown = {answer: count for q, answer, count in summary.iter_rows(min_row=2, values_only=True) if q == question}
     assert shown == {answer: count if count >= 5 else "fewer than 5" for answer, count in truth.items()}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
+def test_about_you_answers_are_never_exported_beside_the_other_answers(store, config, tmp_path, fmt):
+    """"About you" answers are kept in the record but only ever counted (issue 9): no export shows them."""
+    store.save(session(config, {"overall": "good", "about-you": "yes", "about-age": "65-or-over",
+                                "about-who": "family-carer"}))
+    out = tmp_path / f"feedback.{fmt}"
+    assert export(store, fmt, out) == 1  # type: ignore[arg-type]
+    [stored] = [json.loads(row[0]) for row in sqlite3.connect(store.path).execute("SELECT payload FROM responses")]
+    assert {a["question"]: a.get("about_you") for a in stored["answers"]}["about-age"] is True
+    text = " ".join(map(" ".join, read_table(out))) if fmt == "xlsx" else out.read_text(encoding="utf-8-sig")
+    assert "Good" in text
+    for hidden in ("How old are you?", "65 or over", "65-or-over", "Family or carer", "about-age", "about_you"):
+        assert hidden not in text

@@ -33,13 +33,14 @@ def complete_session(flow: Flow, clock, overall: str = "good") -> None:  # type:
     flow.choose("yes")
     flow.skip()
     flow.skip()
+    flow.choose("no")  # "Would you like to tell us a little about you?" No, finish
 
 
 def test_a_full_session_is_stored_as_one_record_then_thanks(make_flow, store, clock):
     flow = make_flow()
     flow.start()
     assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "overall"
-    assert (flow.state.number, flow.state.total) == (1, 4)
+    assert (flow.state.number, flow.state.total) == (1, 7)
     flow.choose("good")
     assert flow.state.screen == Screen.TEXT and flow.state.follow_up
     type_text(flow, "kind staff")
@@ -49,8 +50,12 @@ def test_a_full_session_is_stored_as_one_record_then_thanks(make_flow, store, cl
     type_text(flow, "the garden")
     flow.submit_text()
     type_text(flow, "more trips")
-    assert stored(store) == []  # nothing is saved before the last answer
     flow.submit_text()
+    assert flow.state.question.id == "about-you" and flow.state.number == 5
+    flow.choose("yes")
+    flow.choose("65-or-over")
+    assert stored(store) == []  # nothing is saved before the last answer
+    flow.skip()  # which of these are you?
     assert flow.state.screen == Screen.THANK_YOU
     [payload] = stored(store)
     answers = by_question(payload)
@@ -61,16 +66,19 @@ def test_a_full_session_is_stored_as_one_record_then_thanks(make_flow, store, cl
     assert answers["listen"]["choice"] == "sometimes"
     assert answers["working"]["text"] == "The garden"
     assert answers["not-working"] == {**answers["not-working"], "status": "answered", "text": "More trips"}
+    assert answers["about-age"] == {**answers["about-age"], "choice": "65-or-over", "about_you": True}
+    assert answers["about-who"]["status"] == "skipped" and answers["about-who"]["about_you"] is True
+    assert "about_you" not in answers["overall"]
 
 
 def test_skipping_everything_still_stores_a_complete_record(make_flow, store):
     flow = make_flow()
     flow.start()
-    for _ in range(4):
+    for _ in range(7):
         flow.skip()
     assert flow.state.screen == Screen.THANK_YOU
     [payload] = stored(store)
-    assert [a["status"] for a in payload["answers"]] == ["skipped"] * 4
+    assert [a["status"] for a in payload["answers"]] == ["skipped"] * 7
     assert "choice" not in by_question(payload)["overall"]
 
 
@@ -107,6 +115,7 @@ def test_skip_after_going_back_clears_the_earlier_answer(make_flow, store):
     flow.skip()
     flow.skip()
     flow.skip()
+    flow.choose("no")
     overall = by_question(stored(store)[0])["overall"]
     assert overall["status"] == "skipped" and "choice" not in overall and "text" not in overall
 
@@ -281,6 +290,7 @@ def stored_working_answer(flow: Flow, store: Store, text: str) -> str:
     flow.edit_text(text)
     flow.submit_text()
     flow.skip()
+    flow.choose("no")
     return by_question(stored(store)[0])["working"]["text"]
 
 
@@ -321,3 +331,49 @@ def test_every_change_is_announced_to_listeners(make_flow):
 
 def test_control_characters_never_reach_the_store(make_flow, store):
     assert stored_working_answer(make_flow(), store, "tea\x0b is\x00 cold\nsometimes") == "tea is cold\nsometimes"
+
+
+def answer_the_feedback(flow: Flow) -> None:
+    flow.start()
+    flow.choose("good")
+    for _ in range(4):  # tell us why, listen, working, not working
+        flow.skip()
+    assert flow.state.question.id == "about-you"
+
+
+def test_no_thanks_to_about_you_finishes_with_thanks_and_keeps_the_feedback(make_flow, store):
+    flow = make_flow()
+    answer_the_feedback(flow)
+    flow.choose("no")
+    assert flow.state.screen == Screen.THANK_YOU
+    [payload] = stored(store)
+    answers = by_question(payload)
+    assert payload["complete"] is True and answers["overall"]["choice"] == "good"
+    assert answers["about-you"]["choice"] == "no" and answers["about-you"]["about_you"] is True
+    assert answers["about-age"]["status"] == "not_reached"
+
+
+def test_walking_away_during_about_you_keeps_the_feedback_whatever_the_half_finished_policy(make_flow, store, clock):
+    flow = make_flow(idle={"half_finished": "discard", "still_there_after_seconds": 45, "countdown_seconds": 15})
+    answer_the_feedback(flow)
+    flow.choose("yes")
+    clock.advance(45)
+    flow.tick()
+    assert flow.state.screen == Screen.STILL_THERE
+    clock.advance(15)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT  # no thank-you to an empty room
+    [payload] = stored(store)
+    assert payload["complete"] is True and by_question(payload)["about-you"]["choice"] == "yes"
+
+
+def test_walking_away_before_about_you_still_follows_the_half_finished_policy(make_flow, store, clock):
+    flow = make_flow(idle={"half_finished": "discard", "still_there_after_seconds": 45, "countdown_seconds": 15})
+    flow.start()
+    flow.choose("good")
+    clock.advance(45)
+    flow.tick()
+    assert flow.state.screen == Screen.STILL_THERE
+    clock.advance(15)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT and stored(store) == []

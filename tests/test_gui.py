@@ -22,6 +22,7 @@ FULL_SESSION = [
     {"type": "the garden"},
     {"tap": "control:done"},
     {"tap": "control:skip"},
+    {"tap": "answer:no"},  # "Would you like to tell us a little about you?" No, finish
 ]
 
 
@@ -60,7 +61,7 @@ def rows(data: Path) -> list[tuple[Any, ...]]:
 def test_a_whole_session_by_touch_is_stored(tmp_path, kiosk_env, size):
     data = tmp_path / "data"
     result = run_kiosk(tmp_path, kiosk_env, FULL_SESSION, data=data, size=size)
-    assert screens(result) == ["choice", "text", "choice", "text", "text", "thank_you"]
+    assert screens(result) == ["choice", "text", "choice", "text", "text", "choice", "thank_you"]
     [(seq, response_id, complete, payload_json)] = rows(data)
     payload = json.loads(payload_json)
     answers = {a["question"]: a for a in payload["answers"]}
@@ -69,6 +70,18 @@ def test_a_whole_session_by_touch_is_stored(tmp_path, kiosk_env, size):
     assert answers["listen"]["choice"] == "sometimes"
     assert answers["working"]["text"] == "The garden"
     assert answers["not-working"]["status"] == "skipped"
+
+
+def test_about_you_can_be_answered_or_skipped_on_screen(tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    steps = [*FULL_SESSION[:-1], {"tap": "answer:yes"}, {"tap": "answer:under-18"}, {"tap": "control:skip"}]
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data)
+    assert screens(result)[-4:] == ["choice", "choice", "choice", "thank_you"]
+    [(_seq, _id, complete, payload_json)] = rows(data)
+    answers = {a["question"]: a for a in json.loads(payload_json)["answers"]}
+    assert complete == 1 and answers["overall"]["choice"] == "very-good"
+    assert answers["about-age"]["choice"] == "under-18" and answers["about-age"]["about_you"] is True
+    assert answers["about-who"]["status"] == "skipped"
 
 
 def test_back_start_again_and_idle_work_on_screen(tmp_path, kiosk_env):

@@ -35,6 +35,7 @@ def test_a_concern_shows_help_then_carries_on_and_is_stored_scrubbed_and_flagged
     flow.skip()
     flow.skip()
     flow.skip()
+    flow.choose("no")  # nothing about you
     [payload] = stored(store)
     assert payload["concerns"] == ["self-harm"] and payload["complete"] is True
     assert by_question(payload)["overall"]["text"] == "Helpme call [phone]"

@@ -24,6 +24,7 @@ def test_a_whole_session_with_keys_only_is_stored_as_keyboard(tmp_path, kiosk_en
         {"key": "tab", "until": "answer:yes"}, {"key": "enter"},
         {"key": "tab", "until": "control:skip"}, {"key": "enter"},
         {"key": "tab", "until": "control:skip"}, {"key": "enter"},
+        {"key": "tab", "until": "answer:no"}, {"key": "enter"},  # nothing about me, thanks
     ]
     result = run_kiosk(tmp_path, kiosk_env, steps, data=data, extra=("--speech-log", str(spoken)))
     assert all("tap" not in step["step"] and "touch_at" not in step["step"] for step in result["steps"])

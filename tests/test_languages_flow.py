@@ -61,6 +61,8 @@ def test_a_session_in_bengali_is_asked_in_bengali_and_stored_with_the_sets_own_w
     flow.choose("yes")
     flow.skip()
     flow.skip()
+    assert flow.state.question.text.startswith("আপনার সম্পর্কে")  # "About you", in Bengali too
+    flow.choose("no")
     assert flow.state.screen == Screen.THANK_YOU and flow.state.personal.language == "bn"
     flow.finish()
     assert flow.state.personal == Personal("en-GB"), "the next person starts in the kiosk's own language"

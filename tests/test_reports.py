@@ -2,18 +2,15 @@
 its figures equal direct SQL counts over the responses, small counts are suppressed in the HTML and the PDF
 alike, a site or month where nobody answered says so, and the command writes real HTML and PDF files.
 
-The dataset (demo.generate through the server's own store_batch) is made once for the module; so is the
-sentence encoder, loaded in this process for the themes as the server would."""
+The dataset (tests/report_data.py: demo.generate through the server's own store_batch) is made once for the
+module; so is the sentence encoder, loaded in this process for the themes as the server would."""
 
 from __future__ import annotations
 
-import logging
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,42 +18,26 @@ import sqlalchemy as sa
 
 from sync.server.aggregates import AnswerShare, QuestionDistribution
 from sync.server.db import open_database
-from sync.server.demo import generate
-from sync.server.kiosks import add_kiosk
 from sync.server.reports.monthly import MonthlyReport, gather_monthly
 from sync.server.reports.period import Month, ReportError, parse_month
 from sync.server.reports.render import friends_and_family, monthly_html, write_report
+from tests.report_data import EMPTY, SITES, TINY, make_report_database, sql_count
 
-SITES = ["Mile End", "Bow", "Poplar", "Stepney"]
-RESPONSES = 50_000
-NOW = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
-"""The year of answers ends here, so October 2026 is whole."""
-TINY, EMPTY = "Tiny Place", "Rose House"
 OCTOBER = Month(2026, 10)
 FEEDBACK_SERVER = str(Path(sys.executable).parent / "feedback-server")
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sa.Engine]]:
-    """50,000 responses at 4 sites over a year, 3 at a tiny site in October 2026, and a site with a kiosk
-    and no answers."""
-    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)
+    """The shared dataset (tests/report_data.py)."""
     path = str(tmp_path_factory.mktemp("reports") / "server.db")
-    engine = open_database(path)
-    started = time.perf_counter()
-    generate(engine, SITES, RESPONSES, days=365, seed=7, now=NOW)
-    print(f"\ngenerated {RESPONSES:,} responses in {time.perf_counter() - started:.1f} s")
-    generate(engine, [TINY], 3, days=20, seed=8, now=datetime(2026, 10, 25, 12, tzinfo=UTC))
-    add_kiosk(engine, "rose-1", EMPTY)
+    engine = make_report_database(path)
     yield path, engine
     engine.dispose()
 
 
 def _sql_count(engine: sa.Engine, site: str, month: Month) -> int:
-    with engine.connect() as connection:
-        return connection.execute(sa.text("SELECT count(*) FROM responses WHERE site = :site AND "
-                                          "substr(created_at_device, 1, 7) = :month"),
-                                  {"site": site, "month": str(month)}).scalar_one()
+    return sql_count(engine, site, month.first, month.last)
 
 
 def _sql_answers(engine: sa.Engine, site: str, month: Month, question: str) -> dict[str, int]:

@@ -14,7 +14,7 @@ from tests.conftest import PROJECT
 from tests.server_process import FEEDBACK_SERVER, enrol, feedback_server
 
 COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "export", "forget", "questions set",
-            "you-said-we-did add", "staff add", "staff password", "staff list", "demo-data", "report"]
+            "you-said-we-did add", "staff add", "staff password", "staff list", "demo-data", "report", "reports-due"]
 
 
 def test_the_command_list_is_complete():
@@ -45,6 +45,7 @@ def test_every_command_has_help_with_an_example(command, tmp_path):
     ["add-kiosk", "lounge-1"],
     ["add-kiosk", "   ", "--site", "Bow"],
     ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--date", "last week"],
+    ["reports-due", "--out-dir", "reports", "--today", "tomorrow"],
 ])
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(args, tmp_path):
     result = feedback_server(*args, db=str(tmp_path / "missing.db"))

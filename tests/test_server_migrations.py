@@ -18,10 +18,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from sync.server.db import MIGRATIONS, DatabaseSetupError, database_url, metadata, migration_config, open_database
+from sync.server.demo import generate
 from sync.server.kiosks import add_kiosk
 from sync.server.stats import server_stats
 
-HEAD = "0006"
+HEAD = "0007"
 STARTING_TOGETHER = 8
 
 
@@ -85,6 +86,40 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(server_
         assert [kiosk["name"] for kiosk in server_stats(engine)["kiosks"]] == ["lounge-1"]
     finally:
         engine.dispose()
+
+
+def test_upgrading_from_0006_keeps_every_response_and_indexes_them_by_site_and_day(server_database):
+    """Revision 0007 adds the index the monthly report reads a site's month through (sync/server/reports/)."""
+    engine = sa.create_engine(database_url(server_database))
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migration_config(connection), "0006")
+        generate(engine, ["Mile End", "Bow"], 300, days=60, seed=5)
+        with engine.connect() as connection:
+            held = sorted(connection.execute(RESPONSE_ROWS).all())
+        assert len(held) == 300 and "responses_by_site_created_at_device" not in index_columns(engine)
+    finally:
+        engine.dispose()
+    engine = open_database(server_database, create=False)
+    try:
+        assert revision(engine) == HEAD and differences(engine) == []
+        assert index_columns(engine)["responses_by_site_created_at_device"] == ["site", "created_at_device"]
+        with engine.connect() as connection:
+            assert sorted(connection.execute(RESPONSE_ROWS).all()) == held
+            if connection.dialect.name == "sqlite":  # and the report's read of a site's month goes through it
+                plan = connection.execute(sa.text(
+                    "EXPLAIN QUERY PLAN SELECT kiosk, count(*) FROM responses WHERE site = 'Bow' AND "
+                    "created_at_device >= '2026-10-01' AND created_at_device < '2026-11-01' GROUP BY kiosk")).all()
+                assert "USING INDEX responses_by_site_created_at_device" in str(plan)
+    finally:
+        engine.dispose()
+
+
+RESPONSE_ROWS = sa.text("SELECT id, kiosk, site, seq, created_at_device, sha256, payload FROM responses")
+
+
+def index_columns(engine: sa.Engine) -> dict[str, list[str]]:
+    return {index["name"]: index["column_names"] for index in sa.inspect(engine).get_indexes("responses")}
 
 
 def test_downgrading_to_nothing_and_back(server_database):

@@ -32,7 +32,8 @@ Steps (a JSON list, run one per drawn frame):
 
 With --kiosk-mode the app runs as `kiosk run` does on a kiosk (full screen, locked down) instead of
 in a window. With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
-speaks is synthesised for real and logged (text, language, duration) as one JSON line in FILE.
+speaks is synthesised for real and logged (text, language, duration) as one JSON line in FILE; --speech-speed N
+plays it N times faster than life, so a test waiting for the kiosk to finish speaking waits less.
 Taps press, wait 50 ms like a finger, then lift. The result file records, for each step, the screen
 shown afterwards and the time from the lift (or the step's action) to the next drawn frame
 (``latency_ms``).
@@ -269,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--speech-log", type=Path)
+    parser.add_argument("--speech-speed", type=float, default=1.0,
+                        help="with --speech-log, play each prompt this many times faster than life (tests)")
     parser.add_argument("--kiosk-mode", action="store_true")
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))
@@ -284,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_kivy(windowed=not args.kiosk_mode, size=(width, height), screen=config.settings.screen)
     clock = OffsetClock()
     heard: list[Path] = []
-    speaker = CaptureSpeaker(args.speech_log) if args.speech_log else None
+    speaker = CaptureSpeaker(args.speech_log, speed=args.speech_speed) if args.speech_log else None
     app = build_app(config=config, data_dir=args.data, clock=clock, speaker=speaker,
                     open_source=lambda: WavFileSource(heard.pop(0)) if heard else None, locked_down=args.kiosk_mode)
     pilot = Autopilot(app, clock, json.loads(args.script.read_text()), args.out, heard)

@@ -36,6 +36,7 @@ from sync.server.notify import (
     Notifier,
     notifier,
 )
+from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
 from sync.server.retention import KEEP_DAYS_VARIABLE, start_forgetting
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
@@ -81,15 +82,17 @@ def app_from_environment() -> FastAPI:
     return create_app(os.environ["FEEDBACK_SERVER_DB"], on_concern=notifier(
         webhook_url=os.environ.get(NOTIFY_WEBHOOK_VARIABLE), email_to=os.environ.get(NOTIFY_EMAIL_VARIABLE),
         smtp=os.environ.get(SMTP_VARIABLE)), keep_days=int(os.environ.get(KEEP_DAYS_VARIABLE) or 0),
-        suppress_below=int(os.environ.get(SUPPRESS_BELOW_VARIABLE) or SUPPRESS_BELOW))
+        suppress_below=int(os.environ.get(SUPPRESS_BELOW_VARIABLE) or SUPPRESS_BELOW),
+        reference_mix=reference_mix_from(os.environ.get(PARTICIPATION_VARIABLE)))
 
 
 def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES,
                on_concern: Notifier | None = None, keep_days: int = 0,
-               suppress_below: int = SUPPRESS_BELOW) -> FastAPI:
+               suppress_below: int = SUPPRESS_BELOW, reference_mix: ReferenceMix | None = None) -> FastAPI:
     """The server on ``database_url``, with the staff dashboard; with ``keep_days`` it forgets older responses
     at start and daily, in a thread of its own (sync/server/retention.py). Every worker process does: that
-    is safe. The dashboard shows counts below ``suppress_below`` as "fewer than N"."""
+    is safe. The dashboard shows counts below ``suppress_below`` as "fewer than N", and compares who answers
+    with ``reference_mix``."""
     engine = open_database(database_url)
 
     @asynccontextmanager
@@ -164,7 +167,7 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         return Health(status="ok")
 
     _describe_batch_body(app)
-    add_dashboard(app, suppress_below=suppress_below)
+    add_dashboard(app, suppress_below=suppress_below, reference_mix=reference_mix)
     return app
 
 

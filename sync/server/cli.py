@@ -16,11 +16,14 @@ import sqlalchemy as sa
 from platformdirs import user_data_dir
 
 from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
+from kiosk.config_files import ConfigError
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
+from sync.server.participation import PARTICIPATION_VARIABLE, reference_mix_from
 from sync.server.reports.period import ReportError
+from sync.server.reports.schedule import reports_due
 from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
 from sync.server.site_content import ContentError
 from sync.server.staff import ROLES, StaffError
@@ -92,9 +95,13 @@ def cli() -> None:
               show_default=True, metavar="N",
               help="The dashboard shows any count below N as \"fewer than N\", so no small group can be singled "
                    f"out. Also ${SUPPRESS_BELOW_VARIABLE}.")
+@click.option("--participation", envvar=PARTICIPATION_VARIABLE, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Who each site expects to hear from, by language and channel (example: "
+                   f"config/participation.toml); the dashboard's \"Who is answering\" compares. Also "
+                   f"${PARTICIPATION_VARIABLE}.")
 def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
           notify_webhook: str | None, notify_email: str | None, smtp: str, keep_days: int,
-          suppress_below: int) -> None:
+          suppress_below: int, participation: str | None) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000 --keep-days 730
@@ -113,10 +120,16 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
                            (NOTIFY_EMAIL_VARIABLE, notify_email), (SMTP_VARIABLE, smtp)) if value})
         os.environ[KEEP_DAYS_VARIABLE] = str(keep_days)
         os.environ[SUPPRESS_BELOW_VARIABLE] = str(suppress_below)
+    try:
+        reference_mix = reference_mix_from(participation)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    if workers > 1 and participation:
+        os.environ[PARTICIPATION_VARIABLE] = str(Path(participation).resolve())
     on_concern = notifier(webhook_url=notify_webhook, email_to=notify_email, smtp=smtp) if workers == 1 else None
     # creates or upgrades the tables before any worker starts; only a lone process forgets in this app
     app = create_app(db, on_concern=on_concern, keep_days=keep_days if workers == 1 else 0,
-                     suppress_below=suppress_below)
+                     suppress_below=suppress_below, reference_mix=reference_mix)
     engine = app.state.engine
     click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
@@ -324,8 +337,15 @@ def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -
 
 
 @cli.command()
-@click.option("--site", required=True, help="The site the report is about, as the server names it, e.g. 'Mile End'.")
-@click.option("--period", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-10 for October 2026.")
+@click.option("--site", "sites", multiple=True,
+              help="The site the report is about, as the server names it, e.g. 'Mile End'. A monthly report needs "
+                   "one; a quarterly report covers every site unless you give one or more.")
+@click.option("--period", required=True, metavar="YYYY-MM|YYYY-QN",
+              help="A month, e.g. 2026-10 for October 2026 (the monthly team report), or a quarter, e.g. 2026-Q3 for "
+                   "July to September 2026 (the quarterly report across sites, for the forum and the Board).")
+@click.option("--easy-read", is_flag=True,
+              help="The Easy Read version of the quarterly report, for the service-user forum: large pictures, "
+                   "short sentences, no percentages.")
 @click.option("--format", "fmt", type=click.Choice(["html", "pdf"]), default="pdf", show_default=True,
               help="pdf to print or send; html to open in a web browser (and print from there).")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
@@ -334,33 +354,58 @@ def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -
               show_default=True, metavar="N",
               help=f"Any count below N reads \"fewer than N\", as on the dashboard. Also ${SUPPRESS_BELOW_VARIABLE}.")
 @db_option
-def report(site: str, period: str, fmt: str, out: Path, suppress_below: int, db: str) -> None:
-    """Make the monthly team report for one site: how many answered and the trend, how they answered, the
-    themes of what is working and not working, safeguarding concerns and the kiosks' health.
+def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: Path, suppress_below: int,
+           db: str) -> None:
+    """Make a report as a PDF or a printable web page.
+
+    For a month: the monthly team report for one site (how many answered and the trend, how they answered, the
+    themes of what is working and not working, safeguarding concerns and the kiosks' health). For a quarter:
+    the report across sites for the forum and the Board (answers and the Friends and Family Test at each site,
+    themes, concerns, "You said, we did"); with --easy-read, its Easy Read version.
 
     Example: feedback-server report --site "Mile End" --period 2026-10 --format pdf --out mile-end-2026-10.pdf
+
+    Example: feedback-server report --period 2026-Q3 --easy-read --out easy-read-2026-Q3.pdf
     """
     from tqdm import tqdm
 
-    from sync.server.reports.monthly import STEPS, gather_monthly
-    from sync.server.reports.period import parse_month
-    from sync.server.reports.render import monthly_html, write_report
-    from sync.server.web.common import shown
+    from sync.server.reports import monthly, quarterly
+    from sync.server.reports.easy_read import easy_read_html
+    from sync.server.reports.period import Month, parse_period
+    from sync.server.reports.render import monthly_html, quarterly_html, total_shown, write_report
 
-    month = parse_month(period)
+    chosen = parse_period(period)
+    if isinstance(chosen, Month) and easy_read:
+        raise ReportError("The Easy Read version is of the quarterly report: give a quarter, like 2026-Q3.")
+    if isinstance(chosen, Month) and len(sites) != 1:
+        raise ReportError("A monthly report is for one site: give --site once, or give a quarter, like 2026-Q3, "
+                          "for a report across sites.")
     check_export_folder(out)
     engine = open_database(db, create=False)
-    with tqdm(total=len(STEPS) + 1, unit=" steps", disable=None, leave=False) as bar:
+    if not isinstance(chosen, Month):
+        with engine.connect() as connection:
+            sites = quarterly.chosen_sites(connection, sites)
+    steps = monthly.STEPS if isinstance(chosen, Month) else quarterly.steps(sites)
+    with tqdm(total=len(steps) + 1, unit=" steps", disable=None, leave=False) as bar:
 
         def done(step: str) -> None:
             bar.set_description(step)
             bar.update()
 
-        gathered = gather_monthly(engine, site, month, progress=done)
-        write_report(monthly_html(gathered, suppress_below), fmt, out)  # type: ignore[arg-type]
+        if isinstance(chosen, Month):
+            gathered = monthly.gather_monthly(engine, sites[0], chosen, progress=done)
+            html, counts, about = monthly_html(gathered, suppress_below), [gathered.responses], sites[0]
+        else:
+            board = quarterly.gather_quarterly(engine, sites, chosen, progress=done)
+            html = (easy_read_html if easy_read else quarterly_html)(board, suppress_below)
+            counts = [site.responses for site in board.sites]
+            about = sites[0] if len(sites) == 1 else f"{len(sites)} sites"
+        write_report(html, fmt, out)  # type: ignore[arg-type]
         done(f"wrote {fmt}")
-    said = "nobody answered" if gathered.empty else f"{shown(gathered.responses, suppress_below)} responses"
-    click.echo(f"Wrote the report for {site} in {month.label} ({said}) to {out}")
+    kind = "the Easy Read report" if easy_read else "the report"
+    when = f"in {chosen.label}" if isinstance(chosen, Month) else f"from {chosen.label}"
+    said = "nobody answered" if not sum(counts) else f"{total_shown(counts, suppress_below)} responses"
+    click.echo(f"Wrote {kind} for {about} {when} ({said}) to {out}")
 
 
 @cli.group("staff")
@@ -423,6 +468,9 @@ def staff_list(db: str) -> None:
     for person in people:
         sites = "all sites" if person["all_sites"] else ", ".join(person["sites"])  # type: ignore[arg-type]
         click.echo(f"{person['name']:<24} {person['role']:<8} {sites}{'  (disabled)' if person['disabled'] else ''}")
+
+
+cli.add_command(db_option(reports_due))  # its --db is the one every command has
 
 
 def main() -> None:

@@ -78,6 +78,8 @@ responses = sa.Table(
     sa.Column("question_set_version", sa.Integer, nullable=False, server_default="0"),
     sa.Index("responses_by_device_seq", "device_id", "seq"),
     sa.Index("responses_by_received_at", "received_at"),  # finds what retention forgets without a full scan
+    # a site's responses given in a period (reports, themes, the dashboard's exports) without a full scan
+    sa.Index("responses_by_site_created_at_device", "site", "created_at_device"),
 )
 
 forgotten = sa.Table(

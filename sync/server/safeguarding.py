@@ -37,6 +37,7 @@ from typing import Any, Literal, get_args
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.record import without_about_you
 from sync.server.db import concern_events, concern_queue, responses, staff, staff_sites
 from sync.server.staff import StaffMember, audit, load_member
 from sync.server.timestamps import as_utc, utc_now
@@ -232,7 +233,7 @@ def _text(value: object) -> str:
 def _answers(payload: dict[str, Any]) -> list[Answer]:
     """What the person chose and said, from a payload however odd (a missing key, a wrong type)."""
     found = []
-    for answer in payload.get("answers") or []:
+    for answer in without_about_you(payload).get("answers") or []:
         if not isinstance(answer, dict):
             continue
         said = Answer(question_text=_text(answer.get("question_text")) or _text(answer.get("question")),

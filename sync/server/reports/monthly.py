@@ -30,7 +30,7 @@ from sync.server.aggregates import (
 )
 from sync.server.db import concern_queue, responses
 from sync.server.reports.comment_themes import SideThemes, top_themes
-from sync.server.reports.period import Month, ReportError
+from sync.server.reports.period import Month, Period, ReportError
 from sync.server.safeguarding import STATUSES, category_name
 from sync.server.stats import kiosk_health
 from sync.server.theme_store import Encode, Side
@@ -60,7 +60,7 @@ class KioskMonth:
 @dataclass(frozen=True)
 class Concerns:
     raised: int
-    """Concerns from responses given in the month (by the kiosk's clock; when that response is no longer held,
+    """Concerns from responses given in the period (by the kiosk's clock; when that response is no longer held,
     by the day the server received it)."""
     by_status: dict[str, int]
     """Where they stand now: open, acknowledged, resolved."""
@@ -114,7 +114,7 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
         done(STEPS[0])
         questions = answer_distributions(connection, filters)
         done(STEPS[1])
-        concerns = _concerns(connection, site, month)
+        concerns = concerns_raised(connection, site, month)
         done(STEPS[2])
         in_use = _kiosk_days(connection, site, month)
     kiosks = _kiosks(engine, site, in_use)
@@ -133,7 +133,8 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
                          themes_missing=missing)
 
 
-def _concerns(connection: Connection, site: str, month: Month) -> Concerns:
+def concerns_raised(connection: Connection, site: str, period: Period) -> Concerns:
+    """The concerns from answers given at ``site`` in ``period``, by where they stand now and by kind."""
     rows = connection.execute(
         sa.select(concern_queue.c.categories, concern_queue.c.status, concern_queue.c.received_at,
                   responses.c.created_at_device)
@@ -143,7 +144,7 @@ def _concerns(connection: Connection, site: str, month: Month) -> Concerns:
     categories: Counter[str] = Counter()
     for row in rows:
         given = (row.created_at_device or "")[:10] or as_utc(row.received_at).date().isoformat()
-        if month.first.isoformat() <= given <= month.last.isoformat():
+        if period.first.isoformat() <= given <= period.last.isoformat():
             statuses[row.status] += 1
             categories.update(category_name(label) for label in row.categories.split(",") if label)
     return Concerns(raised=statuses.total(), by_status={status: statuses[status] for status in STATUSES},

@@ -1,13 +1,16 @@
-"""The period a report covers: a calendar month, by the day people answered (the kiosk's clock), as the
-dashboard counts it (sync/server/aggregates.py)."""
+"""The period a report covers: a calendar month (the monthly team report) or a calendar quarter (the quarterly
+Board report and its Easy Read version), by the day people answered (the kiosk's clock), as the dashboard
+counts it (sync/server/aggregates.py)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_QUARTER = re.compile(r"([0-9]{4})-[Qq]([0-9])")
 
 
 class ReportError(Exception):
@@ -54,9 +57,70 @@ class Month:
         return months[::-1]
 
 
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter: Q1 is January to March."""
+
+    year: int
+    quarter: int
+
+    @property
+    def months(self) -> list[Month]:
+        return Month(self.year, 3 * self.quarter).back(3)
+
+    @property
+    def first(self) -> date:
+        return self.months[0].first
+
+    @property
+    def last(self) -> date:
+        return self.months[-1].last
+
+    @property
+    def label(self) -> str:
+        """"July to September 2026"."""
+        return f"{self.first:%B} to {self.last:%B %Y}"
+
+    @property
+    def short(self) -> str:
+        """"Jul to Sep 2026", for tables."""
+        return f"{self.first:%b} to {self.last:%b %Y}"
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-Q{self.quarter}"
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
+
+
+class Period(Protocol):
+    """What a report needs of its period, month or quarter alike."""
+
+    @property
+    def first(self) -> date: ...
+
+    @property
+    def last(self) -> date: ...
+
+    @property
+    def label(self) -> str: ...
+
+
 def parse_month(text: str) -> Month:
     """``2026-10`` as a :class:`Month`; :class:`ReportError` saying how to write it otherwise."""
     found = _MONTH.fullmatch(text.strip())
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
         raise ReportError(f"The period {text!r} is not a month: write the year and the month, like 2026-10.")
     return Month(int(found.group(1)), int(found.group(2)))
+
+
+def parse_period(text: str) -> Month | Quarter:
+    """``2026-10`` as a :class:`Month`, ``2026-Q3`` as a :class:`Quarter`; :class:`ReportError` otherwise."""
+    found = _QUARTER.fullmatch(text.strip())
+    if found and 1 <= int(found.group(2)) <= 4 and int(found.group(1)) >= 2000:
+        return Quarter(int(found.group(1)), int(found.group(2)))
+    try:
+        return parse_month(text)
+    except ReportError:
+        raise ReportError(f"The period {text!r} is not a month or a quarter: write a month like 2026-10, or a "
+                          "quarter like 2026-Q3.") from None

@@ -16,12 +16,24 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from kiosk.settings import ASSETS
-from sync.server.web import admin, concerns, exports, overview, questions, sign_in, themes, you_said_we_did
+from sync.server.participation import ReferenceMix
+from sync.server.web import (
+    admin,
+    concerns,
+    exports,
+    overview,
+    participation,
+    questions,
+    reports,
+    sign_in,
+    themes,
+    you_said_we_did,
+)
 from sync.server.web.common import HERE, BadRequest, render
 from sync.server.web.sessions import CsrfRefused, NotAllowed, SignInNeeded
 
 PREFIX = "/staff"
-PAGES = (sign_in, overview, themes, concerns, you_said_we_did, questions, exports, admin)
+PAGES = (sign_in, overview, themes, participation, concerns, you_said_we_did, reports, questions, exports, admin)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -32,9 +44,10 @@ SECURITY_HEADERS = {
 }
 
 
-def add_dashboard(app: FastAPI, *, suppress_below: int) -> None:
-    """Add the dashboard's pages to the server ``app``."""
+def add_dashboard(app: FastAPI, *, suppress_below: int, reference_mix: ReferenceMix | None = None) -> None:
+    """Add the dashboard's pages to the server ``app``; ``reference_mix`` is who each site expects to hear from."""
     app.state.suppress_below = suppress_below
+    app.state.reference_mix = reference_mix or ReferenceMix()
     for page in PAGES:
         app.include_router(page.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -1,0 +1,151 @@
+"""The quarterly report across sites, for the service-user forum and the Board: what people said in a quarter,
+site by site, and what changed because of it, as plain figures.
+
+Each quarter a forum and the Board look at themes and at what changed: how many answered at each site and
+the change on the quarter before, each site's Friends and Family Test in its standard form, the top themes of
+what is working and not working at each site with an example comment, the safeguarding concerns raised (by
+kind and where they stand, never their words) and the "You said, we did" items dated in the quarter. Counts
+here are exact; :mod:`sync.server.reports.render` suppresses the small ones. The Easy Read version
+(:mod:`sync.server.reports.easy_read`) is made from the same figures.
+
+Themes are found per site, as on the Themes page and in the monthly report: staff name them per site, and a
+forum or Board reads a theme at the place where people said it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from sync.server.aggregates import (
+    AnswerShare,
+    Filters,
+    QuestionDistribution,
+    answer_distributions,
+    friends_and_family,
+    response_totals,
+)
+from sync.server.reports.comment_themes import SideThemes, top_themes
+from sync.server.reports.monthly import THEME_SIDES, Concerns, check_site, concerns_raised
+from sync.server.reports.period import Quarter, ReportError
+from sync.server.site_content import list_you_said_we_did
+from sync.server.theme_store import Encode
+from sync.server.themes import ThemesUnavailable
+from sync.server.timestamps import utc_now
+from sync.server.web.common import known_sites
+
+FIRST_STEPS = ("responses", "answers", "concerns", '"You said, we did"')
+
+
+def steps(sites: Sequence[str]) -> list[str]:
+    """What gathering for ``sites`` does, in order, for a progress bar: :func:`gather_quarterly` calls
+    ``progress`` after each."""
+    return [*FIRST_STEPS, *(f"themes: {site}, {side}" for site in sites for side in THEME_SIDES)]
+
+
+@dataclass(frozen=True)
+class SiteQuarter:
+    site: str
+    responses: int
+    previous: int
+    """Responses in the quarter before."""
+    friends_and_family: QuestionDistribution | None
+    """The answers to the Friends and Family Test question (None when no question set there asks it)."""
+    concerns: Concerns
+    themes: dict[str, SideThemes] = field(default_factory=dict)
+    """By side ("working", "not-working"); empty when nobody answered or themes are unavailable."""
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    """The "You said, we did" items dated in the quarter, newest first (as site_content lists them)."""
+
+
+@dataclass(frozen=True)
+class QuarterlyReport:
+    quarter: Quarter
+    made_at: datetime
+    sites: list[SiteQuarter]
+    friends_and_family: QuestionDistribution | None
+    """The Friends and Family Test answers at all these sites together."""
+    themes_missing: str = ""
+    """Why there are no themes, when the encoder is not installed."""
+
+    @property
+    def responses(self) -> int:
+        return sum(site.responses for site in self.sites)
+
+    @property
+    def empty(self) -> bool:
+        return self.responses == 0
+
+
+def friends_and_family_answers(distributions: Sequence[QuestionDistribution]) -> QuestionDistribution | None:
+    """The answers to the Friends and Family Test question, counted together over the question sets that ask it
+    (it is one national question, whichever set carries it); None when none of them does."""
+    asked = [distribution for distribution in distributions if friends_and_family(distribution) is not None]
+    if not asked:
+        return None
+    counts: Counter[str] = Counter()
+    texts: dict[str, str] = {}
+    for distribution in asked:
+        for answer in distribution.answers:
+            counts[answer.answer] += answer.count
+            texts.setdefault(answer.answer, answer.text)
+    return QuestionDistribution(asked[0].question_set if len(asked) == 1 else "", asked[0].question, asked[0].text,
+                                counts.total(), [AnswerShare(answer, text, counts[answer])
+                                                 for answer, text in texts.items()])
+
+
+def chosen_sites(connection: Connection, sites: Sequence[str]) -> tuple[str, ...]:
+    """``sites`` once each, or every site the server knows when none are given; :class:`ReportError` naming the
+    sites it knows for one it does not."""
+    for site in sites:
+        check_site(connection, site)
+    chosen = tuple(dict.fromkeys(sites)) or tuple(known_sites(connection))
+    if not chosen:
+        raise ReportError("The server knows no sites yet: enrol a kiosk first (feedback-server add-kiosk).")
+    return chosen
+
+
+def gather_quarterly(engine: Engine, sites: Sequence[str], quarter: Quarter, *, encode: Encode | None = None,
+                     progress: Callable[[str], None] | None = None) -> QuarterlyReport:
+    """The figures of the report on ``sites`` (every site the server knows when empty) for ``quarter``.
+    ``encode`` is the sentence encoder for the themes (default: the dashboard's); ``progress`` is called with
+    each of :func:`steps` as it is done."""
+    done = progress or (lambda _step: None)
+    with engine.connect() as connection:
+        chosen = chosen_sites(connection, sites)
+        before = quarter.previous()
+        totals = response_totals(connection, Filters(chosen, None, quarter.first, quarter.last))
+        previous = response_totals(connection, Filters(chosen, None, before.first, before.last))
+        done(FIRST_STEPS[0])
+        answers = {site: friends_and_family_answers(answer_distributions(
+            connection, Filters((site,), None, quarter.first, quarter.last))) for site in chosen}
+        everywhere = friends_and_family_answers(answer_distributions(
+            connection, Filters(chosen, None, quarter.first, quarter.last)))
+        done(FIRST_STEPS[1])
+        concerns = {site: concerns_raised(connection, site, quarter) for site in chosen}
+        done(FIRST_STEPS[2])
+        changes = [item for item in list_you_said_we_did(connection, chosen)
+                   if quarter.first.isoformat() <= item["date"] <= quarter.last.isoformat()]
+        done(FIRST_STEPS[3])
+    themes: dict[str, dict[str, SideThemes]] = {site: {} for site in chosen}
+    missing = ""
+    for step, (site, side) in zip(steps(chosen)[len(FIRST_STEPS):],
+                                  ((site, side) for site in chosen for side in THEME_SIDES), strict=True):
+        if totals[site] and not missing:
+            try:
+                themes[site][side] = top_themes(engine, site, Filters((site,), None, quarter.first, quarter.last),
+                                                side, encode)
+            except ThemesUnavailable as exc:
+                missing = str(exc)
+        done(step)
+    return QuarterlyReport(
+        quarter=quarter, made_at=utc_now(), friends_and_family=everywhere, themes_missing=missing,
+        sites=[SiteQuarter(site=site, responses=totals[site], previous=previous[site],
+                           friends_and_family=answers[site], concerns=concerns[site],
+                           themes=themes[site] if not missing else {},
+                           changes=[item for item in changes if item["site"] == site]) for site in chosen])
