@@ -162,6 +162,8 @@ PAGES = {
     "themes-working": "/staff/themes?site=Bow",
     "safeguarding-all": "/staff/concerns?show=all",
     "you-said-we-did": "/staff/you-said-we-did",
+    "participation": "/staff/participation",
+    "reports": "/staff/reports",
     "you-said-we-did-add": "/staff/you-said-we-did/add",
     "poster": "/staff/you-said-we-did/poster?site=Mile+End",
     "question-sets": "/staff/questions",

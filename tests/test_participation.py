@@ -60,18 +60,19 @@ def test_a_language_no_one_used_in_the_period_is_named_with_when_it_was_last_use
         f"No one has answered in Bengali at Mile End from {(date.today() - timedelta(days=90)).day} "
         f"{date.today() - timedelta(days=90):%B %Y} to {date.today().day} {date.today():%B %Y}. "
         f"The last answer in Bengali was on {last_bengali.day} {last_bengali:%B %Y}.")
-    rows = {(row.dimension, row.group): row for row in mile_end.rows}
-    assert rows["language", "bn"].answers == "0" and rows["language", "bn"].expected == "40%"
-    assert rows["language", "en"].answers == "30" and rows["language", "en"].expected == "55%"  # en-GB is English
+    rows = {(row.section, row.group): row for row in mile_end.rows}
+    assert rows["By language", "bn"].answers == "0" and rows["By language", "bn"].expected == "40%"
+    assert rows["By language", "en"].answers == "30" and rows["By language", "en"].expected == "55%"  # en-GB is English
 
 
 def test_small_counts_are_suppressed_and_get_no_percentage(central):
     db, mix_file = central
     mile_end = gather(db, "Mile End", load_reference_mix(mix_file))
-    rows = {(row.dimension, row.group): row for row in mile_end.rows}
-    assert rows["language", "ko"].answers == "fewer than 5" and rows["language", "ko"].share == ""
-    assert rows["channel", "voice"].answers == "fewer than 5" and rows["channel", "voice"].share == ""
-    assert rows["channel", "touch"].share == f"{round(100 * 30 / 33)}%"
+    rows = {(row.section, row.group): row for row in mile_end.rows}
+    assert rows["By language", "ko"].answers == "fewer than 5" and rows["By language", "ko"].share == ""
+    voice = rows["By how they answered", "voice"]
+    assert voice.answers == "fewer than 5" and voice.share == ""
+    assert rows["By how they answered", "touch"].share == f"{round(100 * 30 / 33)}%"
     assert "Fewer than 5 answers by voice, against 10% expected." not in mile_end.findings  # 3.3 expected: too few
     assert "No one has answered by a keyboard or switch" in " ".join(mile_end.findings)
 
@@ -104,6 +105,9 @@ def test_a_broken_reference_mix_names_the_line_and_field(tmp_path, text, where):
         load_reference_mix(broken)
     run = feedback_server("serve", "--participation", str(broken), "--port", "0", db=str(tmp_path / "c.db"))
     assert run.returncode != 0 and run.stderr.startswith("Error: ") and where.split(":")[0] in run.stderr
+    report = feedback_server("reports-due", "--out-dir", str(tmp_path / "out"), "--participation", str(broken),
+                             db=str(tmp_path / "c.db"))
+    assert report.returncode != 0 and where.split(":")[0] in report.stderr and "Error: " in report.stderr
 
 
 def test_the_example_file_is_valid():
@@ -119,3 +123,55 @@ def test_the_dashboard_page_shows_who_is_missing_to_staff_of_that_site_only(cent
         assert "No one has answered in Bengali at Mile End" in page and "fewer than 5" in page
         assert 'aria-current="page">Who is answering' in page
         assert signed_in(server, "vera").get("/staff/participation?site=Nowhere").status_code == 403
+
+
+def about_you(who: str) -> dict:
+    """An answer as the kiosk records it: on the built-in set, the gate said yes, then who the person is."""
+    answer = payload("good")
+    answer["answers"] += [
+        {"question": "about-you", "question_text": "Would you like to tell us a little about you?", "kind": "choice",
+         "status": "answered", "choice": "yes", "choice_text": "Yes", "about_you": True},
+        {"question": "about-who", "question_text": "Which of these are you?", "kind": "choice", "status": "answered",
+         "choice": who, "choice_text": who, "about_you": True}]
+    return answer
+
+
+def test_about_you_groups_are_counted_against_the_mix_and_the_missing_named(tmp_path):
+    db = str(tmp_path / "central.db")
+    seed(db, "Poplar", "hall-1", [about_you("uses-service")] * 12 + [about_you("visitor")] * 3 + answers(5))
+    mix = ReferenceMix.model_validate({"default": {"about_you": {
+        "about-who": {"uses-service": 70, "family-carer": 20, "visitor": 10}}}})
+    poplar = gather(db, "Poplar", mix)
+    rows = {(row.section, row.group): row for row in poplar.rows}
+    assert rows["Which of these are you?", "uses-service"].answers == "12"
+    assert rows["Which of these are you?", "uses-service"].share == "80%"  # of the 15 who answered it
+    assert rows["Which of these are you?", "visitor"].answers == "fewer than 5"
+    assert rows["Which of these are you?", "family-carer"].answers == "0"
+    assert rows["Which of these are you?", "uses-service"].name == "I get support here"  # the set's own words
+    assert any(finding.startswith("No one has answered from people who said \u201cFamily or carer\u201d at Poplar")
+               for finding in poplar.findings)
+    assert not [row for row in poplar.rows if "Would you like" in row.section]  # the gate is not a group
+    assert poplar.total == 20
+
+
+def test_the_monthly_report_says_who_answered_and_who_is_missing(central, tmp_path):
+    from sync.server.reports.monthly import gather_monthly
+    from sync.server.reports.period import Month
+    from sync.server.reports.render import monthly_html
+
+    db, mix_file = central
+    given = date.today() - timedelta(days=3)  # when the fixture's answers were given
+    engine = open_database(db)
+    try:
+        report = gather_monthly(engine, "Mile End", Month(given.year, given.month),
+                                reference_mix=load_reference_mix(mix_file))
+    finally:
+        engine.dispose()
+    html = monthly_html(report, 5)
+    assert "<h2>Who answered</h2>" in html and "No one has answered in Bengali at Mile End" in html
+    assert "Which of these are you?" not in html  # no one answered it: no table, and no chart among the questions
+    out = tmp_path / "report.html"
+    run = feedback_server("report", "--site", "Mile End", "--period", f"{given:%Y-%m}", "--format", "html",
+                          "--out", str(out), "--participation", str(mix_file), db=db)
+    assert run.returncode == 0, run.stderr
+    assert "No one has answered in Bengali at Mile End" in out.read_text(encoding="utf-8")

@@ -298,6 +298,9 @@ class QuestionDistribution:
     answers: list[AnswerShare]
     """In the question set's order when the server knows the set (its answers nobody chose included, at 0),
     then any others by count, most first."""
+    person_groups: bool = False
+    """An "About you" question whose answers are groups people belong to (age band, who they are), as the
+    server's copy of the set says: "Who is answering" counts by them (sync/server/participation.py)."""
 
 
 def _chosen(table: sa.Table, filters: Filters) -> sa.ColumnElement[bool]:
@@ -408,7 +411,8 @@ def _distribution(key: tuple[str, str], counts: Counter[str], defined: _Question
     answers = [AnswerShare(answer, texts.get(answer) or seen.get(answer, ("", answer))[1], counts[answer])
                for answer in ids]
     text = defined.text if defined else next((words for words, _ in seen.values()), question)
-    return QuestionDistribution(question_set, question, text, sum(counts.values()), answers)
+    return QuestionDistribution(question_set, question, text, sum(counts.values()), answers,
+                                person_groups=bool(defined and defined.person_groups))
 
 
 def friends_and_family(distribution: QuestionDistribution) -> tuple[float, float] | None:
@@ -430,6 +434,8 @@ class _Question:
     text: str
     answers: tuple[tuple[str, str], ...]
     """(id, words) of each answer, in order."""
+    person_groups: bool = False
+    """``about_you = true`` and no answer that finishes the session (that one is the "would you like to?")."""
 
 
 def _question_sets(connection: Connection, set_ids: list[str],
@@ -469,7 +475,9 @@ def _parse_question_set(toml: str) -> dict[str, _Question]:
                         for answer in question.get("answers") or []
                         if isinstance(answer, dict) and isinstance(answer.get("id"), str))
         words = column_text(question.get("text"), 1000) or question["id"]
-        questions.setdefault(question["id"], _Question(words, answers))
+        given = [answer for answer in question.get("answers") or [] if isinstance(answer, dict)]
+        groups = question.get("about_you") is True and not any(answer.get("finish") is True for answer in given)
+        questions.setdefault(question["id"], _Question(words, answers, groups))
     return questions
 
 

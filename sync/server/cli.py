@@ -18,10 +18,11 @@ from platformdirs import user_data_dir
 from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
 from kiosk.config_files import ConfigError
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
+from sync.server.cli_options import participation_option
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
-from sync.server.participation import PARTICIPATION_VARIABLE, reference_mix_from
+from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
 from sync.server.reports.period import ReportError
 from sync.server.reports.schedule import reports_due
 from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
@@ -353,9 +354,10 @@ def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -
 @click.option("--suppress-below", envvar=SUPPRESS_BELOW_VARIABLE, type=click.IntRange(1, 100), default=SUPPRESS_BELOW,
               show_default=True, metavar="N",
               help=f"Any count below N reads \"fewer than N\", as on the dashboard. Also ${SUPPRESS_BELOW_VARIABLE}.")
+@participation_option
 @db_option
 def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: Path, suppress_below: int,
-           db: str) -> None:
+           reference_mix: ReferenceMix, db: str) -> None:
     """Make a report as a PDF or a printable web page.
 
     For a month: the monthly team report for one site (how many answered and the trend, how they answered, the
@@ -393,7 +395,8 @@ def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: 
             bar.update()
 
         if isinstance(chosen, Month):
-            gathered = monthly.gather_monthly(engine, sites[0], chosen, progress=done)
+            gathered = monthly.gather_monthly(engine, sites[0], chosen, progress=done, reference_mix=reference_mix,
+                                              suppress_below=suppress_below)
             html, counts, about = monthly_html(gathered, suppress_below), [gathered.responses], sites[0]
         else:
             board = quarterly.gather_quarterly(engine, sites, chosen, progress=done)

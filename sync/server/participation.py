@@ -1,7 +1,8 @@
 """Who is answering at a site, against who the organisation expects to hear from (issue 9).
 
 Care organisations have a duty to check that everyone can take part. A site's answers are counted by
-language and by channel (touch, voice, keyboard or switch) and set beside a **reference mix**: the shares a
+language, by channel (touch, voice, keyboard or switch) and by the optional "About you" questions (age band,
+who the person is: kiosk/questions.py, ``about_you``), and set beside a **reference mix**: the shares a
 site expects, written by the involvement lead in a small TOML file (``feedback-server serve --participation
 FILE``; example in config/participation.toml). What comes out is a few plain sentences that say who is
 missing, e.g. "No one has answered in Bengali at Mile End from 1 September to 30 November 2026."
@@ -13,6 +14,7 @@ matters most.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,15 +26,14 @@ from sqlalchemy.engine import Connection
 
 from kiosk.config_files import TomlFile
 from kiosk.questions import base_language
-from sync.server.aggregates import Filters, participation
-from sync.server.db import response_counts
+from sync.server.aggregates import Filters, answer_distributions, participation
+from sync.server.db import answer_counts, response_counts
 from sync.server.web.common import shown
 from sync.server.web.questions import language_names
 
 PARTICIPATION_VARIABLE = "FEEDBACK_PARTICIPATION"
 """The reference mix file for every worker process of ``feedback-server serve --participation``."""
 Dimension = Literal["language", "channel"]
-DIMENSIONS: tuple[Dimension, ...] = ("language", "channel")
 CHANNEL_NAMES = {"touch": "touch", "voice": "voice", "keyboard": "a keyboard or switch", "": "not recorded"}
 UNDER_SHARE = 0.5
 """A group is "fewer than expected" below this fraction of its expected share."""
@@ -48,6 +49,8 @@ class Expected(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
     language: dict[str, Percent] = {}
     channel: dict[str, Percent] = {}
+    about_you: dict[str, dict[str, Percent]] = {}
+    """By "About you" question id, then answer id: ``about_you.about-who = { uses-service = 70, ... }``."""
 
     @pydantic.field_validator("language", "channel")
     @classmethod
@@ -55,6 +58,13 @@ class Expected(pydantic.BaseModel):
         if shares and abs(sum(shares.values()) - 100) > SHARE_TOLERANCE:
             raise ValueError(f"the shares add up to {sum(shares.values()):g}, not 100")
         return shares
+
+    @pydantic.field_validator("about_you")
+    @classmethod
+    def _each_adds_up(cls, questions: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for shares in questions.values():
+            cls._adds_up(shares)
+        return questions
 
 
 class ReferenceMix(pydantic.BaseModel):
@@ -69,7 +79,8 @@ class ReferenceMix(pydantic.BaseModel):
         own = self.sites.get(site)
         if own is None:
             return self.default
-        return Expected(language=own.language or self.default.language, channel=own.channel or self.default.channel)
+        return Expected(language=own.language or self.default.language, channel=own.channel or self.default.channel,
+                        about_you=own.about_you or self.default.about_you)
 
 
 def load_reference_mix(path: Path) -> ReferenceMix:
@@ -90,8 +101,24 @@ def group_name(dimension: Dimension, group: str) -> str:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One way of telling people apart: by language, by channel, or by the answers to one "About you" question."""
+
+    heading: str
+    counts: dict[str, int]
+    """Answers in the period, by group."""
+    names: dict[str, str]
+    """Each group's words: 'Bengali', 'voice', 'Family or carer'."""
+    last_days: dict[str, date]
+    expected: dict[str, float]
+    """Percent of answers the site expects from each group ({} when the reference mix says nothing)."""
+    how: Callable[[str], str]
+    """A group's name as the sentences say it: 'in Bengali', 'by voice', 'from people who said "Visitor"'."""
+
+
+@dataclass(frozen=True)
 class GroupRow:
-    dimension: Dimension
+    section: str
     group: str
     name: str
     answers: str
@@ -121,27 +148,54 @@ def _group(dimension: Dimension, value: str) -> str:
     return base_language(value) if dimension == "language" and value else value
 
 
-def _counts(connection: Connection, site: str, start: date, end: date,
-            question_set: str | None) -> dict[Dimension, dict[str, int]]:
-    found = participation(connection, Filters(sites=(site,), question_set=question_set, start=start, end=end))
-    counts: dict[Dimension, dict[str, int]] = {dimension: {} for dimension in DIMENSIONS}
-    for dimension in DIMENSIONS:
-        for value, count in found[dimension].items():
-            group = _group(dimension, value)
-            counts[dimension][group] = counts[dimension].get(group, 0) + count
+def _folded(pairs: Iterable[tuple[str, int]], dimension: Dimension) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value, count in pairs:
+        counts[_group(dimension, value)] = counts.get(_group(dimension, value), 0) + count
     return counts
 
 
-def _last_days(connection: Connection, site: str, end: date, dimension: Dimension) -> dict[str, date]:
-    column = response_counts.c[dimension]
-    rows = connection.execute(sa.select(column, sa.func.max(response_counts.c.day))
-                              .where(response_counts.c.site == site, response_counts.c.day <= end.isoformat())
-                              .group_by(column))
+def _latest(rows: Iterable[tuple[str, str]], fold: Callable[[str], str] = str) -> dict[str, date]:
     last: dict[str, date] = {}
     for value, day in rows:
-        group = _group(dimension, value)
-        last[group] = max(last.get(group, date.min), date.fromisoformat(day))
+        last[fold(value)] = max(last.get(fold(value), date.min), date.fromisoformat(day))
     return last
+
+
+def _by_payload(connection: Connection, site: str, filters: Filters, expected: Expected) -> list[Section]:
+    """By language and by channel: counted from every response."""
+    found = participation(connection, filters)
+    sections = []
+    for dimension, heading, how in (("language", "By language", "in {}"), ("channel", "By how they answered", "by {}")):
+        column = response_counts.c[dimension]
+        last = _latest(connection.execute(
+            sa.select(column, sa.func.max(response_counts.c.day))
+            .where(response_counts.c.site == site, response_counts.c.day <= filters.end.isoformat())
+            .group_by(column)), lambda value, dimension=dimension: _group(dimension, value))
+        counts = _folded(found[dimension].items(), dimension)
+        wanted: dict[str, float] = getattr(expected, dimension)
+        names = {group: group_name(dimension, group) for group in {*counts, *wanted}}
+        sections.append(Section(heading, counts, names, last, wanted, how.format))
+    return sections
+
+
+def _by_about_you(connection: Connection, site: str, filters: Filters, expected: Expected) -> list[Section]:
+    """By the answers to each "About you" question that sorts people into groups (never the gate question)."""
+    sections = []
+    for asked in answer_distributions(connection, filters):
+        if not asked.person_groups:
+            continue
+        last = _latest(connection.execute(
+            sa.select(answer_counts.c.answer, sa.func.max(answer_counts.c.day))
+            .where(answer_counts.c.site == site, answer_counts.c.question_set == asked.question_set,
+                   answer_counts.c.question == asked.question, answer_counts.c["count"] > 0,
+                   answer_counts.c.day <= filters.end.isoformat())
+            .group_by(answer_counts.c.answer)))
+        sections.append(Section(asked.text, {answer.answer: answer.count for answer in asked.answers},
+                                {answer.answer: answer.text for answer in asked.answers}, last,
+                                expected.about_you.get(asked.question, {}),
+                                lambda name: f"from people who said \u201c{name}\u201d"))
+    return sections
 
 
 def _day(moment: date) -> str:
@@ -150,37 +204,37 @@ def _day(moment: date) -> str:
 
 def gather_participation(connection: Connection, site: str, start: date, end: date, mix: ReferenceMix,
                          suppress_below: int, question_set: str | None = None) -> SiteParticipation:
-    """One site's answers in the period (to one question set, or all) by language and channel, beside what the
-    site expects."""
-    counts = _counts(connection, site, start, end, question_set)
-    total = sum(counts["language"].values())
+    """One site's answers in the period (to one question set, or all) by language, channel and "About you"
+    groups, beside what the site expects."""
+    filters = Filters(sites=(site,), question_set=question_set, start=start, end=end)
     expected = mix.for_site(site)
+    sections = _by_payload(connection, site, filters, expected) + _by_about_you(connection, site, filters, expected)
     rows: list[GroupRow] = []
     missing: list[str] = []
     fewer: list[str] = []
     period = f"from {_day(start)} to {_day(end)}"
-    for dimension in DIMENSIONS:
-        wanted: dict[str, float] = getattr(expected, dimension)
-        last = _last_days(connection, site, end, dimension)
-        for group in sorted(set(counts[dimension]) | {group for group, share in wanted.items() if share > 0}):
-            count = counts[dimension].get(group, 0)
-            name = group_name(dimension, group)
+    for section in sections:
+        total = sum(section.counts.values())
+        for group in sorted({*section.counts, *(group for group, share in section.expected.items() if share > 0)}):
+            count = section.counts.get(group, 0)
+            name = section.names.get(group, group)
             visible = count == 0 or count >= suppress_below
             share = f"{round(100 * count / total)}%" if total and visible else ""
-            rows.append(GroupRow(dimension, group, name, shown(count, suppress_below), share,
-                                 f"{wanted[group]:g}%" if group in wanted else "", last.get(group)))
-            if wanted.get(group, 0) <= 0:
+            wanted = section.expected.get(group)
+            rows.append(GroupRow(section.heading, group, name, shown(count, suppress_below), share,
+                                 f"{wanted:g}%" if wanted is not None else "", section.last_days.get(group)))
+            if not wanted:
                 continue
-            how = f"in {name}" if dimension == "language" else f"by {name}"
+            how = section.how(name)
             if count == 0:
-                before = last.get(group)
+                before = section.last_days.get(group)
                 missing.append(f"No one has answered {how} at {site} {period}. "
                                + (f"The last answer {how} was on {_day(before)}." if before
                                   else f"No one has ever answered {how} there."))
-            elif visible and count / total < UNDER_SHARE * wanted[group] / 100:
-                fewer.append(f"Fewer answers {how} than expected: {share} of answers, against "
-                             f"{wanted[group]:g}% expected.")
-            elif not visible and total * wanted[group] / 100 >= 2 * suppress_below:
-                fewer.append(f"Fewer than {suppress_below} answers {how}, against {wanted[group]:g}% expected.")
-    return SiteParticipation(site, start, end, total, rows, missing + fewer,
-                             has_reference=bool(expected.language or expected.channel))
+            elif visible and count / total < UNDER_SHARE * wanted / 100:
+                fewer.append(f"Fewer answers {how} than expected: {share} of answers, against {wanted:g}% expected.")
+            elif not visible and total * wanted / 100 >= 2 * suppress_below:
+                fewer.append(f"Fewer than {suppress_below} answers {how}, against {wanted:g}% expected.")
+    responses = sum(sections[0].counts.values())
+    return SiteParticipation(site, start, end, responses, rows, missing + fewer,
+                             has_reference=bool(expected.language or expected.channel or expected.about_you))

@@ -21,6 +21,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.export import SUPPRESS_BELOW
 from sync.server.aggregates import (
     Filters,
     QuestionDistribution,
@@ -29,6 +30,7 @@ from sync.server.aggregates import (
     responses_per_week,
 )
 from sync.server.db import concern_queue, responses
+from sync.server.participation import ReferenceMix, SiteParticipation, gather_participation
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.period import Month, Period, ReportError
 from sync.server.safeguarding import STATUSES, category_name
@@ -85,6 +87,8 @@ class MonthlyReport:
     """By side ("working", "not-working"); empty when nobody answered or themes are unavailable."""
     themes_missing: str = ""
     """Why there are no themes, when the encoder is not installed."""
+    participation: SiteParticipation | None = None
+    """Who answered, by language, channel and "About you" group, beside the site's expected mix."""
 
     @property
     def empty(self) -> bool:
@@ -100,9 +104,11 @@ def check_site(connection: Connection, site: str) -> None:
 
 
 def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | None = None,
-                   progress: Callable[[str], None] | None = None) -> MonthlyReport:
+                   progress: Callable[[str], None] | None = None, reference_mix: ReferenceMix | None = None,
+                   suppress_below: int = SUPPRESS_BELOW) -> MonthlyReport:
     """The figures of ``site``'s report for ``month``. ``encode`` is the sentence encoder for the themes
-    (default: the dashboard's); ``progress`` is called with each of :data:`STEPS` as it is done."""
+    (default: the dashboard's); ``progress`` is called with each of :data:`STEPS` as it is done; who answered is
+    set beside ``reference_mix`` (the participation findings are sentences, so they need ``suppress_below``)."""
     done = progress or (lambda _step: None)
     filters = Filters(sites=(site,), question_set=None, start=month.first, end=month.last)
     with engine.connect() as connection:
@@ -112,7 +118,9 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
                  for earlier in month.back(TREND_MONTHS)]
         weeks = responses_per_week(connection, filters)[site]
         done(STEPS[0])
-        questions = answer_distributions(connection, filters)
+        questions = [asked for asked in answer_distributions(connection, filters) if not asked.person_groups]
+        participation = gather_participation(connection, site, month.first, month.last,
+                                             reference_mix or ReferenceMix(), suppress_below)
         done(STEPS[1])
         concerns = concerns_raised(connection, site, month)
         done(STEPS[2])
@@ -130,7 +138,7 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
         done(step)
     return MonthlyReport(site=site, month=month, made_at=utc_now(), responses=total, trend=trend, weeks=weeks,
                          questions=questions, concerns=concerns, kiosks=kiosks, themes=themes,
-                         themes_missing=missing)
+                         themes_missing=missing, participation=participation)
 
 
 def concerns_raised(connection: Connection, site: str, period: Period) -> Concerns:

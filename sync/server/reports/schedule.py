@@ -33,7 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
+from sync.server.cli_options import participation_option
 from sync.server.db import kiosks, open_database, question_sets, you_said_we_did
+from sync.server.participation import ReferenceMix
 from sync.server.reports.period import Month
 from sync.server.timestamps import as_utc
 
@@ -61,8 +63,9 @@ class DueReport:
     """The file name without its extension: the site's slug for a site's report."""
     title: str
     """What it is, for people: "Mile End, October 2026"."""
-    make: Callable[[int], Page]
-    """Gathers and renders it, given the suppression threshold; called only when a file is missing."""
+    make: Callable[[int, ReferenceMix], Page]
+    """Gathers and renders it, given the suppression threshold and who each site expects to hear from; called
+    only when a file is missing."""
 
     def path(self, out_dir: Path, fmt: Format) -> Path:
         return out_dir / self.folder / f"{self.name}.{fmt}"
@@ -111,12 +114,12 @@ def monthly_reports(engine: Engine, months: list[Month]) -> list[DueReport]:
     with engine.connect() as connection:
         names = site_slugs(connection, known_sites(connection))
 
-    def maker(site: str, month: Month) -> Callable[[int], Page]:
-        def make(suppress_below: int) -> Page:
+    def maker(site: str, month: Month) -> Callable[[int, ReferenceMix], Page]:
+        def make(suppress_below: int, reference_mix: ReferenceMix) -> Page:
             from sync.server.reports.monthly import gather_monthly
             from sync.server.reports.render import monthly_html
 
-            report = gather_monthly(engine, site, month)
+            report = gather_monthly(engine, site, month, reference_mix=reference_mix, suppress_below=suppress_below)
             about = "nobody answered" if report.empty else f"{shown(report.responses, suppress_below)} responses"
             return Page(monthly_html(report, suppress_below), about)
         return make
@@ -156,7 +159,9 @@ def check_out_dir(out_dir: Path) -> None:
               help=f"Any count below N reads \"fewer than N\", as on the dashboard. Also ${SUPPRESS_BELOW_VARIABLE}.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Work as if today were this day (default: today).")
-def reports_due(out_dir: Path, months: int, suppress_below: int, today: datetime | None, db: str) -> None:
+@participation_option
+def reports_due(out_dir: Path, months: int, suppress_below: int, today: datetime | None, reference_mix: ReferenceMix,
+                db: str) -> None:
     """Write every report that is due and not written yet: each site's monthly team report for last month,
     as HTML and PDF, in OUT-DIR/YYYY-MM/. Reports already there are left alone, so this can run every day
     (config/systemd/feedback-reports.timer) and a missed day is made up the next.
@@ -176,7 +181,7 @@ def reports_due(out_dir: Path, months: int, suppress_below: int, today: datetime
     with tqdm(total=len(missing), unit=" reports", disable=None, leave=False) as bar:
         for report, formats in missing:
             bar.set_description(report.title)
-            page = report.make(suppress_below)
+            page = report.make(suppress_below, reference_mix)
             paths = [report.path(out_dir, fmt) for fmt in formats]
             for fmt, path in zip(formats, paths, strict=True):
                 try:

@@ -113,7 +113,8 @@ def download(request: Request,
     engine, suppress_below = request.app.state.engine, request.app.state.suppress_below
     try:
         if isinstance(period, Month):
-            html = monthly_html(gather_monthly(engine, sites[0], period), suppress_below)
+            html = monthly_html(gather_monthly(engine, sites[0], period, reference_mix=request.app.state.reference_mix,
+                                               suppress_below=suppress_below), suppress_below)
         else:
             made = easy_read_html if kind == "easy-read" else quarterly_html
             html = made(gather_quarterly(engine, sites, period), suppress_below)
