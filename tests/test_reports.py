@@ -20,7 +20,7 @@ from sync.server.aggregates import AnswerShare, QuestionDistribution
 from sync.server.db import open_database
 from sync.server.reports.monthly import MonthlyReport, gather_monthly
 from sync.server.reports.period import Month, ReportError, parse_month
-from sync.server.reports.render import friends_and_family, monthly_html, write_report
+from sync.server.reports.render import friends_and_family, monthly_html, parts_shown, write_report
 from tests.report_data import EMPTY, SITES, TINY, make_report_database, sql_count
 
 OCTOBER = Month(2026, 10)
@@ -174,3 +174,14 @@ def _count(path: str) -> str:
         return f"{_sql_count(engine, 'Mile End', OCTOBER):,}"
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("counts", "written"), [
+    ([40, 30, 3], ["40", "hidden", "fewer than 5"]),  # 73 - 40 - 30 would give the 3 away: hide 30 too
+    ([40, 3], ["hidden", "fewer than 5"]),
+    ([40, 30, 0], ["40", "30", "0"]),  # nothing hidden, nothing to give away
+    ([40, 2, 3], ["40", "fewer than 5", "fewer than 5"]),  # 5 more: 1+4, 2+3, ...: neither can be told
+    ([1, 1], ["fewer than 5", "fewer than 5"]),  # the total is "fewer than 5" as well
+])
+def test_parts_of_an_exact_total_never_give_a_hidden_count_away(counts, written):
+    assert parts_shown(counts, 5) == written

@@ -74,6 +74,19 @@ def total_shown(counts: Sequence[int], suppress_below: int) -> str:
     return f"more than {total:,}" if total else f"fewer than {suppress_below} at each"
 
 
+def parts_shown(counts: Sequence[int], suppress_below: int) -> list[str]:
+    """Counts that add up to a total the page gives exactly, as a page writes them. When the total would give
+    away a count that reads "fewer than N" (:func:`safe_total`), the smallest count shown is hidden too, as
+    "hidden", so that the hidden ones can only be known together (complementary suppression)."""
+    written = [shown(count, suppress_below) for count in counts]
+    if safe_total(counts, suppress_below)[1]:
+        return written
+    visible = [index for index, count in enumerate(counts) if count >= suppress_below]
+    if visible:
+        written[min(visible, key=lambda index: counts[index])] = "hidden"
+    return written
+
+
 def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any]:
     """What the template shows: every count already written as a person may see it."""
     month = report.month
@@ -98,13 +111,15 @@ def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any
                               for theme in found.themes]}
                   for side, found in report.themes.items()],
         "concerns": {"raised": shown(report.concerns.raised, suppress_below),
-                     "by_status": [(STATUS_LABELS[status], shown(count, suppress_below))
-                                   for status, count in report.concerns.by_status.items()],
+                     "by_status": list(zip([STATUS_LABELS[status] for status in report.concerns.by_status],
+                                           parts_shown(list(report.concerns.by_status.values()), suppress_below),
+                                           strict=True)),
                      "by_category": [(name, shown(count, suppress_below))
                                      for name, count in report.concerns.by_category.items()]},
-        "kiosks": [{"name": kiosk.name, "health": kiosk.health, "reasons": kiosk.reasons,
-                    "responses": shown(kiosk.responses, suppress_below),
-                    "days": f"{kiosk.days_in_use} of {month.last.day}"} for kiosk in report.kiosks],
+        "kiosks": [{"name": kiosk.name, "health": kiosk.health, "reasons": kiosk.reasons, "responses": responses,
+                    "days": f"{kiosk.days_in_use} of {month.last.day}"}
+                   for kiosk, responses in zip(report.kiosks, parts_shown([kiosk.responses for kiosk in report.kiosks],
+                                                                          suppress_below), strict=True)],
     }
 
 
