@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -20,6 +21,9 @@ from sync.server.db import metadata
 PROJECT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgresql+psycopg://feedback:feedback@127.0.0.1:5432/feedback_test"
 """The throwaway database `.ci/setup --test` creates; used unless FEEDBACK_TEST_POSTGRES_URL says otherwise."""
+FAST_SPEECH = ("--speech-speed", "20")
+"""For kiosk.ui.autopilot with --speech-log: the same prompts, synthesised for real, played 20 times faster, so
+steps that wait for the kiosk to finish speaking do not wait for minutes of speech."""
 
 
 def _postgres_listening() -> bool:
@@ -30,8 +34,44 @@ def _postgres_listening() -> bool:
     return True
 
 
+def _for_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database beside the one named (feedback_test_gw0, ...), as
+    PostgreSQL tests empty the server's tables and one even locks every other connection out of its database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = sa.make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
 if "FEEDBACK_TEST_POSTGRES_URL" not in os.environ and _postgres_listening():
     os.environ["FEEDBACK_TEST_POSTGRES_URL"] = POSTGRES_URL
+if os.environ.get("FEEDBACK_TEST_POSTGRES_URL"):  # set here, so the servers and commands tests start use it too
+    os.environ["FEEDBACK_TEST_POSTGRES_URL"] = _for_this_worker(os.environ["FEEDBACK_TEST_POSTGRES_URL"])
+
+
+@functools.cache
+def _create_database_if_missing(url: str) -> None:
+    """A worker's own database is made on first use: the role needs CREATEDB (.ci/setup grants it)."""
+    wanted = sa.make_url(url)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the database named is the one `.ci/setup --test` or the developer made
+    name = wanted.database
+    base = wanted.set(database=name.removesuffix("_" + os.environ["PYTEST_XDIST_WORKER"]))
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            if connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                return
+            try:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            except sa.exc.ProgrammingError as exc:
+                if "already exists" in str(exc):  # another run made it a moment ago
+                    return
+                pytest.fail(f"Cannot make the PostgreSQL database {name} for this test worker: give the role "
+                            f"CREATEDB (ALTER ROLE {wanted.username} CREATEDB), or run pytest with -n 0 ({exc.orig})")
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -83,6 +123,7 @@ def postgres() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must test the PostgreSQL path: run .ci/setup --test or set FEEDBACK_TEST_POSTGRES_URL")
         pytest.skip("PostgreSQL tests need FEEDBACK_TEST_POSTGRES_URL=postgresql+psycopg://user:password@host/db")
+    _create_database_if_missing(url)
     engine = sa.create_engine(url)
     try:
         metadata.drop_all(engine)  # also proves PostgreSQL is reachable: unreachable fails the test, never skips

@@ -7,6 +7,9 @@ For each HTTP request (a client chunk starting with a method name) it rolls the 
   before the answer reaches it (the classic cause of duplicates: the kiosk must resend, the server
   must recognise the batch);
 - otherwise pass everything through.
+
+``counts.faults`` says which requests each fault hit (``("cut", "POST /v1/batches")``), so a test can show that
+its faults reached every stage of a sync.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"PATCH ", b"OPTIONS ")
@@ -24,7 +28,8 @@ class FaultCounts:
     requests: int = 0
     dropped: int = 0
     cut: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
+    faults: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(fault, request method and path) -> how many times."""
 
 
 class FaultProxy:
@@ -58,16 +63,20 @@ class FaultProxy:
         self._loop.run_forever()
         server.close()
 
-    def _roll(self) -> str:
+    def _roll(self, request_line: bytes) -> str:
         self.counts.requests += 1
         roll = self.rng.random()
         if roll < self.drop:
             self.counts.dropped += 1
-            return "drop"
-        if roll < self.drop + self.cut:
+            fault = "drop"
+        elif roll < self.drop + self.cut:
             self.counts.cut += 1
-            return "cut"
-        return "pass"
+            fault = "cut"
+        else:
+            return "pass"
+        method, _, rest = request_line.decode("latin-1").partition(" ")
+        self.counts.faults[fault, f"{method} {rest.split(' ')[0].split('?')[0]}"] += 1
+        return fault
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
@@ -80,7 +89,7 @@ class FaultProxy:
         async def upstream() -> None:
             while chunk := await client_reader.read(65536):
                 if chunk.startswith(METHODS):
-                    state["mode"] = self._roll()
+                    state["mode"] = self._roll(chunk.split(b"\r\n", 1)[0])
                     if state["mode"] == "drop":
                         break
                 server_writer.write(chunk)

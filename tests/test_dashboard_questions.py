@@ -347,7 +347,7 @@ def test_in_a_real_browser_a_clash_is_one_click_and_the_preview_draws_every_pict
     assert page.get_by_text("Not published yet").is_visible()
     assert page.locator("#lang-en .qs-question p").first.inner_text() == CHANGED
     pictures = page.locator("#lang-en .qs-tile img")
-    assert pictures.count() == 9  # six answers to the first question, three to the second
+    assert pictures.count() == 19  # 6 and 3 answers to the feedback questions, 2, 4 and 4 to "About you"
     page.wait_for_load_state("load")
     unloaded = page.evaluate("() => [...document.querySelectorAll('.qs-language img')].filter(i => !i.naturalWidth)"
                              ".map(i => i.src)")

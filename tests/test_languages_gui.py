@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.conftest import FAST_SPEECH
 from tests.test_gui import rows, run_kiosk, screens
 
 pytestmark = pytest.mark.gui
@@ -20,9 +21,9 @@ def test_a_session_in_bengali_then_the_next_person_starts_in_english(tmp_path, k
         {"tap": "setting:bigger_text"}, {"tap": "start"}, {"quiet": 60},
         {"screenshot": str(tmp_path / "choice-bn.png")},
         {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"}, {"tap": "control:skip"},
-        {"tap": "control:skip"}, {"quiet": 60}, {"advance": 20}, {"quiet": 60},
+        {"tap": "control:skip"}, {"tap": "answer:no"}, {"quiet": 60}, {"advance": 20}, {"quiet": 60},
     ]
-    result = run_kiosk(tmp_path, kiosk_env, steps, data=data, extra=("--speech-log", str(spoken)))
+    result = run_kiosk(tmp_path, kiosk_env, steps, data=data, extra=("--speech-log", str(spoken), *FAST_SPEECH))
     assert screens(result)[1:5] == ["language", "language", "attract", "attract"]
     assert screens(result)[-3:] == ["thank_you", "attract", "attract"]
     said = [json.loads(line) for line in spoken.read_text().splitlines()]

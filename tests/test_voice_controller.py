@@ -92,6 +92,7 @@ def test_an_answer_confirmed_by_saying_yes_is_stored(kiosk, recordings, store):
     assert kiosk.flow.state.follow_up
     for _ in range(4):  # tell us why, and the three questions after
         kiosk.flow.skip()
+    kiosk.flow.choose("no")  # nothing about me
     [payload] = stored(store)
     assert by_question(payload)["overall"]["choice"] == "good" and payload["channel"] == "voice"
 

@@ -30,6 +30,7 @@ def test_a_choice_heard_and_confirmed_is_stored_as_a_voice_answer(make_flow, sto
     flow.skip()
     flow.skip()
     flow.skip()
+    flow.choose("no")  # nothing about me
     [payload] = stored(store)
     overall = by_question(payload)["overall"]
     assert overall["choice"] == "very-good" and overall["status"] == "answered"
