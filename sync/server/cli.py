@@ -97,7 +97,7 @@ def cli() -> None:
               help="The dashboard shows any count below N as \"fewer than N\", so no small group can be singled "
                    f"out. Also ${SUPPRESS_BELOW_VARIABLE}.")
 @click.option("--participation", envvar=PARTICIPATION_VARIABLE, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Who each site expects to hear from, by language and channel (example: "
+              help="Who each site expects to hear from, by language, channel and \"About you\" group (example: "
                    f"config/participation.toml); the dashboard's \"Who is answering\" compares. Also "
                    f"${PARTICIPATION_VARIABLE}.")
 def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
