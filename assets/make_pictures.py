@@ -52,13 +52,20 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "high-contrast": "25D1",  # circle with right half black
     "slower-speech": "1F422",  # turtle: slow
     "about-you": "1F464",  # bust in silhouette: the "About you" questions
-    "age-child": "1F9D2",  # child: under 18
-    "age-adult": "1F9D1",  # person: 18 to 64
+    "age-child": ("1F9D2", "1F392"),  # child with a school bag: under 18 (a child's face alone looks like an adult's)
+    "age-adult": "1F9D1-200D-1F4BC",  # office worker: 18 to 64, working age
     "age-older": "1F9D3",  # older person: 65 or over
     "uses-service": "1F64B",  # person raising hand: "I get support here"
     "family-carer": "1F46A",  # family
     "visitor": "1F6B6",  # person walking: someone visiting
     "rather-not-say": "1F910",  # zipper-mouth face: "I'd rather not say"
+    "staff-member": "1F9D1-200D-2695-FE0F",  # health worker: "tell a member of staff now"
+    "phone": "1F4DE",  # telephone receiver: a helpline
+    "health-line": "1FA7A",  # stethoscope: NHS 111
+    "emergency": "1F691",  # ambulance: 999
+    "interpreter": ("1F5E3", "1F310"),  # speaking head + globe: a line with interpreters
+    "start-again": "1F504",  # anticlockwise arrows: start again (a house read as "go home")
+    "stop": "1F6D1",  # stop sign: stop listening
 }
 
 SIZE = 256  # pixels, square
