@@ -1,4 +1,5 @@
-"""Make the kiosk's pictures: OpenMoji SVGs rasterised to small PNGs in ``assets/pictures/``.
+"""Make the kiosk's pictures: OpenMoji SVGs (and a few drawn here in its style, see DRAWN) rasterised to
+small PNGs in ``assets/pictures/``.
 
 Why: many people who give feedback here cannot read, so every question and answer carries a
 picture. OpenMoji (CC BY-SA 4.0) gives one consistent, clear style; the kiosk shows PNGs so it
@@ -68,6 +69,28 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "stop": "1F6D1",  # stop sign: stop listening
 }
 
+# Pictures OpenMoji has no glyph for, drawn here in its style (a 72-unit grid, black 2-unit lines, its grey and blue).
+DRAWN = {
+    # a space bar with the sign for a space (the open box, U+2423) on it: the keyboard's space key
+    "space": """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">
+  <rect x="5" y="21" width="62" height="30" rx="5" fill="#FFFFFF" stroke="#000000" stroke-width="2"/>
+  <path d="M19 30 V41 H53 V30" fill="none" stroke="#1E50A0" stroke-width="4" stroke-linecap="round"
+        stroke-linejoin="round"/>
+</svg>""",
+    # a page of keys with another page behind it and an arrow on: the keyboard's "more letters" key
+    "more-letters": """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">
+  <rect x="22" y="6" width="44" height="36" rx="4" fill="#D0CFCE" stroke="#000000" stroke-width="2"/>
+  <rect x="6" y="20" width="44" height="36" rx="4" fill="#FFFFFF" stroke="#000000" stroke-width="2"/>
+  <g fill="#FFFFFF" stroke="#000000" stroke-width="1.5">
+    <rect x="11" y="25" width="10" height="10" rx="1.5"/><rect x="23" y="25" width="10" height="10" rx="1.5"/>
+    <rect x="35" y="25" width="10" height="10" rx="1.5"/><rect x="11" y="41" width="10" height="10" rx="1.5"/>
+    <rect x="23" y="41" width="10" height="10" rx="1.5"/><rect x="35" y="41" width="10" height="10" rx="1.5"/>
+  </g>
+  <path d="M42 63 H64 M57 56 L64 63 L57 70" fill="none" stroke="#1E50A0" stroke-width="4" stroke-linecap="round"
+        stroke-linejoin="round"/>
+</svg>""",
+}
+
 SIZE = 256  # pixels, square
 OUT_DIR = Path(__file__).resolve().parent / "pictures"
 
@@ -82,7 +105,10 @@ except ImportError as missing:
 
 def render(hexcode: str, size: int) -> Image.Image:
     """One OpenMoji glyph as a transparent RGBA image, size x size pixels."""
-    svg = (get_openmoji_svg_data() / f"{hexcode}.svg").read_bytes()
+    return rasterise((get_openmoji_svg_data() / f"{hexcode}.svg").read_bytes(), size)
+
+
+def rasterise(svg: bytes, size: int) -> Image.Image:
     png = cairosvg.svg2png(bytestring=svg, output_width=size, output_height=size)
     return Image.open(io.BytesIO(png)).convert("RGBA")
 
@@ -105,7 +131,11 @@ def main() -> None:
         picture(source).save(path, optimize=True)
         glyphs = source if isinstance(source, str) else " + ".join(source)
         print(f"{path.name:24} {path.stat().st_size:6} bytes  <- {glyphs}")
-    print(f"{len(PICTURES)} pictures from OpenMoji {OPENMOJI_VERSION} in {OUT_DIR}")
+    for name, svg in DRAWN.items():
+        path = OUT_DIR / f"{name}.png"
+        rasterise(svg.encode(), SIZE).save(path, optimize=True)
+        print(f"{path.name:24} {path.stat().st_size:6} bytes  <- drawn here")
+    print(f"{len(PICTURES)} pictures from OpenMoji {OPENMOJI_VERSION} and {len(DRAWN)} drawn here in {OUT_DIR}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ else (which question is next, idle reset, repeat-press protection, when it is sa
 Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can drive it.
 
     attract ──start──▶ question 1 ─▶ (tell us why) ─▶ question 2 … ─▶ save ─ok─▶ thank you ─▶ attract
-                         │  ▲ back / skip / start again                   └fail─▶ out of order
+                         │  ▲ back / skip or next / start again (asks first) └fail─▶ out of order
                          │                        (also instead of question 1 when the disk is nearly full)
                          └─ quiet too long ─▶ still there? ─countdown─▶ attract (half-finished policy)
 
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
+from kiosk.keyboard import PHYSICAL, Keyboard
 from kiosk.questions import Question, QuestionSet
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskSettings
@@ -59,6 +60,7 @@ class Screen(StrEnum):
     LISTENING = "listening"
     CONFIRM_VOICE = "confirm_voice"
     HELP = "help"
+    START_AGAIN = "start_again"
     THANK_YOU = "thank_you"
     OUT_OF_ORDER = "out_of_order"
 
@@ -116,8 +118,23 @@ class FlowState:
     """On listening: why we are listening again ("silence" or "not-understood"), else ""."""
     attempt: int = 0
     """On listening: which try this is (1 = the first), so each try is a new state."""
+    telling_staff: bool = False
+    """On help: the person chose "Tell a member of staff now"; the screen shows a card to show them."""
     personal: Personal = field(default=Personal("en"))
     """This person's language and adjustments (the flow fills it in on every state it shows)."""
+
+    @property
+    def forward(self) -> Literal["next", "skip", ""]:
+        """What the forward button offers: "next" once an answer is chosen (on, keeping it), "skip" before,
+        and nothing on the "About you" gate (its "No, finish" is the way on) or beside typed words (Done is)."""
+        question = self.question
+        if question is None or self.screen not in (Screen.CHOICE, Screen.TEXT):
+            return ""
+        if self.screen == Screen.TEXT:
+            return "" if self.draft.strip() else "skip"
+        if question.is_gate:
+            return ""
+        return "next" if self.chosen is not None else "skip"
 
 
 Saver = Callable[[SessionRecord], object]
@@ -243,22 +260,28 @@ class Flow:
             self._touched()
             self._show(replace(self._state, draft=draft[:MAX_TEXT_LENGTH]))
 
-    def type_letter(self, char: str) -> None:
-        """One letter from the on-screen or a physical keyboard; sentences start with a capital."""
+    def type_letter(self, char: str, keyboard: Keyboard = PHYSICAL) -> None:
+        """One key of the on-screen ``keyboard`` (a Hangul jamo joins the syllable before it), or a letter
+        from a physical one; in a script with capitals, sentences start with one."""
         draft = self._state.draft
         if len(draft) >= MAX_TEXT_LENGTH:
             return
-        if not draft.strip() or draft.endswith((". ", "? ", "! ")):
-            char = char.upper()
-        self.edit_text(draft + char)
+        self.edit_text(keyboard.typed(draft, char))
 
-    def delete_letter(self) -> None:
-        self.edit_text(self._state.draft[:-1])
+    def delete_letter(self, keyboard: Keyboard = PHYSICAL) -> None:
+        """Take back the last key typed on ``keyboard`` (one jamo of a Hangul syllable), or the last letter."""
+        self.edit_text(keyboard.deleted(self._state.draft))
 
     def submit_text(self) -> None:
         """Done on a text screen; an empty answer counts as a skip."""
         if self._state.screen == Screen.TEXT and self._step is not None:
             self._take_text(self._state.draft)
+
+    def next(self) -> None:
+        """Next, on a question answered earlier (the person came back to it): on, keeping the answer."""
+        if self._state.screen == Screen.CHOICE and self._state.chosen is not None and self._step is not None:
+            self._touched()
+            self._advance()
 
     def skip(self) -> None:
         """Skip this screen; skipping a question clears an answer given to it earlier."""
@@ -292,9 +315,26 @@ class Flow:
         self._go(self._history.pop(), remember=False)
 
     def start_again(self) -> None:
-        """Leave this session (the half-finished policy decides what is kept) and show the start."""
-        if self._state.screen in (*ANSWERING, Screen.STILL_THERE):
+        """Leave this session (the half-finished policy decides what is kept) and show the start; once
+        something was answered, only after asking "Start again from the beginning?"."""
+        if self._state.screen == Screen.STILL_THERE or (self._state.screen in ANSWERING and not self._given()):
             self._abandon()
+        elif self._state.screen in ANSWERING:
+            self._touched()
+            self._paused = self._state
+            self._show(FlowState(Screen.START_AGAIN))
+
+    def confirm_start_again(self) -> None:
+        """ "Yes, start again"."""
+        if self._state.screen == Screen.START_AGAIN:
+            self._abandon()
+
+    def keep_going(self) -> None:
+        """ "No, go back" from "Start again?": the screen the person was on."""
+        if self._state.screen == Screen.START_AGAIN and self._paused is not None:
+            self._touched()
+            paused, self._paused = self._paused, None
+            self._show(paused)
 
     def still_here(self) -> None:
         """The person answered "yes, I'm still here": carry on where they were."""
@@ -373,6 +413,12 @@ class Flow:
             self._touched()
             self._advance()
 
+    def tell_staff(self) -> None:
+        """From the help screen: a card to show a member of staff, in the person's language and English."""
+        if self._state.screen == Screen.HELP:
+            self._touched()
+            self._show(replace(self._state, telling_staff=True))
+
     def finish_now(self) -> None:
         """From the help screen: stop here; what was said is kept (and flagged) whatever the policy."""
         if self._state.screen == Screen.HELP:
@@ -397,6 +443,8 @@ class Flow:
                 self._abandon()
             else:
                 self._show(replace(self._state, seconds_left=left))
+        elif screen == Screen.START_AGAIN and now - self._last_activity >= idle.still_there_after_seconds:
+            self._abandon()  # asked to start again, then walked away
         elif screen == Screen.THANK_YOU and now - self._screen_since >= self._settings.sessions.thank_you_seconds:
             self._show(FlowState(Screen.ATTRACT))
         elif screen == Screen.ATTRACT and self._state.waiting:
@@ -524,7 +572,7 @@ class Flow:
     def _abandon(self) -> None:
         """Someone walked away or started again: keep or drop what they gave, then show the start.
         Words that raised a concern are always kept: safeguarding outranks the half-finished policy."""
-        given = any(r.status == "answered" or r.text for r in self._records)
+        given = self._given()
         if self._step is not None and self._step.index >= self._base.feedback_questions:
             self._finish_session(complete=True, thank=False)  # the feedback was all given; "About you" is optional
         elif self._flags or (given and self._settings.idle.half_finished == "keep"):
@@ -532,6 +580,10 @@ class Flow:
         else:
             self._reset_session()
             self._show(FlowState(Screen.ATTRACT))
+
+    def _given(self) -> bool:
+        """Whether this session holds any answer or words."""
+        return any(r.status == "answered" or r.text for r in self._records)
 
     def _finish_session(self, *, complete: bool, thank: bool | None = None) -> None:
         record = SessionRecord(

@@ -114,6 +114,12 @@ class Question(_Strict):
     def follow_up_say(self) -> str:
         return self.follow_up_spoken or self.follow_up
 
+    @property
+    def is_gate(self) -> bool:
+        """The "Would you like to tell us about you?" question: an About-you question one of whose
+        answers finishes the session."""
+        return self.about_you and any(answer.finish for answer in self.answers)
+
     def answer(self, answer_id: str) -> Answer:
         for answer in self.answers:
             if answer.id == answer_id:

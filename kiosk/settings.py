@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.config_files import ConfigError, TomlFile, validate_layers
 from kiosk.i18n import translations
-from kiosk.questions import QuestionSet, load_question_set
+from kiosk.questions import QuestionSet, base_language, load_question_set
 from kiosk.voice.language_pack import LanguagePack, load_language_pack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -61,10 +61,34 @@ class VoiceSettings(_Section):
     microphone: str
 
 
+class ContactWords(_Section):
+    name: str = Field(default="", max_length=60)
+    about: str = Field(default="", max_length=120)
+
+
 class Contact(_Section):
     name: str = Field(min_length=1, max_length=60)
     phone: str = Field(min_length=1, max_length=40)
     about: str = Field(default="", max_length=120)
+    picture: str = "phone"
+    """Shown on the contact's card, so a person who cannot read still tells one line from another."""
+    languages: tuple[str, ...] = ()
+    """Shown only to people using one of these languages (an interpreter line, an advocate who speaks
+    Bengali); empty: to everyone."""
+    translations: dict[str, ContactWords] = {}
+    """The name and "about" in other languages, as a question set gives them."""
+
+    def shown_to(self, language: str) -> bool:
+        """Whether a person using ``language`` sees this contact."""
+        return not self.languages or base_language(language) in {base_language(tag) for tag in self.languages}
+
+    def in_language(self, language: str) -> ContactWords:
+        """The contact's words in ``language``: its own translation, else the name as written (a name is
+        a name) and no "about", so a Bengali reader is never left with an English sentence."""
+        if base_language(language) == "en":
+            return ContactWords(name=self.name, about=self.about)
+        own = self.translations.get(language) or self.translations.get(base_language(language)) or ContactWords()
+        return ContactWords(name=own.name or self.name, about=own.about)
 
 
 class HelpSettings(_Section):
@@ -75,6 +99,7 @@ class HelpSettings(_Section):
     def contacts(self) -> tuple[Contact, ...]:
         """This site's own people first (they can act today), then the national lines."""
         return self.site_contacts + self.national_contacts
+
 
 
 class AccessSettings(_Section):

@@ -134,6 +134,8 @@ def test_start_again_follows_the_half_finished_policy(make_flow, store, policy, 
     flow.start()
     flow.choose("good")
     flow.start_again()
+    assert flow.state.screen == Screen.START_AGAIN and stored(store) == []  # asked first: nothing happened yet
+    flow.confirm_start_again()
     assert flow.state.screen == Screen.ATTRACT
     payloads = stored(store)
     assert len(payloads) == kept
@@ -377,3 +379,77 @@ def test_walking_away_before_about_you_still_follows_the_half_finished_policy(ma
     clock.advance(15)
     flow.tick()
     assert flow.state.screen == Screen.ATTRACT and stored(store) == []
+
+
+def test_the_forward_button_says_skip_before_an_answer_and_next_after_and_next_keeps_the_answer(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    assert flow.state.forward == "skip"
+    flow.choose("good")
+    flow.back()  # back from "tell us why" to the question, with Good still chosen
+    assert flow.state.chosen == "good" and flow.state.forward == "next"
+    flow.next()
+    assert flow.state.screen == Screen.TEXT and flow.state.follow_up  # on, as if Good had been tapped again
+    assert flow.state.forward == "skip"
+    flow.type_letter("k")
+    assert flow.state.forward == ""  # words typed: Done is the way on, not a Skip that would drop them
+    flow.submit_text()
+    flow.choose("yes")
+    flow.skip()
+    flow.skip()
+    assert flow.state.question.is_gate and flow.state.forward == ""  # "No, finish" is the way on, not Skip
+    flow.choose("no")
+    assert by_question(stored(store)[0])["overall"]["choice"] == "good"
+
+
+def test_next_does_nothing_before_an_answer_is_chosen(make_flow):
+    flow = make_flow()
+    flow.start()
+    flow.next()
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "overall"
+
+
+def test_start_again_with_nothing_given_goes_straight_to_the_start(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.start_again()
+    assert flow.state.screen == Screen.ATTRACT and stored(store) == []
+
+
+def test_start_again_asks_first_and_no_goes_back_to_the_same_screen_with_its_answer(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.choose("very-good")
+    flow.type_letter("h")
+    before = flow.state
+    flow.start_again()
+    assert flow.state.screen == Screen.START_AGAIN
+    flow.keep_going()
+    assert flow.state == before and stored(store) == []
+    flow.start_again()
+    flow.confirm_start_again()
+    assert flow.state.screen == Screen.ATTRACT
+    assert by_question(stored(store)[0])["overall"]["choice"] == "very-good"
+
+
+def test_walking_away_from_start_again_leaves_the_session(make_flow, store, clock):
+    flow = make_flow()
+    flow.start()
+    flow.choose("good")
+    flow.start_again()
+    clock.advance(10_000)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT and len(stored(store)) == 1
+
+
+def test_tell_a_member_of_staff_shows_the_card_and_the_session_carries_on(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.choose("very-poor")
+    type_text(flow, "a worker hit me")
+    flow.submit_text()
+    assert flow.state.screen == Screen.HELP and not flow.state.telling_staff
+    flow.tell_staff()
+    assert flow.state.screen == Screen.HELP and flow.state.telling_staff
+    flow.carry_on()
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"

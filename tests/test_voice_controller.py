@@ -64,7 +64,7 @@ class Kiosk:
                                      listeners={"ko": listener}, call_soon=self.ui.put)
         # as make_voice does at start: the kiosk's own prompts are ready before anyone needs them (this
         # microphone feeds its file faster than real time, so a prompt made on demand would lose the race)
-        speech.prefetch(fixed_prompts(can_listen=True), "ko", config.language_packs["ko"].voice)
+        speech.prefetch(fixed_prompts(language="ko", can_listen=True), "ko", config.language_packs["ko"].voice)
         assert speech.wait_idle(WAIT_SECONDS)
         self.voice.attach()
 
@@ -90,7 +90,7 @@ def test_an_answer_confirmed_by_saying_yes_is_stored(kiosk, recordings, store):
     kiosk.flow.listen()
     kiosk.run_until(Screen.TEXT)  # heard 좋아요, asked "Is that right?", heard 네: on to "tell us why"
     assert kiosk.flow.state.follow_up
-    for _ in range(4):  # tell us why, and the three questions after
+    for _ in range(5):  # tell us why, and the four questions after it in the Easy Read set
         kiosk.flow.skip()
     kiosk.flow.choose("no")  # nothing about me
     [payload] = stored(store)
@@ -128,7 +128,7 @@ def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(
 
     def prompts(language: str) -> list[str]:
         asked.append(language)
-        return fixed_prompts(can_listen=False)
+        return fixed_prompts(language="en-GB", can_listen=False)
 
     voice = VoiceController(flow=flow, packs=config.language_packs, speech=speech, listeners={},
                             call_soon=lambda action: action(), prompts=prompts)

@@ -16,6 +16,7 @@ from PIL import features
 from kiosk.settings import KioskConfig, ScreenSettings
 
 if TYPE_CHECKING:
+    from kiosk.keyboard import Keyboard
     from kiosk.privacy.concerns import ConcernRules
     from kiosk.voice.controller import SourceFactory
     from kiosk.voice.speakers import Speaker
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 BIGGER_TEXT = 1.3
 """How much larger a person's "bigger text" makes every word (the layout keeps its 2 cm buttons)."""
 SCREEN_MODULES = ("attract", "language", "choice", "text", "listening", "confirm_voice", "help", "still_there",
-                  "thank_you", "out_of_order", "staff_pin", "staff")
+                  "start_again", "thank_you", "out_of_order", "staff_pin", "staff")
 STAFF_CORNER = 0.12
 """The hidden staff corner (top left) is a square this share of the screen's shorter side."""
 CORNER_SCREENS = ("attract", "out_of_order")
@@ -64,11 +65,13 @@ def prepare_kivy(*, windowed: bool, size: tuple[int, int], screen: ScreenSetting
 
 def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float] = time.monotonic,  # type: ignore[no-untyped-def]
               speaker: Speaker | None = None, open_source: SourceFactory | None = None,
-              concern_rules: dict[str, ConcernRules] | None = None, locked_down: bool = False):
+              concern_rules: dict[str, ConcernRules] | None = None, keyboards: dict[str, Keyboard] | None = None,
+              locked_down: bool = False):
     """Create the app object (Kivy must already be prepared); ``locked_down`` in kiosk mode. ``speaker``
     and ``open_source`` stand in for the sound card and microphone (see kiosk.voice.controller.make_voice).
     ``concern_rules`` (by language) are compiled on a thread after the first screen when not given
-    (``kiosk run`` compiles them before, so a mistake in a site's concerns.toml stops it with one clear line)."""
+    (``kiosk run`` compiles them before, so a mistake in a site's concerns.toml stops it with one clear line).
+    ``keyboards`` (by language) are read here when not given (``kiosk run`` reads them before, for the same reason)."""
     from importlib import import_module
 
     from kivy.app import App
@@ -82,6 +85,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.disk_space import has_room
     from kiosk.flow import Flow, FlowState, Personal, SaveFailed, Screen
     from kiosk.heartbeat import beat_from_main_loop
+    from kiosk.keyboard import load_keyboard
     from kiosk.privacy import scrub
     from kiosk.privacy.concerns import load_concern_rules
     from kiosk.recovery import open_store
@@ -99,6 +103,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             language, config.config_dirs, learned=config.settings.privacy.learned_concerns)
 
     words.use(config.config_dirs)
+    keyboards = keyboards or {tag: load_keyboard(tag, config.config_dirs) for tag in config.settings.offered}
     import kiosk.ui.widgets  # noqa: F401  (registers the widget classes and rules)
 
     screens = {name: import_module(f"kiosk.ui.screens.{name}") for name in SCREEN_MODULES}
@@ -120,6 +125,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
         def build(self):  # type: ignore[no-untyped-def]
             self.pictures = theme.Pictures(config.picture_dirs)
+            self.keyboards = keyboards
+            """Each offered language's on-screen keyboard (kiosk.keyboard), by tag."""
             self.help_settings = config.settings.help
             self.backups: BackupSchedule | None = None
             try:
@@ -266,9 +273,10 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
 
 def run_app(*, config: KioskConfig, data_dir: Path, windowed: bool, size: tuple[int, int],
-            concern_rules: dict[str, ConcernRules]) -> None:
+            concern_rules: dict[str, ConcernRules], keyboards: dict[str, Keyboard]) -> None:
     prepare_kivy(windowed=windowed, size=size, screen=config.settings.screen)
-    app = build_app(config=config, data_dir=data_dir, concern_rules=concern_rules, locked_down=not windowed)
+    app = build_app(config=config, data_dir=data_dir, concern_rules=concern_rules, keyboards=keyboards,
+                    locked_down=not windowed)
     stop_on_sigterm(app)
     app.run()
 

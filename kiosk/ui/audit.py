@@ -1,12 +1,14 @@
-"""What is on screen, read from the real widget tree: every touch target's size and every text's colour
-and the colour it is drawn on. Tests check these against the Easy Read rules (touch targets at least
-2 cm on a 10-inch 1280x800 screen, text contrast at least 7:1 by the WCAG formula)."""
+"""What is on screen, read from the real widget tree: every touch target's size, every text's size, colour
+and the colour it is drawn on, and whether a picture stands beside it. Tests check these against the Easy
+Read rules (touch targets at least 2 cm on a 10-inch 1280x800 screen, text contrast at least 7:1 by the
+WCAG formula, a picture beside the words, bigger text never smaller)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kivy.graphics import Color, Rectangle, RoundedRectangle
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -44,6 +46,23 @@ def background(widget: Widget) -> tuple[float, ...] | None:
     return None
 
 
+PICTURE_LEVELS = 3
+"""How far up the widget tree a picture may sit and still be "beside" a text: the text's own box, the
+button or card holding it, and the row holding that."""
+
+
+def has_picture_beside(widget: Widget) -> bool:
+    """Whether a visible picture shares a button, card or row with ``widget``."""
+    node: Widget | None = widget.parent
+    for _level in range(PICTURE_LEVELS):
+        if node is None or node is node.parent:
+            return False
+        if any(isinstance(w, Image) and w.source and visible(w) for w in node.walk(restrict=True)):
+            return True
+        node = node.parent
+    return False
+
+
 def audit(root: Widget) -> list[dict[str, Any]]:
     """One entry per visible touch target and per visible text under ``root``."""
     found = []
@@ -56,5 +75,6 @@ def audit(root: Widget) -> list[dict[str, Any]]:
             found.append({**entry, "tap_id": widget.tap_id})
         if isinstance(widget, Label) and widget.text.strip():
             found.append({**entry, "text": widget.text, "color": list(widget.color),
-                          "background": background(widget), "font_size": widget.font_size})
+                          "background": background(widget), "font_size": widget.font_size,
+                          "picture_beside": has_picture_beside(widget)})
     return found

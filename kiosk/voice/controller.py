@@ -113,7 +113,7 @@ def _screen_key(state: FlowState) -> tuple[object, ...]:
     """What makes a screen new (and worth saying again): not the countdown or a typed letter. A new
     language is (the start screen says itself again in it); another adjustment is not."""
     question = state.question.id if state.question else None
-    return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt,
+    return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt, state.telling_staff,
             state.personal.language, state.personal.slower_speech)
 
 
@@ -267,7 +267,8 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
     contacts = config.settings.help.contacts
 
     def prompts(language: str) -> list[str]:
-        own = fixed_prompts(can_listen=language in listeners, contacts=contacts, _=phrasebook(language))
+        own = fixed_prompts(language=language, can_listen=language in listeners, contacts=contacts,
+                            _=phrasebook(language))
         return own + _every_prompt(config, language)
 
     return VoiceController(flow=flow, packs=packs, speech=speech, listeners=listeners, call_soon=call_soon,

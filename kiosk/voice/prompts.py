@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kiosk.flow import FlowState, Screen
+from kiosk.flow import FlowState, Personal, Screen
 from kiosk.settings import Contact
 
 
@@ -17,9 +17,14 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     """The prompts for ``state``, in the order they are said; [] when the screen says nothing new.
     ``_`` gives the kiosk's own words in the person's language (kiosk.i18n)."""
     question = state.question
+    language = state.personal.language
+    if state.screen == Screen.HELP and state.telling_staff:
+        return [_("Go to a member of staff now. Show them this screen."),
+                _("I would like to talk to someone, please.")]
     if state.screen == Screen.HELP:
-        return [_("You can talk to someone now."), *(help_line(contact) for contact in contacts),
-                _("Staff will read what you wrote. They do not know who you are.")]
+        return [_("You can talk to someone now."), _("Staff will read what you wrote, to keep people safe."),
+                _("It does not say your name. If you want help now, tell a member of staff, or phone."),
+                *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
     if state.screen == Screen.ATTRACT:
         return [_("Please wait a moment.")] if state.waiting else [
             _("Tell us what you think."), _("Touch the screen to start.")]
@@ -40,21 +45,28 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     if state.screen == Screen.THANK_YOU:
         return [_("Thank you!"), _("We will read what you said.")]
     if state.screen == Screen.OUT_OF_ORDER:
-        return [_("Sorry, this kiosk is not working."), _("Please tell a member of staff.")]
+        return [_("Sorry, this screen is not working."), _("Please tell a member of staff.")]
+    if state.screen == Screen.START_AGAIN:
+        return [_("Do you want to start again from the beginning?")]
     return []
 
 
-def fixed_prompts(*, can_listen: bool, contacts: Sequence[Contact] = (), _: Callable[[str], str] = str) -> list[str]:
+def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact] = (),
+                  _: Callable[[str], str] = str) -> list[str]:
     """What the kiosk says on its own screens (not a question's words), to synthesise before anyone
     needs them: a re-prompt made on demand takes a second or more on a Pi, long enough for the
     microphone to count it as the person's silence."""
-    screens = (Screen.ATTRACT, Screen.HELP, Screen.STILL_THERE, Screen.THANK_YOU, Screen.OUT_OF_ORDER)
-    states = [FlowState(screen) for screen in screens] + [FlowState(Screen.ATTRACT, waiting=True)]
+    screens = (Screen.ATTRACT, Screen.HELP, Screen.STILL_THERE, Screen.THANK_YOU, Screen.OUT_OF_ORDER,
+               Screen.START_AGAIN)
+    person = Personal(language)
+    states = [FlowState(screen, personal=person) for screen in screens] + [
+        FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, telling_staff=True)]
     if can_listen:
         states += [FlowState(Screen.LISTENING, listen_again=why) for why in ("silence", "not-understood")]
     return [text for state in states for text in spoken_for(state, can_listen=can_listen, contacts=contacts, _=_)]
 
 
-def help_line(contact: Contact) -> str:
+def help_line(contact: Contact, language: str) -> str:
     """One contact as it is said: "Samaritans: 116 123. Free. Any time, day or night." """
-    return f"{contact.name}: {contact.phone}." + (f" {contact.about}" if contact.about else "")
+    words = contact.in_language(language)
+    return f"{words.name}: {contact.phone}." + (f" {words.about}" if words.about else "")

@@ -27,13 +27,15 @@ class QuestionScreen(KioskScreen):
     question_picture = StringProperty("")
     number = NumericProperty(0)
     total = NumericProperty(0)
+    forward = StringProperty("skip")
+    """The forward button: "skip", "next" or none (FlowState.forward)."""
 
     def show_question(self, state: FlowState) -> None:
         from kivy.app import App
 
         question = state.question
         assert question is not None
-        self.number, self.total = state.number, state.total
+        self.number, self.total, self.forward = state.number, state.total, state.forward
         self.question_text = question.follow_up if state.follow_up else question.text
         picture = question.follow_up_picture if state.follow_up else question.picture
         self.question_picture = App.get_running_app().pictures(picture)

@@ -1,0 +1,117 @@
+"""Easy Read on the real widget tree, on every screen of the kiosk as shipped (the Easy Read question set):
+a person's bigger text never draws any words smaller than everyone else's; on Bengali and Korean screens
+no sentence is left in English; every text that carries meaning has a picture beside it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.settings import load_config
+from tests.test_gui import run_kiosk
+
+pytestmark = pytest.mark.gui
+
+TELL_US = {"en-GB": "a worker hit me", "bn": "আমাকে মারে", "ko": "직원이 나를 때려요"}
+"""Words that bring up the help screen, in each language."""
+
+
+def walk(shots: Path, language: str, bigger_text: bool = False) -> list[dict[str, Any]]:
+    """Steps through every screen a person meets, auditing each (``<screen>.json`` in ``shots``)."""
+    def audit(name: str) -> dict[str, str]:
+        return {"audit": str(shots / f"{name}.json")}
+    bigger = [{"tap": "setting:bigger_text"}] if bigger_text else []
+    return [
+        *bigger, audit("attract"),
+        {"tap": "setting:language"}, audit("language"), {"tap": "control:back"},
+        {"tap": "start"}, audit("choice"),
+        {"tap": "answer:very-poor"}, audit("text-tell-us-why"),
+        {"keyboard": TELL_US[language]}, audit("text-typed"), {"tap": "control:done"}, audit("help"),
+        {"tap": "help:tell_staff"}, audit("help-tell-staff"), {"tap": "help:carry_on"},
+        {"tap": "answer:yes"}, {"tap": "control:back"}, audit("choice-chosen"),
+        {"tap": "control:start_again"}, audit("start-again"), {"tap": "start_again:no"},
+        {"advance": 61}, audit("still-there"), {"tap": "still_here"},
+        {"tap": "control:next"}, {"tap": "control:skip"}, audit("text-empty"), {"tap": "control:skip"},
+        {"tap": "control:skip"}, audit("about-you"),
+        {"tap": "answer:yes"}, audit("about-you-age"), {"tap": "control:skip"}, audit("about-you-who"),
+        {"tap": "control:skip"}, audit("thank-you"),
+        {"advance": 10}, {"disk_full": True}, {"tap": "start"}, *[{"tap": "control:skip"}] * 5,
+        {"tap": "answer:no"}, {"disk_full": False}, audit("out-of-order"),
+    ]
+
+
+def kiosk_in(tmp_path: Path, language: str) -> Path:
+    folder = tmp_path / f"config-{language}"
+    folder.mkdir(exist_ok=True)
+    (folder / "kiosk.toml").write_text(f'language = "{language}"\n')
+    return folder
+
+
+def audited(tmp_path: Path, kiosk_env: dict[str, str], language: str, bigger_text: bool = False,
+            size: str = "1280x800") -> dict[str, list[dict[str, Any]]]:
+    """``{screen name: its texts}`` after walking every screen."""
+    shots = tmp_path / f"audit-{language}-{bigger_text}-{size}"
+    shots.mkdir()
+    run_kiosk(tmp_path, kiosk_env, walk(shots, language, bigger_text), data=tmp_path / f"data-{shots.name}",
+              config=kiosk_in(tmp_path, language), size=size)
+    found = {path.stem: json.loads(path.read_text()) for path in shots.glob("*.json")}
+    assert len(found) == 16, sorted(found)
+    return {name: [w for w in audit["widgets"] if "text" in w] for name, audit in found.items()}
+
+
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_bigger_text_never_draws_words_smaller_than_normal(tmp_path, kiosk_env, size):
+    normal = audited(tmp_path, kiosk_env, "en-GB", size=size)
+    bigger = audited(tmp_path, kiosk_env, "en-GB", bigger_text=True, size=size)
+    smaller = []
+    for screen, texts in normal.items():
+        sizes = {text["text"]: text["font_size"] for text in bigger[screen]}
+        for text in texts:
+            if text["text"] in sizes and sizes[text["text"]] < text["font_size"] - 0.5:
+                smaller.append((screen, text["text"], text["font_size"], sizes[text["text"]]))
+    assert smaller == []
+    assert any(text["font_size"] > 1.2 * normal["choice"][0]["font_size"] for text in bigger["choice"][:1])
+
+
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+NOT_SENTENCES = {"NHS"}
+"""Latin letters that are names, not English sentences (the helpline "NHS 111")."""
+
+
+@pytest.mark.parametrize("language", ["bn", "ko"])
+def test_no_sentence_is_left_in_english_on_bengali_and_korean_screens(tmp_path, kiosk_env, language):
+    english_ok = {"I would like to talk to someone, please."}  # shown under the person's words, for staff
+    left = []
+    for screen, texts in audited(tmp_path, kiosk_env, language).items():
+        for text in texts:
+            words = text["text"]
+            if screen == "language" or "[font=" in words:
+                continue  # each language's own name, and "Language" in every language: for finding one's own
+            lines = [line for line in words.splitlines() if line not in english_ok]
+            english = [w for line in lines for w in LATIN_WORD.findall(line) if w not in NOT_SENTENCES]
+            if english:
+                left.append((screen, words))
+    assert left == []
+
+
+def test_every_text_that_carries_meaning_has_a_picture_beside_it(tmp_path, kiosk_env):
+    without = []
+    for screen, texts in audited(tmp_path, kiosk_env, "en-GB").items():
+        for text in texts:
+            if text["class"] == "LetterKey" or re.fullmatch(r"[\d\s|]*|Question \d+ of \d+", text["text"]):
+                continue  # a key's letter is its own picture; counts and the progress caption repeat the dots
+            if not text["picture_beside"]:
+                without.append((screen, text["text"]))
+    assert without == []
+
+
+def test_the_easy_read_set_is_the_default_and_keeps_the_friends_and_family_answer_ids():
+    config = load_config()
+    assert config.questions.id == "easy-read"
+    overall = config.questions.questions[0]
+    assert [a.id for a in overall.answers] == ["very-good", "good", "neither", "poor", "very-poor", "dont-know"]
+    assert all(len(q.text.split()) <= 15 and q.text.count("?") <= 1 for q in config.questions.questions)
