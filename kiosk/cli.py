@@ -76,6 +76,7 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
 
     Example: kiosk run --windowed
     """
+    from kiosk.keyboard import load_keyboard
     from kiosk.logs import log_app
     from kiosk.privacy.concerns import load_concern_rules
     from kiosk.settings import load_config
@@ -88,6 +89,7 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
     learned = config.settings.privacy.learned_concerns
     concern_rules = {language: load_concern_rules(language, config.config_dirs, learned=learned)
                      for language in config.settings.offered}
+    keyboards = {language: load_keyboard(language, config.config_dirs) for language in config.settings.offered}
     log_app(data_dir)  # once the settings are known good; before Kivy is imported
     for rules in concern_rules.values():  # the learned reader's encoder takes seconds to load: not at the first text
         threading.Thread(target=rules.warm_up, name="concern-encoder", daemon=True).start()
@@ -95,7 +97,8 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
     windowed = windowed or (on_desktop and os.environ.get("KIOSK_FULLSCREEN") != "1")
     from kiosk.ui.app import run_app
 
-    run_app(config=config, data_dir=data_dir, windowed=windowed, size=(width, height), concern_rules=concern_rules)
+    run_app(config=config, data_dir=data_dir, windowed=windowed, size=(width, height), concern_rules=concern_rules,
+            keyboards=keyboards)
 
 
 @cli.command()

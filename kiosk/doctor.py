@@ -115,10 +115,13 @@ def megabytes(size: float) -> str:
 
 def check_config(kiosk: Kiosk) -> Verdict:
     from kiosk.config_files import ConfigError
+    from kiosk.keyboard import load_keyboard
     from kiosk.settings import SETTINGS_FILE, load_config
 
     try:
         kiosk.config = load_config(kiosk.config_dir)
+        for language in kiosk.config.settings.offered:  # as `kiosk run` reads them before it starts
+            load_keyboard(language, kiosk.config.config_dirs)
     except ConfigError as error:
         return problem(str(error), "Correct that line, then run kiosk doctor again (the checks below used the "
                                    "built-in settings).")

@@ -4,6 +4,9 @@ The sync job checks a question set with the same rules as config files before ke
 it into ``<data dir>/updates/``; the kiosk picks it up at the next return to the start screen, never in
 the middle of someone's session. A set that fails the checks is refused with a logged reason and the
 last good one stays.
+
+"You said, we did" items come in English with translations into other languages; :func:`words_in` gives
+an item in a person's language, or nothing, so a screen in Bengali never shows an item in English.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import os
 from pathlib import Path
 
 from kiosk.config_files import ConfigError
-from kiosk.questions import QuestionSet, load_question_set
-from sync.protocol import Updates, YouSaidWeDid
+from kiosk.questions import QuestionSet, base_language, load_question_set
+from sync.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation, Updates, YouSaidWeDid
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +75,14 @@ def load_you_said_we_did(data_dir: Path) -> list[YouSaidWeDid]:
     if not path.is_file():
         return []
     return [YouSaidWeDid.model_validate(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def words_in(item: YouSaidWeDid, language: str) -> Translation | None:
+    """The item's words for someone who chose ``language``, matched by base language (``bn-BD`` gets the ``bn``
+    words, ``en-GB`` the item's own English); None when it has none in that language."""
+    base = base_language(language)
+    if base == base_language(YOU_SAID_WE_DID_LANGUAGE):
+        return Translation(said=item.said, did=item.did)
+    if language in item.translations:
+        return item.translations[language]
+    return next((words for tag, words in sorted(item.translations.items()) if base_language(tag) == base), None)

@@ -16,11 +16,12 @@ sides compute it identically. Same id + same hash = duplicate (fine); same id + 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.questions import LANGUAGE_TAG
 from kiosk.record import canonical_json, payload_sha256
 
 SCHEMA_VERSION = 1
@@ -34,6 +35,8 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 BIGINT_MAX = 2**63 - 1
 """Sequence numbers and counts are stored as 64-bit integers on the server."""
+YOU_SAID_WE_DID_LANGUAGE = "en"
+"""The language of an item's own words: the dashboard's. Other languages come as its translations."""
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -107,15 +110,27 @@ class Receipt(_Message):
     server_time: str
 
 
+class Translation(_Message):
+    """An item's words in another language."""
+
+    said: str
+    did: str
+
+
 class YouSaidWeDid(_Message):
     """One answer to feedback, shown on the kiosk and printed for noticeboards."""
 
     id: int
     said: str
     did: str
+    """``said`` and ``did`` are in :data:`YOU_SAID_WE_DID_LANGUAGE`."""
     picture: str = ""
     date: str
     """When it was done (YYYY-MM-DD)."""
+    translations: dict[Annotated[str, Field(pattern=LANGUAGE_TAG)], Translation] = {}
+    """The same words in other languages, by language tag (``bn``). A kiosk leaves the item out for a person
+    whose language has none. Servers before translations existed send none, and servers leave out an empty
+    one, which kiosks from before translations would refuse."""
 
 
 class QuestionSetText(_Message):

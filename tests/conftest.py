@@ -74,13 +74,9 @@ def _create_database_if_missing(url: str) -> None:
         engine.dispose()
 
 
-STANDARD_CONFIG = Path(__file__).parent / "data" / "standard-config"
-"""A config folder asking the standard FFT wording (question_set = "default"), as the flow's unit tests expect."""
-
-
 @pytest.fixture(scope="session")
 def config() -> KioskConfig:
-    return load_config(STANDARD_CONFIG)
+    return load_config()
 
 
 @pytest.fixture

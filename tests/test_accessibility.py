@@ -58,8 +58,7 @@ def walk_every_screen(shots: Path, high_contrast: bool) -> list[dict[str, Any]]:
         {"tap": "answer:yes"}, audit("about_you_age"), {"tap": "control:skip"}, audit("about_you_who"),
         {"tap": "control:skip"}, audit("thank_you"),
         {"advance": 10}, *contrast_on, {"disk_full": True}, {"tap": "start"},
-        {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "control:skip"},
-        {"tap": "answer:no"}, {"disk_full": False},
+        *[{"tap": "control:skip"}] * 4, {"tap": "answer:no"}, {"disk_full": False},
         audit("out_of_order"),  # shown until the next retry, half a minute on
     ]
 
@@ -116,4 +115,29 @@ def test_every_screen_has_big_targets_and_readable_text(tmp_path, kiosk_env, siz
     assert all(any("tap_id" in w for w in a["widgets"]) for a in audits)
     assert all(any("text" in w for w in a["widgets"]) for a in audits)
     found = [problem for audit in audits for problem in problems(audit, palette, size)]
+    assert found == [], "\n".join(found)
+
+
+KEYBOARD_PAGES = {"en-GB": 1, "bn": 3, "ko": 2}
+
+
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+def test_every_page_of_every_keyboard_has_big_keys_and_readable_letters(tmp_path, kiosk_env, size):
+    """The text screen with each language's keyboard (kiosk.keyboard), page by page."""
+    shots = tmp_path / "audits"
+    shots.mkdir()
+    for language, pages in KEYBOARD_PAGES.items():
+        choose = [{"tap": "setting:language"}, {"tap": f"language:{language}"}] if language != "en-GB" else []
+        steps = [*choose, {"tap": "start"}, {"tap": "answer:good"}, {"audit": str(shots / f"{language}-1.json")}]
+        for page in range(2, pages + 1):
+            steps += [{"tap": f"key:page:{page}"}, {"audit": str(shots / f"{language}-{page}.json")}]
+        run_kiosk(tmp_path, kiosk_env, steps, data=tmp_path / f"data-{language}", size=size)
+    audits = {path.stem: json.loads(path.read_text()) for path in sorted(shots.glob("*.json"))}
+    assert len(audits) == sum(KEYBOARD_PAGES.values())
+    keys = {name: {w["tap_id"] for w in audit["widgets"] if w.get("tap_id", "").startswith("key:")}
+            for name, audit in audits.items()}
+    assert {"key:ক", "key:া", "key:space", "key:delete", "key:page:3"} <= keys["bn-2"]
+    assert {"key:ㅎ", "key:ㅏ", "key:page:2"} <= keys["ko-1"] and "key:a" in keys["en-GB-1"]
+    assert all(len(found) <= 30 for found in keys.values())
+    found = [problem for name, audit in audits.items() for problem in problems(audit, name, size)]
     assert found == [], "\n".join(found)

@@ -18,8 +18,6 @@ DEFAULT_SET = (BUILTIN_CONFIG / "questions" / "default.toml").read_text()
 def config_dir(tmp_path: Path, kiosk_toml: str | None = None, questions: str | None = None) -> Path:
     folder = tmp_path / "my-config"
     (folder / "questions").mkdir(parents=True)
-    if kiosk_toml is None and questions is not None:
-        kiosk_toml = 'question_set = "default"\n'  # the set written below, in place of the Easy Read one
     if kiosk_toml is not None:
         (folder / "kiosk.toml").write_text(kiosk_toml)
     if questions is not None:

@@ -1,10 +1,11 @@
-"""'You said, we did' on the dashboard, over real HTTP to a real server: managers write items, kiosks of
-that site (and no other) receive them, viewers read them, removal is audited, and the Easy Read poster
-prints on A4 in a real Chromium."""
+"""'You said, we did' on the dashboard, over real HTTP to a real server: managers write items (with words in
+Bengali and Korean too, previewed first), kiosks of that site (and no other) receive them, viewers read them,
+removal is audited, and the Easy Read poster prints on A4 in a real Chromium."""
 
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from kiosk.updates import load_you_said_we_did
-from sync.protocol import Updates
+from sync.protocol import Translation, Updates, YouSaidWeDid
 from sync.server.db import audit_log, open_database, you_said_we_did
 from sync.server.kiosks import add_kiosk
 from sync.server.site_content import (
@@ -27,9 +28,10 @@ from sync.server.site_content import (
     delete_you_said_we_did,
     find_you_said_we_did,
     list_you_said_we_did,
+    updates_for_site,
 )
 from sync.server.web.you_said_we_did import fits_a_poster_page, poster_pages
-from tests.browser import chromium  # noqa: F401  (a fixture)
+from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
 from tests.dashboard import StaffBrowser, add_people, signed_in
 from tests.server_process import ServerProcess
 from tests.test_server import updates
@@ -103,10 +105,15 @@ def audit_rows(db: str, action: str) -> list[dict]:
         engine.dispose()
 
 
-def sent_to_kiosk(server: ServerProcess, site: str) -> list[str]:
+def kiosk_items(server: ServerProcess, site: str) -> list[YouSaidWeDid]:
+    """What a kiosk at ``site`` gets from ``GET /v1/updates``."""
     response = updates(server, server.tokens[site])  # type: ignore[attr-defined]
     assert response.status_code == 200, response.text
-    return [item.said for item in Updates.model_validate(response.json()).you_said_we_did]
+    return Updates.model_validate(response.json()).you_said_we_did
+
+
+def sent_to_kiosk(server: ServerProcess, site: str) -> list[str]:
+    return [item.said for item in kiosk_items(server, site)]
 
 
 def test_a_manager_adds_an_item_that_is_listed_and_sent_to_that_sites_kiosks_only(server):
@@ -148,6 +155,130 @@ def test_kiosk_sync_brings_the_item_to_a_real_kiosk_store(server, tmp_path, kios
     assert result.returncode == 0, result.stderr
     arrived = {(entry.said, entry.did, entry.picture, entry.date) for entry in load_you_said_we_did(kiosk.data)}
     assert ("The chairs are hard.", "We bought soft chairs.", "thumbs-up", "2026-10-23") in arrived
+
+
+BENGALI = Translation(said="লিফট কাজ করে না।", did="আমরা লিফট ঠিক করেছি। এখন এটা কাজ করে।")
+KOREAN = Translation(said="승강기가 고장 났어요.", did="승강기를 고쳤어요. 이제 잘 돼요.")
+
+
+def listed(browser: StaffBrowser, item_id: int) -> str:
+    """The item's entry on the list page, as HTML with its spaces collapsed."""
+    page = browser.get("/staff/you-said-we-did?site=Mile+End").text
+    entry = page[page.index(f'id="item-{item_id}"'):]
+    return " ".join(entry[:entry.index("</article>")].split())
+
+
+def in_languages(**translations: Translation) -> dict[str, str]:
+    """The add form's boxes for ``translations`` (``bn=BENGALI``)."""
+    return {f"{name}-{tag}": getattr(words, name) for tag, words in translations.items() for name in ("said", "did")}
+
+
+def test_an_item_with_bengali_and_korean_words_is_stored_listed_and_sent_to_the_kiosks(server):
+    manny = signed_in(server, "manny")
+    form = manny.get("/staff/you-said-we-did/add").text
+    for tag, own_name, name in (("bn", "বাংলা", "Bengali"), ("ko", "한국어", "Korean")):
+        assert f'<legend><span lang="{tag}">{own_name}</span> · {name}' in form
+        assert f'<textarea id="said-{tag}" name="said-{tag}" lang="{tag}" maxlength="300"' in form
+        assert f'<textarea id="did-{tag}" name="did-{tag}" lang="{tag}" maxlength="300"' in form
+    item = new_item(manny, **in_languages(bn=BENGALI, ko=KOREAN))
+    assert item["response"].status_code == 303, item["response"].text
+    [row] = stored(server.db, item["said"])
+    assert json.loads(row["translations"]) == {"bn": BENGALI.model_dump(), "ko": KOREAN.model_dump()}
+    [sent] = [entry for entry in kiosk_items(server, "Mile End") if entry.said == item["said"]]
+    assert (sent.did, sent.translations) == (item["did"], {"bn": BENGALI, "ko": KOREAN})
+    entry = listed(manny, row["id"])
+    assert ('In English, <span lang="bn">বাংলা</span> (Bengali), <span lang="ko">한국어</span> (Korean).'
+            in entry) and "Not in" not in entry
+    assert f'We did: <span lang="bn">{BENGALI.did}</span>' in entry
+    details = [entry["detail"] for entry in audit_rows(server.db, "added you-said-we-did")]
+    assert f"item {row['id']}" in details and not any("লিফট" in detail or "승강기" in detail for detail in details)
+
+
+def test_the_list_names_the_languages_an_item_lacks(server):
+    manny = signed_in(server, "manny")
+    item = new_item(manny, **in_languages(bn=BENGALI))
+    assert item["response"].status_code == 303
+    [row] = stored(server.db, item["said"])
+    assert ('In English, <span lang="bn">বাংলা</span> (Bengali). Not in Korean: the kiosks do not show it to people '
+            "who choose that language.") in listed(manny, row["id"])
+    [plain] = stored(server.db, new_item(manny)["said"])
+    assert ("In English. Not in Bengali or Korean: the kiosks do not show it to people who choose those languages."
+            in listed(manny, plain["id"])) and "Words in other languages" not in listed(manny, plain["id"])
+
+
+def test_a_translation_needs_both_boxes_and_keeps_to_the_same_length(server):
+    manny = signed_in(server, "manny")
+    too_long = "승강기를 고쳤어요. " * 30  # 330 characters
+    item = new_item(manny, **{"said-bn": BENGALI.said, "did-ko": too_long})
+    response = item["response"]
+    assert response.status_code == 400
+    page = response.text
+    assert 'id="did-bn-problem">Write &#34;We did&#34; in Bengali too, or leave both Bengali boxes empty.' in page
+    assert 'id="said-ko-problem">Write &#34;You said&#34; in Korean too, or leave both Korean boxes empty.' in page
+    assert (f'id="did-ko-problem">&#34;We did&#34; in Korean has {len(too_long.strip())} characters; make it 300 '
+            "or fewer.") in page
+    assert '<li><a href="#did-bn">' in page  # the summary at the top links to the box
+    assert f'lang="bn" maxlength="300" >{BENGALI.said}</textarea>' in page  # what was typed is kept
+    assert f'lang="ko" maxlength="300" aria-invalid="true" aria-describedby="did-ko-problem">{too_long.strip()}' in page
+    assert stored(server.db, item["said"]) == []
+
+
+def test_preview_shows_the_item_in_every_language_given_and_adds_nothing(server):
+    manny = signed_in(server, "manny")
+    item = new_item(manny, action="preview", **in_languages(bn=BENGALI))
+    response = item["response"]
+    assert response.status_code == 200
+    page = response.text
+    preview = page[page.index('<section class="card yswd-preview"'):page.index("</section>")]
+    assert "Not added yet: this is a preview." in preview
+    assert [tag for tag in ("en", "bn", "ko") if f'id="preview-{tag}"' in preview] == ["en", "bn"]
+    assert f'<strong>You said:</strong> <span lang="en">{html.escape(item["said"])}</span>' in preview
+    assert f'<strong>You said:</strong> <span lang="bn">{BENGALI.said}</span>' in preview
+    assert f'<strong>We did:</strong> <span lang="bn">{BENGALI.did}</span>' in preview
+    assert '<h3 id="preview-bn-heading"><span lang="bn">বাংলা</span> · Bengali</h3>' in preview
+    assert f'>{BENGALI.said}</textarea>' in page  # the form keeps everything, ready to add
+    assert stored(server.db, item["said"]) == []
+    del item["response"]
+    assert manny.post("/staff/you-said-we-did/add", {**item, "action": "publish"}).status_code == 400
+
+
+def test_a_manager_writes_bengali_and_korean_in_a_browser_previews_and_a_kiosk_gets_them(
+        server, chromium, tmp_path):  # noqa: F811
+    manny = signed_in(server, "manny")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        context.add_cookies([{"name": cookie.name, "value": cookie.value, "url": server.url}
+                             for cookie in manny.http.cookies])
+        page = context.new_page()
+        page.goto(server.url + "/staff/you-said-we-did/add")
+        said = f"The lift does not work {uuid.uuid4().hex[:6]}."
+        page.get_by_label("You said", exact=True).fill(said)
+        page.get_by_label("We did", exact=True).fill("We mended the lift. It works now.")
+        page.get_by_label("You said, in Bengali").fill(BENGALI.said)
+        page.get_by_label("We did, in Bengali").fill(BENGALI.did)
+        page.get_by_label("You said, in Korean").fill(KOREAN.said)
+        page.get_by_label("We did, in Korean").fill(KOREAN.did)
+        page.get_by_label("thumbs up").check()
+        fonts = {tag: page.locator(f"#said-{tag}").evaluate("e => getComputedStyle(e).fontFamily")
+                 for tag in ("bn", "ko")}
+        assert fonts["bn"].startswith('"Noto Sans Bengali"') and fonts["ko"].startswith('"Noto Sans CJK KR"'), fonts
+        page.get_by_role("button", name="Preview").click()
+        preview = page.locator("section.yswd-preview")
+        assert preview.get_by_text("Not added yet: this is a preview.").is_visible()
+        for tag, own_name, words in (("bn", "বাংলা", BENGALI), ("ko", "한국어", KOREAN)):
+            shown = preview.locator(f"#preview-{tag} span[lang={tag}]").all_inner_texts()
+            assert shown == [own_name, words.said, words.did], shown
+        assert preview.locator("#preview-en").get_by_text(said).is_visible()
+        page.screenshot(path=str(screenshot_folder(tmp_path) / "you-said-we-did-preview-languages.png"), full_page=True)
+        assert stored(server.db, said) == []
+        page.get_by_role("button", name="Add", exact=True).click()
+        assert page.get_by_text("Added. The kiosks at this site show it after their next sync.").is_visible()
+        added = page.locator("article.yswd-item", has_text=said)
+        assert added.get_by_text("In English, বাংলা (Bengali), 한국어 (Korean).").is_visible()
+    finally:
+        context.close()
+    [sent] = [item for item in kiosk_items(server, "Mile End") if item.said == said]
+    assert sent.translations == {"bn": BENGALI, "ko": KOREAN} and sent.picture == "thumbs-up"
 
 
 def test_mistakes_are_named_next_to_their_fields_and_what_was_typed_is_kept(server):
@@ -358,7 +489,8 @@ def test_items_are_listed_found_and_deleted_on_sqlite_and_postgresql(server_data
     engine = open_database(server_database)
     try:
         first = add_you_said_we_did(engine, "Mile End", "Too cold.", "We fixed the heating.", "", date(2026, 9, 1))
-        later = add_you_said_we_did(engine, "Mile End", "Too dark.", "New lights.", "light-bulb", date(2026, 10, 1))
+        later = add_you_said_we_did(engine, "Mile End", "Too dark.", "New lights.", "light-bulb", date(2026, 10, 1),
+                                    {"ko": KOREAN, "bn": BENGALI})
         same_day = add_you_said_we_did(engine, "Mile End", "Too loud.", "Quiet hours.", "", date(2026, 10, 1))
         elsewhere = add_you_said_we_did(engine, "Bow", "No ramp.", "We built one.", "", date(2026, 11, 1))
         with engine.connect() as connection:
@@ -366,8 +498,10 @@ def test_items_are_listed_found_and_deleted_on_sqlite_and_postgresql(server_data
             assert [item["id"] for item in list_you_said_we_did(connection, ["Bow", "Mile End"], limit=1)] == [
                 elsewhere, same_day]
             found = find_you_said_we_did(connection, later)
-            assert found is not None and (found["site"], found["picture"], found["date"]) == (
-                "Mile End", "light-bulb", "2026-10-01")
+            assert found is not None and (found["site"], found["picture"], found["date"], found["translations"]) == (
+                "Mile End", "light-bulb", "2026-10-01", {"bn": BENGALI.model_dump(), "ko": KOREAN.model_dump()})
+            assert updates_for_site(connection, "Mile End").you_said_we_did[1].translations == {"bn": BENGALI,
+                                                                                                  "ko": KOREAN}
         with engine.begin() as connection:
             assert delete_you_said_we_did(connection, later) is True
             assert delete_you_said_we_did(connection, later) is False

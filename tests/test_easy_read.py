@@ -1,4 +1,4 @@
-"""Easy Read on the real widget tree, on every screen of the kiosk as shipped (the Easy Read question set):
+"""Easy Read on the real widget tree, on every screen of a kiosk asking the Easy Read question set:
 a person's bigger text never draws any words smaller than everyone else's; on Bengali and Korean screens
 no sentence is left in English; every text that carries meaning has a picture beside it."""
 
@@ -47,7 +47,7 @@ def walk(shots: Path, language: str, bigger_text: bool = False) -> list[dict[str
 def kiosk_in(tmp_path: Path, language: str) -> Path:
     folder = tmp_path / f"config-{language}"
     folder.mkdir(exist_ok=True)
-    (folder / "kiosk.toml").write_text(f'language = "{language}"\n')
+    (folder / "kiosk.toml").write_text(f'language = "{language}"\nquestion_set = "easy-read"\n')
     return folder
 
 
@@ -109,8 +109,8 @@ def test_every_text_that_carries_meaning_has_a_picture_beside_it(tmp_path, kiosk
     assert without == []
 
 
-def test_the_easy_read_set_is_the_default_and_keeps_the_friends_and_family_answer_ids():
-    config = load_config()
+def test_the_easy_read_set_keeps_the_friends_and_family_answer_ids_and_one_idea_per_question(tmp_path):
+    config = load_config(kiosk_in(tmp_path, "en-GB"))
     assert config.questions.id == "easy-read"
     overall = config.questions.questions[0]
     assert [a.id for a in overall.answers] == ["very-good", "good", "neither", "poor", "very-poor", "dont-know"]

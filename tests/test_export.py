@@ -166,20 +166,25 @@ def test_a_control_character_typed_by_accident_does_not_stop_the_xlsx_export(sto
     assert by_header(read_table(tmp_path / "feedback.csv"))[0][WORKING] == "The bell\x0b rings all night"
 
 
+def in_libreoffice(export_file: Path, tmp_path: Path) -> list[list[str]]:
+    """The rows of a CSV or XLSX export as LibreOffice reads them (opened headless, saved again as CSV)."""
+    converted = tmp_path / "converted"
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+         "--infilter=CSV:44,34,76",  # comma, double quote, UTF-8: only used for CSV input
+         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(converted), str(export_file)],
+        capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    return read_table(converted / export_file.with_suffix(".csv").name)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_libreoffice_reads_bengali_korean_and_formula_text_as_written(store, saved, tmp_path, fmt):
     out = tmp_path / f"feedback.{fmt}"
     export(store, fmt, out)
-    converted = tmp_path / "converted"
-    result = subprocess.run(
-        ["soffice", f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
-         "--infilter=CSV:44,34,76",  # comma, double quote, UTF-8: only used for CSV input
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(converted), str(out)],
-        capture_output=True, text=True, timeout=240)
-    assert result.returncode == 0, result.stderr
-    header, *rows = read_table(converted / "feedback.csv")
+    header, *rows = in_libreoffice(out, tmp_path)
     assert header == read_table(out)[0]
     cells = {row[header.index("id")]: dict(zip(header, row, strict=True)) for row in rows}
     assert list(cells) == export_order(store)

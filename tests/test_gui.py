@@ -88,13 +88,14 @@ def test_back_start_again_and_idle_work_on_screen(tmp_path, kiosk_env):
     data = tmp_path / "data"
     steps = [
         {"tap": "start"}, {"tap": "answer:poor"}, {"tap": "control:back"},  # back from "tell us why"
-        {"tap": "control:start_again"},  # kept as incomplete (default policy)
+        {"tap": "control:start_again"}, {"tap": "start_again:no"},  # asked first: no, back to the question
+        {"tap": "control:start_again"}, {"tap": "start_again:yes"},  # yes: kept as incomplete (default policy)
         {"advance": 5}, {"tap": "start"}, {"tap": "answer:good"}, {"advance": 61},  # quiet: still there?
         {"tap": "still_here"}, {"advance": 61}, {"advance": 21},  # then quiet until the countdown ends
     ]
     result = run_kiosk(tmp_path, kiosk_env, steps, data=data)
-    assert screens(result) == ["choice", "text", "choice", "attract", "attract", "choice", "text",
-                               "still_there", "text", "still_there", "attract"]
+    assert screens(result) == ["choice", "text", "choice", "start_again", "choice", "start_again", "attract",
+                               "attract", "choice", "text", "still_there", "text", "still_there", "attract"]
     stored = [json.loads(r[3]) for r in rows(data)]
     assert [(p["complete"], p["answers"][0]["choice"]) for p in stored] == [(False, "poor"), (False, "good")]
 

@@ -45,6 +45,10 @@ def test_every_command_has_help_with_an_example(command, tmp_path):
     ["add-kiosk", "lounge-1"],
     ["add-kiosk", "   ", "--site", "Bow"],
     ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--date", "last week"],
+    ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--translation", "fr", "a", "b"],
+    ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--translation", "bn", "a"],
+    ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--translation", "bn", "a", "b",
+     "--translation", "BN", "c", "d"],
     ["reports-due", "--out-dir", "reports", "--today", "tomorrow"],
 ])
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(args, tmp_path):
@@ -88,6 +92,12 @@ def test_refusals_on_an_existing_database_say_why(tmp_path):
         "Error: no kiosk named 'ghost' (see feedback-server stats for the names)")
     assert _one_error(feedback_server("you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y",
                                       "--picture", "smiel", db=db)).startswith("Error: no picture named 'smiel'")
+    assert _one_error(feedback_server("you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y",
+                                      "--translation", "ko", "x", " ", db=db)) == (
+        "Error: the Korean translation needs both 'you said' and 'we did'")
+    assert "the kiosks have no language 'fr' to translate into; they have bn (Bengali), ko (Korean)" in _one_error(
+        feedback_server("you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y",
+                        "--translation", "fr", "x", "y", db=db))
     with closing(sqlite3.connect(db)) as connection:
         assert connection.execute("SELECT count(*) FROM kiosks").fetchone() == (1,)
         assert connection.execute("SELECT count(*) FROM you_said_we_did").fetchone() == (0,)

@@ -20,9 +20,10 @@ from alembic.script import ScriptDirectory
 from sync.server.db import MIGRATIONS, DatabaseSetupError, database_url, metadata, migration_config, open_database
 from sync.server.demo import generate
 from sync.server.kiosks import add_kiosk
+from sync.server.site_content import list_you_said_we_did, updates_for_site
 from sync.server.stats import server_stats
 
-HEAD = "0007"
+HEAD = "0008"
 STARTING_TOGETHER = 8
 
 
@@ -116,6 +117,32 @@ def test_upgrading_from_0006_keeps_every_response_and_indexes_them_by_site_and_d
 
 
 RESPONSE_ROWS = sa.text("SELECT id, kiosk, site, seq, created_at_device, sha256, payload FROM responses")
+
+
+def test_upgrading_from_0007_keeps_you_said_we_did_items_with_no_translations(server_database):
+    """Revision 0008 gives items their translations; those written before have none, and kiosks get them as
+    before (in English only)."""
+    engine = sa.create_engine(database_url(server_database))
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migration_config(connection), "0007")
+            connection.execute(sa.text(
+                "INSERT INTO you_said_we_did (site, said, did, picture, date, created_at) VALUES "
+                "('Mile End', 'Too cold.', 'We fixed the heating.', 'heart', '2026-09-01', CURRENT_TIMESTAMP), "
+                "('Mile End', 'Too loud.', 'Quiet hours.', '', '2026-10-01', CURRENT_TIMESTAMP)"))
+    finally:
+        engine.dispose()
+    engine = open_database(server_database, create=False)
+    try:
+        assert revision(engine) == HEAD and differences(engine) == []
+        with engine.connect() as connection:
+            items = list_you_said_we_did(connection, ["Mile End"])
+            sent = updates_for_site(connection, "Mile End").you_said_we_did
+        assert [(item["said"], item["did"], item["picture"], item["translations"]) for item in items] == [
+            ("Too loud.", "Quiet hours.", "", {}), ("Too cold.", "We fixed the heating.", "heart", {})]
+        assert [(item.said, item.translations) for item in sent] == [("Too loud.", {}), ("Too cold.", {})]
+    finally:
+        engine.dispose()
 
 
 def index_columns(engine: sa.Engine) -> dict[str, list[str]]:

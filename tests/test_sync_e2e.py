@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sync.protocol import payload_hash
+from sync.protocol import Translation, payload_hash
 from sync.server.db import open_database, responses
 from tests.fault_proxy import FaultProxy
 from tests.server_process import ServerProcess, enrol, feedback_server
@@ -320,12 +320,15 @@ def test_question_sets_and_you_said_we_did_come_back_and_cost_one_small_request_
     feelings = BUILTIN_CONFIG / "questions" / "feelings.toml"
     assert feedback_server("questions", "set", "--site", "Rose House", str(feelings), db=db).returncode == 0
     assert feedback_server("you-said-we-did", "add", "--site", "Rose House", "--said", "Too noisy at night",
-                           "--did", "Quiet hours after 10pm", db=db).returncode == 0
+                           "--did", "Quiet hours after 10pm", "--translation", "bn", "রাতে খুব শব্দ হয়",
+                           "রাত ১০টার পর শান্ত সময়", db=db).returncode == 0
     kiosk.simulate(1)
     assert kiosk.sync_once(server.url).returncode == 0
     picture_dirs = load_config().picture_dirs
     assert load_question_set_update(kiosk.data, picture_dirs).id == "feelings"
-    assert [item.did for item in load_you_said_we_did(kiosk.data)] == ["Quiet hours after 10pm"]
+    [item] = load_you_said_we_did(kiosk.data)
+    assert item.did == "Quiet hours after 10pm"
+    assert item.translations == {"bn": Translation(said="রাতে খুব শব্দ হয়", did="রাত ১০টার পর শান্ত সময়")}
     assert kiosk.sync_once(server.url).returncode == 0
     time.sleep(0.2)  # let the server's access log line reach us; nothing is asserted about time
     updates = [line for line in server.log if "GET /v1/updates" in line]

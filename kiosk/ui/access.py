@@ -38,9 +38,9 @@ def targets(screen: Widget) -> list[Any]:
 
 
 class KeyAccess:
-    """The highlight over ``current_screen()``'s targets; ``announce(words)`` reads a target aloud."""
+    """The highlight over ``current_screen()``'s targets; ``announce(target)`` reads a target aloud."""
 
-    def __init__(self, current_screen: Callable[[], Widget], announce: Callable[[str], None],
+    def __init__(self, current_screen: Callable[[], Widget], announce: Callable[[Any], None],
                  colour: Callable[[], tuple[float, ...]], pressed: Callable[[], None], scan_seconds: float = 0.0):
         """``pressed`` is called after each press, so the flow knows the session was answered this way."""
         self.current_screen, self.announce, self.colour, self.pressed = current_screen, announce, colour, pressed
@@ -65,7 +65,7 @@ class KeyAccess:
         index = found.index(self.highlighted) if self.highlighted in found else (-1 if step > 0 else 0)
         self.highlighted = found[(index + step) % len(found)]
         self._draw()
-        self.announce(words_of(self.highlighted))
+        self.announce(self.highlighted)
 
     def press(self) -> None:
         target = self.highlighted

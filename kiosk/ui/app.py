@@ -93,7 +93,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.staff_tools import KioskStaffTools, pin_checker
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme, words
-    from kiosk.ui.access import KeyAccess
+    from kiosk.ui.access import KeyAccess, words_of
     from kiosk.updates import load_question_set_update, load_you_said_we_did
     from kiosk.voice.controller import make_voice, open_microphone
 
@@ -156,7 +156,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             self.staff.subscribe(self._draw_staff)
             Window.bind(on_touch_down=self._corner_down, on_touch_up=self._corner_up,
                         on_request_close=lambda *_args, **_kwargs: locked_down)
-            self.access = KeyAccess(lambda: self.manager.current_screen, self.voice.read_aloud,
+            self.access = KeyAccess(lambda: self.manager.current_screen, self._announce,
                                     lambda: tuple(self.colors.selected_border), self.flow.used_keys,
                                     config.settings.access.scan_seconds)
             self._screen_shown: tuple[object, ...] = ()
@@ -213,6 +213,18 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self._screen_shown = shown
                 self.access.reset()
 
+        def _announce(self, target: object) -> None:
+            """Read a highlighted button aloud: a language's name, and "Language" in every language, each
+            in its own voice, so a person finds their own language by ear."""
+            tap_id = getattr(target, "tap_id", "")
+            if tap_id == "setting:language":
+                languages = list(self.flow.languages)
+                self.voice.read_aloud([words.translate("Language", tag) for tag in languages], languages)
+            elif tap_id.startswith("language:"):
+                self.voice.read_aloud([words_of(target)], [tap_id.removeprefix("language:")])
+            else:
+                self.voice.read_aloud([words_of(target)])
+
         def _draw_staff(self, state: StaffState) -> None:
             if state.view == StaffView.CLOSED:
                 self.manager.current = self.flow.state.screen.value
@@ -243,7 +255,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             self.font_name = theme.font_for(config.language_packs[personal.language].fonts)
             self.language = personal.language
             self.can_listen = self.voice.can_listen(personal.language)
-            scale = BIGGER_TEXT if personal.bigger_text else 1.0
+            pack = config.language_packs[personal.language]
+            scale = (BIGGER_TEXT if personal.bigger_text else 1.0) * pack.text_scale
             if Metrics.fontscale != scale:  # every size given in sp follows
                 Metrics.fontscale = scale
             self.colors.use(theme.HIGH_CONTRAST if personal.high_contrast else theme.STANDARD)

@@ -8,7 +8,9 @@ Steps (a JSON list, run one per drawn frame):
     {"hold_at": [0.02, 0.98], "seconds": 6}
                                 press there, move the clock on by that many seconds (a finger held
                                 down), then lift (x from the left, y from the bottom, as in Kivy)
-    {"type": "hi there"}        tap those letter keys one by one
+    {"type": "hi there"}        tap the on-screen keys that type it, one by one, turning the keyboard's
+                                pages as needed (Hangul as its jamo: 한 is ㅎ ㅏ ㄴ); a character no page has
+                                is typed on a physical keyboard instead (a "keyboard" step)
     {"keyboard": "07700 900123"} type on a physical keyboard (for what the letter keys do not have)
     {"advance": 70}             move the flow's clock on by that many seconds, then let it tick
     {"screenshot": "a.png"}     save the window as a PNG
@@ -34,6 +36,11 @@ With --kiosk-mode the app runs as `kiosk run` does on a kiosk (full screen, lock
 in a window. With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
 speaks is synthesised for real and logged (text, language, duration) as one JSON line in FILE; --speech-speed N
 plays it N times faster than life, so a test waiting for the kiosk to finish speaking waits less.
+Tap ids of the on-screen keyboard (kiosk.ui.widgets.LetterKeyboard, its keys from kiosk.keyboard):
+``key:<key>`` for a letter or sign as the keyboard file writes it (``key:a``, ``key:ক``, ``key:ি``, ``key:ㅎ``),
+``key:space``, ``key:delete``, and ``key:page:<n>`` for "more letters", where n is the page it turns to
+(counted from 1).
+
 Taps press, wait 50 ms like a finger, then lift. The result file records, for each step, the screen
 shown afterwards and the time from the lift (or the step's action) to the next drawn frame
 (``latency_ms``).
@@ -100,9 +107,8 @@ class Autopilot:
             self._finish()
             return
         step = self.steps.pop(0)
-        if "type" in step:  # one tap per letter, each a step of its own
-            letters = [{"tap": "key:space" if c == " " else f"key:{c}"} for c in step["type"]]
-            self.steps[:0] = letters
+        if "type" in step:  # one tap per key, each a step of its own
+            self.steps[:0] = typing(self.app.manager.get_screen("text").ids.keyboard, step["type"])
             self._next()
         elif "wait_for" in step or "quiet" in step or "wait_for_highlight" in step:
             self._wait_for(step, time.monotonic() + float(step.get("seconds", step.get("quiet", 30))))
@@ -231,6 +237,22 @@ class Autopilot:
         if not self.finished:
             self.error = "the app closed before the script ended"
             self._finish()
+
+
+def typing(board: Any, text: str) -> list[dict[str, str]]:
+    """The steps that type ``text`` on ``board`` (a LetterKeyboard) from the page it shows."""
+    keyboard, page, steps = board.keyboard, board.page, []
+    for key in keyboard.keys_for(text):
+        if key == " ":
+            steps.append({"tap": "key:space"})
+        elif (wanted := keyboard.page_of(key, page)) is None:
+            steps.append({"keyboard": key})
+        else:
+            while page != wanted:
+                page = keyboard.next_page(page)
+                steps.append({"tap": f"key:page:{page + 1}"})
+            steps.append({"tap": f"key:{key}"})
+    return steps
 
 
 KEYS = {"tab": 9, "enter": 13, "space": 32, "left": 276, "up": 273, "right": 275, "down": 274, "escape": 27,

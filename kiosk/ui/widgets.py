@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.core.text import Label as CoreLabel
+from kivy.core.text.markup import MarkupLabel
 from kivy.factory import Factory
 from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.lang import Builder
-from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.metrics import Metrics, dp
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
+from kiosk.keyboard import PHYSICAL, Keyboard, label
 from kiosk.ui.theme import Palette
 from kiosk.ui.words import translate as _
 
@@ -42,6 +45,8 @@ class PictureButton(Tappable, BoxLayout):
     """Its word's size, in sp so a person's "bigger text" (Metrics.fontscale) enlarges it."""
     font_name = StringProperty("")
     """The word's font when it is not in the language on screen (a language's own name)."""
+    markup = BooleanProperty(False)
+    """Whether ``text`` is Kivy markup (``[font=...]``: words in several scripts on one button)."""
 
 
 class FitLabel(Label):
@@ -63,17 +68,20 @@ class FitLabel(Label):
 
     def _fit(self, *_args: object) -> None:
         room, size = self.room or self.height, self.wanted_size
+        # a person's bigger text never makes words smaller than everyone else's: they wrap and the layout grows
+        smallest = max(self.wanted_size * self.SMALLEST, self.wanted_size / max(Metrics.fontscale, 1.0))
         width = self.width - self.padding[0] - self.padding[2]
         if width > 1 and room > 1 and self.text:
             longest = max(self.text.split() or [self.text], key=len)  # a word is never broken in two
-            while size > self.wanted_size * self.SMALLEST and (
+            while size * 0.92 >= smallest and (
                     self._size_at(size, longest, None)[0] > width or self._size_at(size, self.text, width)[1] > room):
                 size *= 0.92
         self.font_size = size
 
     def _size_at(self, size: float, text: str, width: float | None) -> tuple[float, float]:
-        core = CoreLabel(text=text, font_size=size, font_name=self.font_name, bold=self.bold, text_size=(width, None),
-                         halign=self.halign)
+        kind = MarkupLabel if self.markup else CoreLabel  # markup: words in several languages' fonts
+        core = kind(text=text, font_size=size, font_name=self.font_name, bold=self.bold, text_size=(width, None),
+                    halign=self.halign)
         core.refresh()
         return core.texture.size[0], core.texture.size[1] + self.padding[1] + self.padding[3]
 
@@ -151,32 +159,61 @@ class LevelMeter(Widget):
 
 
 class LetterKeyboard(GridLayout):
-    """Big letter keys in alphabetical order (easier to find than QWERTY for many people here), then
-    full stop, question mark, space and delete: 30 keys, 10 to a row in landscape and 6 in portrait, so
-    every key stays over 2 cm on a 10-inch screen. Dispatches ``on_letter(char)`` and ``on_delete()``."""
+    """The on-screen keyboard of the language on screen (kiosk.keyboard): a page of big letter keys, then
+    "more letters" when there are more pages, space and delete, each of those three a picture with its
+    word. Every page has as many places as the fullest, so keys keep their size and space and delete stay
+    where they were. Dispatches ``on_letter(key)`` and ``on_delete()``; the flow decides what they do."""
 
-    LETTERS = "abcdefghijklmnopqrstuvwxyz.?"
+    keyboard = ObjectProperty(PHYSICAL)
+    page = NumericProperty(0)
     delete_picture = StringProperty("")
+    space_picture = StringProperty("")
+    page_picture = StringProperty("")
+    LETTER_SIZE = "42sp"
+    """Bigger than a button's words: Hangul jamo and Bengali signs are small beside Latin capitals of a size."""
+    CONTROL_SIZE = "22sp"
+    """Small enough for "more letters" on two lines to leave its picture room."""
     __events__ = ("on_letter", "on_delete")
 
-    def on_letter(self, char: str) -> None:
+    def on_letter(self, key: str) -> None:
         pass
 
     def on_delete(self) -> None:
         pass
 
-    def rebuild(self, columns: int, language: str) -> None:
-        """Lay the keys out ``columns`` to a row, with "space" and "delete" in ``language``."""
+    def rebuild(self, keyboard: Keyboard, columns: int, language: str) -> None:
+        """Lay ``keyboard`` out ``columns`` to a row, on its first page, with its own keys' words in ``language``."""
+        self.keyboard, self.cols, self.rows = keyboard, columns, -(-keyboard.slots // columns)
+        self._letters = [[self._letter_key(key) for key in page] for page in keyboard.pages]
+        self._controls = self._control_keys(language)
+        self.show_page(0)
+
+    def show_page(self, page: int) -> None:
+        self.page = page
         self.clear_widgets()
-        self.cols = columns
-        for char in self.LETTERS:
-            key = LetterKey(text=char.upper(), tap_id=f"key:{char}")
-            key.bind(on_release=lambda _key, c=char: self.dispatch("on_letter", c))
+        letters = self._letters[page]
+        gap = self.rows * self.cols - len(letters) - len(self._controls)
+        for key in [*letters, *(Widget() for _blank in range(gap)), *self._controls]:
             self.add_widget(key)
-        space = LetterKey(text=_("space", language), tap_id="key:space")
-        space.bind(on_release=lambda _key: self.dispatch("on_letter", " "))
-        delete = Factory.ControlButton(picture=self.delete_picture, text=_("delete", language), tap_id="key:delete",
-                                       label_size="26sp")
-        delete.bind(on_release=lambda _key: self.dispatch("on_delete"))
-        self.add_widget(space)
-        self.add_widget(delete)
+        if len(self.keyboard.pages) > 1:
+            self._controls[0].tap_id = f"key:page:{self.keyboard.next_page(page) + 1}"
+
+    def _letter_key(self, key: str) -> LetterKey:
+        letter = LetterKey(text=label(key), tap_id=f"key:{key}", wanted_size=self.LETTER_SIZE)
+        letter.bind(on_release=lambda _key: self.dispatch("on_letter", key))
+        return letter
+
+    def _control_keys(self, language: str) -> list[Widget]:
+        def key(picture: str, words: str, tap_id: str, action: Callable[[], object]) -> Widget:
+            button = Factory.ControlButton(picture=picture, text=words, tap_id=tap_id, label_size=self.CONTROL_SIZE)
+            button.bind(on_release=lambda _key: action())
+            return button
+
+        space = key(self.space_picture, _("space", language), "key:space", lambda: self.dispatch("on_letter", " "))
+        delete = key(self.delete_picture, _("delete", language), "key:delete", lambda: self.dispatch("on_delete"))
+        if len(self.keyboard.pages) < 2:
+            return [space, delete]
+        # Translators: the keyboard key that shows its next page of letters (also signs and punctuation).
+        more = key(self.page_picture, _("More letters", language), "",
+                   lambda: self.show_page(self.keyboard.next_page(self.page)))
+        return [more, space, delete]

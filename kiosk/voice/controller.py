@@ -144,12 +144,16 @@ class VoiceController:
         """The "hear it again" button."""
         self._say(self.flow.state)
 
-    def read_aloud(self, words: str) -> None:
-        """Say ``words`` (a button reached with the keyboard or a switch) in the person's language."""
+    def read_aloud(self, words: list[str], languages: list[str] | None = None) -> None:
+        """Say ``words`` (a button reached with the keyboard or a switch): each in the matching one of
+        ``languages`` (a language's own name in its own voice), else in the person's language."""
         personal = self.flow.state.personal
-        pack = self.packs[personal.language]
-        if self.speech is not None:
-            self.speech.say([words], personal.language, voice_for(pack, personal), pack.recorded)
+        if self.speech is None:
+            return
+        for index, (said, language) in enumerate(zip(words, languages or [personal.language] * len(words),
+                                                     strict=True)):
+            pack = self.packs[language]
+            self.speech.say([said], language, voice_for(pack, personal), pack.recorded, queue=index > 0)
 
     def touched(self) -> None:
         """Any touch silences the kiosk at once: the person is busy with the screen."""

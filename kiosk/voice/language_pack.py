@@ -43,6 +43,9 @@ class PackFile(_Strict):
     font: str = ""
     """A font file with this language's letters, for a script Atkinson Hyperlegible lacks (kiosk.ui.fonts)."""
     font_bold: str = ""
+    text_scale: float = Field(default=1.0, ge=0.8, le=1.5)
+    """How much larger this language's words are drawn: some scripts look smaller than Latin letters at the
+    same size (Bengali's letters hang from a line and sit low)."""
     speech: SpeechSettings
     confirm: ConfirmWords
     synonyms: dict[str, tuple[str, ...]] = {}
@@ -66,6 +69,8 @@ class LanguagePack:
     recorded: RecordedPrompts
     fonts: tuple[Path, Path] | None = None
     """Regular and bold font files for this language's letters; None: the kiosk's Latin font."""
+    text_scale: float = 1.0
+    """How much larger this language's words are drawn than the kiosk's usual sizes."""
 
     def answer_phrases(self, question: Question) -> dict[str, str]:
         """``{phrase: answer id}`` a person may say on this question; the first answer to claim a phrase
@@ -135,4 +140,4 @@ def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:
                 raise toml.error((field,), f"no font file {path}: install it (Debian's fonts-noto-core has most "
                                  "scripts) or correct the path")
     return LanguagePack(language, data.name or language, folder, Voice(speech.voice, speech.rate, speech.volume),
-                        data.confirm, data.synonyms, recorded, fonts)
+                        data.confirm, data.synonyms, recorded, fonts, data.text_scale)

@@ -157,7 +157,10 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
             updates = updates_for_site(connection, kiosk.site)
         if _etag_matches(if_none_match, updates.version):
             return Response(status_code=304, headers={"ETag": updates.version})
-        return Response(updates.model_dump_json(), media_type="application/json", headers={"ETag": updates.version})
+        # fields at their defaults are left out: a kiosk from before a field existed (its models forbid unknown
+        # fields) still reads the updates, as long as that field is not in use (an item's translations)
+        return Response(updates.model_dump_json(exclude_defaults=True), media_type="application/json",
+                        headers={"ETag": updates.version})
 
     @app.get(HEALTH_PATH, response_model=Health, responses=_problems(503))
     def get_health() -> Health:

@@ -18,6 +18,7 @@ from platformdirs import user_data_dir
 from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
 from kiosk.config_files import ConfigError
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
+from sync.protocol import Translation
 from sync.server.cli_options import participation_option
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
@@ -26,7 +27,7 @@ from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, refe
 from sync.server.reports.period import ReportError
 from sync.server.reports.schedule import reports_due
 from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
-from sync.server.site_content import ContentError
+from sync.server.site_content import ContentError, check_translation_languages
 from sync.server.staff import ROLES, StaffError
 
 
@@ -52,6 +53,17 @@ def _label(what: str) -> Callable[[click.Context, click.Parameter, str], str]:
             raise click.BadParameter(str(exc)) from None
 
     return check
+
+
+def _translations(_ctx: click.Context, _param: click.Parameter,
+                  value: tuple[tuple[str, str, str], ...]) -> dict[str, Translation]:
+    """``--translation LANG SAID DID`` given any number of times, by language, checked before anything is opened."""
+    tags = [tag.strip().lower() for tag, _said, _did in value]
+    try:
+        check_translation_languages(tags)
+    except ContentError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return {tag: Translation(said=said, did=did) for tag, (_tag, said, did) in zip(tags, value, strict=True)}
 
 
 def site_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -238,20 +250,33 @@ def you_said_we_did() -> None:
 
 @you_said_we_did.command("add")
 @site_option
-@click.option("--said", required=True, help="What people said, in plain words.")
-@click.option("--did", required=True, help="What was done about it, in plain words.")
+@click.option("--said", required=True, help="What people said, in plain English.")
+@click.option("--did", required=True, help="What was done about it, in plain English.")
+@click.option("--translation", "translations", nargs=3, multiple=True, metavar="LANG SAID DID", callback=_translations,
+              help="The same words in another language the kiosks offer (bn for Bengali, ko for Korean): the "
+                   "language, then what people said, then what was done. Give it once for each language. People "
+                   "who choose a language see the item only if it has that language.")
 @click.option("--picture", default="", help="A picture built into the kiosk, e.g. thumbs-up.")
 @click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]), help="When it was done, YYYY-MM-DD "
               "(default: today).")
 @db_option
-def add_item(site: str, said: str, did: str, picture: str, when: datetime | None, db: str) -> None:
+def add_item(site: str, said: str, did: str, translations: dict[str, Translation], picture: str, when: datetime | None,
+             db: str) -> None:
     """Add a "You said, we did" item for SITE's kiosks (newest first, 20 at most are shown).
 
     Example: feedback-server you-said-we-did add --site "Mile End" --said "Too cold" --did "Heating fixed"
+
+    \b
+    Example in English, Bengali and Korean:
+      feedback-server you-said-we-did add --site "Mile End" \\
+        --said "It is too cold." --did "We fixed the heating." \\
+        --translation bn "এখানে খুব ঠান্ডা।" "আমরা হিটিং ঠিক করেছি।" \\
+        --translation ko "너무 추워요." "난방을 고쳤어요."
     """
     from sync.server.site_content import add_you_said_we_did
 
-    item = add_you_said_we_did(open_database(db), site, said, did, picture, when.date() if when else date.today())
+    item = add_you_said_we_did(open_database(db), site, said, did, picture, when.date() if when else date.today(),
+                               translations)
     click.echo(f"Added item {item} for {site!r}; kiosks there show it after their next sync.")
 
 

@@ -140,7 +140,11 @@ you_said_we_did = sa.Table(
     sa.Column("picture", sa.String(200), nullable=False, default=""),
     sa.Column("date", sa.String(10), nullable=False),
     sa.Column("created_at", Moment, nullable=False),
+    sa.Column("translations", sa.Text, nullable=False, server_default="{}"),
 )
+"""What services did about feedback (sync/server/site_content.py). ``said`` and ``did`` are in English, the
+dashboard's language; ``translations`` is a JSON object of the same words in other languages,
+``{"bn": {"said": …, "did": …}}``."""
 
 staff = sa.Table(
     "staff", metadata,

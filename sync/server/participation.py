@@ -28,8 +28,8 @@ from kiosk.config_files import TomlFile
 from kiosk.questions import base_language
 from sync.server.aggregates import Filters, answer_distributions, participation
 from sync.server.db import answer_counts, response_counts
+from sync.server.languages import language_names
 from sync.server.web.common import shown
-from sync.server.web.questions import language_names
 
 PARTICIPATION_VARIABLE = "FEEDBACK_PARTICIPATION"
 """The reference mix file for every worker process of ``feedback-server serve --participation``."""

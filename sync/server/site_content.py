@@ -13,15 +13,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.config_files import ConfigError, TomlFile
-from kiosk.questions import QuestionSet, find_picture, load_question_set
+from kiosk.questions import QuestionSet, base_language, find_picture, load_question_set
 from kiosk.record import canonical_json
 from kiosk.settings import ASSETS, BUILTIN_CONFIG
-from sync.protocol import QuestionSetText, Updates, YouSaidWeDid
+from sync.protocol import YOU_SAID_WE_DID_LANGUAGE, QuestionSetText, Translation, Updates, YouSaidWeDid
 from sync.server.db import question_sets, you_said_we_did
+from sync.server.languages import language_names, translation_languages
 from sync.server.staff import audit
 from sync.server.timestamps import utc_now
 
@@ -115,6 +117,15 @@ def built_in_pictures() -> list[str]:
     return sorted(path.stem for path in PICTURE_DIRS[0].glob("*.png"))
 
 
+def _too_long(label: str, text: str) -> str:
+    """Why ``text`` is too long for the kiosk and the poster; "" when it is not."""
+    length = len(text.strip())
+    if length <= MAX_ITEM_CHARACTERS:
+        return ""
+    return (f"{label} has {length} characters; make it {MAX_ITEM_CHARACTERS} or fewer. "
+            "Short sentences are easier to read.")
+
+
 def check_you_said_we_did(said: str, did: str, picture: str, when: date, today: date) -> dict[str, str]:
     """What is wrong with an item, by field (said, did, picture, date); empty when it is fine. Stricter than
     :func:`add_you_said_we_did`, which takes what the command line was given: this is for people typing
@@ -123,9 +134,8 @@ def check_you_said_we_did(said: str, did: str, picture: str, when: date, today: 
     for name, text, label in (("said", said, "You said"), ("did", did, "We did")):
         if not text.strip():
             problems[name] = f'Write what {"people said" if name == "said" else "you did about it"} in "{label}".'
-        elif len(text.strip()) > MAX_ITEM_CHARACTERS:
-            problems[name] = (f'"{label}" has {len(text.strip())} characters; make it {MAX_ITEM_CHARACTERS} or fewer. '
-                              "Short sentences are easier to read.")
+        elif too_long := _too_long(f'"{label}"', text):
+            problems[name] = too_long
     if picture and picture not in built_in_pictures():
         problems["picture"] = "Choose one of the pictures shown: only those are on every kiosk."
     if when > today + LATEST_AHEAD:
@@ -135,21 +145,61 @@ def check_you_said_we_did(said: str, did: str, picture: str, when: date, today: 
     return problems
 
 
-def insert_you_said_we_did(connection: Connection, site: str, said: str, did: str, picture: str, when: date) -> int:
+def check_translations(translations: dict[str, Translation]) -> dict[str, str]:
+    """What is wrong with an item's translations as typed into the dashboard, by field (``said-bn``, ``did-bn``);
+    empty when they are fine. A language is given with both boxes or neither (the kiosk shows both)."""
+    problems = {}
+    for tag, words in translations.items():
+        english = language_names(tag)[0]
+        for name, text, label in (("said", words.said, "You said"), ("did", words.did, "We did")):
+            if not text.strip():
+                problems[f"{name}-{tag}"] = f'Write "{label}" in {english} too, or leave both {english} boxes empty.'
+            elif too_long := _too_long(f'"{label}" in {english}', text):
+                problems[f"{name}-{tag}"] = too_long
+    return problems
+
+
+def check_translation_languages(tags: list[str]) -> None:
+    """Refuse translations into a language the kiosks do not offer, or into the item's own (English), or twice."""
+    for position, tag in enumerate(tags):
+        if base_language(tag) == YOU_SAID_WE_DID_LANGUAGE:
+            raise ContentError("the item's own words are English: give them as 'you said' and 'we did', "
+                               "not as a translation")
+        if tag not in translation_languages():
+            offered = ", ".join(f"{code} ({language_names(code)[0]})" for code in translation_languages())
+            raise ContentError(f"the kiosks have no language {tag!r} to translate into; they have {offered}")
+        if tag in tags[:position]:
+            raise ContentError(f"the {language_names(tag)[0]} translation is given twice")
+
+
+def _translations_json(translations: dict[str, Translation]) -> str:
+    return orjson.dumps({tag: {"said": words.said.strip(), "did": words.did.strip()}
+                         for tag, words in sorted(translations.items())}).decode("utf-8")
+
+
+def insert_you_said_we_did(connection: Connection, site: str, said: str, did: str, picture: str, when: date,
+                           translations: dict[str, Translation] | None = None) -> int:
     """Store an item in the caller's transaction (so it and its audit record commit together); returns its id."""
     return int(connection.execute(you_said_we_did.insert().values(
-        site=site, said=said.strip(), did=did.strip(), picture=picture, date=when.isoformat(), created_at=utc_now())
+        site=site, said=said.strip(), did=did.strip(), picture=picture, date=when.isoformat(), created_at=utc_now(),
+        translations=_translations_json(translations or {}))
     ).inserted_primary_key[0])
 
 
-def add_you_said_we_did(engine: Engine, site: str, said: str, did: str, picture: str, when: date) -> int:
+def add_you_said_we_did(engine: Engine, site: str, said: str, did: str, picture: str, when: date,
+                        translations: dict[str, Translation] | None = None) -> int:
+    """Store an item as the command line gives it: checked to work on the kiosks, with no length limits."""
     said, did = said.strip(), did.strip()
     if not said or not did:
         raise ContentError("both 'you said' and 'we did' need some words")
     if picture and find_picture(picture, PICTURE_DIRS) is None:
         raise ContentError(f"no picture named {picture!r} (looked in {PICTURE_DIRS[0]})")
+    check_translation_languages(list(translations or {}))
+    for tag, words in (translations or {}).items():
+        if not words.said.strip() or not words.did.strip():
+            raise ContentError(f"the {language_names(tag)[0]} translation needs both 'you said' and 'we did'")
     with engine.begin() as connection:
-        return insert_you_said_we_did(connection, site, said, did, picture, when)
+        return insert_you_said_we_did(connection, site, said, did, picture, when, translations)
 
 
 def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
@@ -157,20 +207,25 @@ def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
     return query.order_by(you_said_we_did.c.date.desc(), you_said_we_did.c.id.desc())
 
 
+def _item(row: sa.RowMapping) -> dict[str, Any]:
+    return {**row, "translations": orjson.loads(row["translations"])}
+
+
 def list_you_said_we_did(connection: Connection, sites: list[str] | tuple[str, ...],
                          limit: int | None = None) -> list[dict[str, Any]]:
     """The items of ``sites``, newest first (by date, then the latest added): each a dict of id, site, said,
-    did, picture, date (YYYY-MM-DD) and created_at. ``limit`` applies to each site, as for kiosks."""
+    did, picture, date (YYYY-MM-DD), created_at and translations (``{"bn": {"said": …, "did": …}}``).
+    ``limit`` applies to each site, as for kiosks."""
     found: list[dict[str, Any]] = []
     for site in sorted(set(sites)):
         query = _newest_first(sa.select(you_said_we_did).where(you_said_we_did.c.site == site))
-        found.extend(dict(row) for row in connection.execute(query.limit(limit)).mappings())
+        found.extend(_item(row) for row in connection.execute(query.limit(limit)).mappings())
     return found
 
 
 def find_you_said_we_did(connection: Connection, item_id: int) -> dict[str, Any] | None:
     row = connection.execute(sa.select(you_said_we_did).where(you_said_we_did.c.id == item_id)).mappings().first()
-    return dict(row) if row else None
+    return _item(row) if row else None
 
 
 def delete_you_said_we_did(connection: Connection, item_id: int) -> bool:
@@ -187,12 +242,13 @@ def updates_for_site(connection: Connection, site: str) -> Updates:
     ).first()
     items = connection.execute(_newest_first(
         sa.select(you_said_we_did.c.id, you_said_we_did.c.said, you_said_we_did.c.did, you_said_we_did.c.picture,
-                  you_said_we_did.c.date).where(you_said_we_did.c.site == site)).limit(ITEMS_PER_UPDATE)
+                  you_said_we_did.c.date, you_said_we_did.c.translations)
+        .where(you_said_we_did.c.site == site)).limit(ITEMS_PER_UPDATE)
     ).mappings().all()
     content = Updates(
         version="", site=site,
         question_set=QuestionSetText(id=qset.set_id, version=qset.version, toml=qset.toml) if qset else None,
-        you_said_we_did=[YouSaidWeDid(**item) for item in items],
+        you_said_we_did=[YouSaidWeDid(**_item(item)) for item in items],
     )
     digest = hashlib.sha256(canonical_json(content.model_dump(exclude={"version"})).encode("utf-8")).hexdigest()
     return content.model_copy(update={"version": f'"{digest[:32]}"'})

@@ -31,9 +31,11 @@ def language_words() -> str:
     from kivy.app import App
 
     app = App.get_running_app()
-    lines = (f"[font={theme.font_for(app.language_names[tag][1])}]{escape_markup(_('Language', tag))}[/font]"
-             for tag in app.flow.languages)
-    return "\n".join(dict.fromkeys(lines))  # English once, however many English tags
+    lines = {}
+    for tag in app.flow.languages:
+        word = _("Language", tag)
+        lines.setdefault(word, f"[font={theme.font_for(app.language_names[tag][1])}]{escape_markup(word)}[/font]")
+    return "\n".join(lines.values())  # English once, however many English tags
 
 
 load_kv(__file__)

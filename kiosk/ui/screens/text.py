@@ -1,4 +1,5 @@
-"""A text answer ("What is working?", or "Tell us why" after a choice) on a big letter keyboard."""
+"""A text answer ("What is working?", or "Tell us why" after a choice) on a big letter keyboard in the
+person's own script (kiosk.keyboard)."""
 
 from kivy.core.window import Window
 from kivy.properties import StringProperty
@@ -13,18 +14,26 @@ class TextScreen(QuestionScreen):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self._language = ""
+        self._asking: tuple[object, ...] = ()
         self.bind(landscape=lambda *_: self._layout_keyboard())
 
     def _layout_keyboard(self) -> None:
+        from kivy.app import App
+
         if self._language:
-            self.ids.keyboard.rebuild(10 if self.landscape else 6, self._language)
+            keyboard = App.get_running_app().keyboards[self._language]
+            self.ids.keyboard.rebuild(keyboard, 10 if self.landscape else 6, self._language)
 
     def show(self, state: FlowState) -> None:
         self.show_question(state)
         self.draft = state.draft
+        asking = (state.question and state.question.id, state.follow_up)
         if state.personal.language != self._language:
             self._language = state.personal.language
             self._layout_keyboard()
+        elif asking != self._asking:  # each text question starts on the keyboard's first page
+            self.ids.keyboard.show_page(0)
+        self._asking = asking
 
     # a physical keyboard works too (for people who use one, and for switch interfaces that type)
     def on_enter(self, *_args: object) -> None:

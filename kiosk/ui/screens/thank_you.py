@@ -1,10 +1,12 @@
 """Shown only after the answers are safely stored, with the latest "You said, we did" for this site,
-so people see that speaking up changes things."""
+so people see that speaking up changes things. Items are shown in the person's language only: one with no
+words in it is left out (someone who chose Bengali may not read the English)."""
 
 from kivy.properties import ListProperty, StringProperty
 
 from kiosk.flow import FlowState
 from kiosk.ui.screens import KioskScreen, load_kv
+from kiosk.updates import words_in
 
 
 class ThankYouScreen(KioskScreen):
@@ -17,11 +19,12 @@ class ThankYouScreen(KioskScreen):
     def show(self, state: FlowState) -> None:
         from kivy.app import App
 
-        if self.items:  # a different item each time, newest first
+        readable = [(item, words) for item in self.items if (words := words_in(item, state.personal.language))]
+        if readable:  # a different item each time, newest first
             shown = getattr(self, "_shown", -1) + 1
-            self._shown = shown % len(self.items)
-            item = self.items[self._shown]
-            self.said, self.did = item.said, item.did
+            self._shown = shown % len(readable)
+            item, words = readable[self._shown]
+            self.said, self.did = words.said, words.did
             self.picture = App.get_running_app().pictures(item.picture or "speech-balloon")
         else:
             self.said = self.did = self.picture = ""

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
-from babel import Locale, UnknownLocaleError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import Connection, Row
@@ -24,6 +23,7 @@ from starlette.responses import Response
 from kiosk.config_files import ConfigError, line_index
 from kiosk.questions import QuestionSet, base_language
 from sync.server.db import audit_log, question_sets
+from sync.server.languages import language_names
 from sync.server.site_content import (
     ContentError,
     VersionTaken,
@@ -48,8 +48,6 @@ TYPED = "the question set"
 """What messages call a set typed into the page (an uploaded one is called by its file name)."""
 DEFAULT_SET = "default"
 PUBLISHED = "question-set-published"
-ENGLISH_NAMES = {"bn": "Bengali"}
-"""Where staff's word for a language differs from CLDR's ("Bangla")."""
 
 Manager = Annotated[Signed, Depends(needs("manager", WHAT))]
 ManagerForm = Annotated[tuple[Signed, FormData], Depends(form_reader("manager", WHAT))]
@@ -195,16 +193,6 @@ class LanguageView:
     """In the language itself, as the kiosk's language screen shows it."""
     qset: QuestionSet
     missing: list[str] = dataclass_field(default_factory=list)
-
-
-def language_names(tag: str) -> tuple[str, str]:
-    """A language's name in English and in its own words: ("Korean", "한국어")."""
-    try:
-        locale = Locale.parse(tag, sep="-")
-    except (ValueError, UnknownLocaleError):
-        return tag, tag
-    english = ENGLISH_NAMES.get(base_language(tag)) or locale.get_display_name("en") or tag
-    return english, locale.get_display_name() or tag
 
 
 def languages_of(qset: QuestionSet) -> list[LanguageView]:

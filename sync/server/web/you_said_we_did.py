@@ -5,6 +5,13 @@ The poster follows Easy Read practice (Mencap, and the Department of Health's "M
 information easier to understand"): a picture on the left of each idea, the words on the right, one
 sentence to a line, large plain sans-serif type, high contrast, no italics or capitals for emphasis,
 the date in words. Only the kiosks' built-in pictures can be chosen, since kiosks have nothing else.
+
+An item is written in English, the dashboard's language, and may carry the same words in each other
+language the kiosks offer: the built-in kiosk's languages with their own words (a ``messages.po`` in
+config/languages/, today Bengali and Korean; sync/server/languages.py), each named in its own script and in
+English. Translations are optional, but a kiosk shows an item to someone who chose another language only in
+that language, and leaves it out when it has none; the list page shows which languages each item has.
+"Preview" shows the item in every language given before it is added. The poster is in English.
 """
 
 from __future__ import annotations
@@ -20,10 +27,13 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation
+from sync.server.languages import language_names, translation_languages
 from sync.server.site_content import (
     ITEMS_PER_UPDATE,
     MAX_ITEM_CHARACTERS,
     built_in_pictures,
+    check_translations,
     check_you_said_we_did,
     delete_you_said_we_did,
     find_you_said_we_did,
@@ -74,11 +84,22 @@ def sentences(text: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(text.strip()) if part]
 
 
+def _language(tag: str) -> dict[str, str]:
+    english, own = language_names(tag)
+    return {"tag": tag, "name": english, "own_name": own}
+
+
+def _languages() -> list[dict[str, str]]:
+    """The languages an item may be translated into, as the form and the list name them."""
+    return [_language(tag) for tag in translation_languages()]
+
 
 def _shown(item: dict[str, Any], position: int) -> dict[str, Any]:
     when = date.fromisoformat(item["date"])
     return {**item, "when": in_words(when), "month": in_words(when, with_day=False),
-            "on_kiosks": position < ITEMS_PER_UPDATE}
+            "on_kiosks": position < ITEMS_PER_UPDATE,
+            "languages": [_language(tag) for tag in sorted(item["translations"])],
+            "untranslated": [language for language in _languages() if language["tag"] not in item["translations"]]}
 
 
 def _list_page(request: Request, signed: Signed, *, status_code: int = 200, remove_problem: str = "",
@@ -103,30 +124,49 @@ def list_page(request: Request, signed: SignedIn) -> Response:
 
 
 def _add_form(request: Request, signed: Signed, values: dict[str, Any], problems: dict[str, str],
-              status_code: int = 200) -> Response:
+              status_code: int = 200, preview: list[dict[str, Any]] | None = None) -> Response:
     with request.app.state.engine.connect() as connection:
         sites = sites_for(connection, signed.member)
     return render(request, "you_said_we_did_add.html", signed, status_code=status_code,
                   title='Add a "You said, we did"', page="yswd", sites=sites, values=values, problems=problems,
-                  pictures=built_in_pictures(), max_characters=MAX_ITEM_CHARACTERS)
+                  pictures=built_in_pictures(), max_characters=MAX_ITEM_CHARACTERS, languages=_languages(),
+                  preview=preview)
 
 
 @router.get(f"{PATH}/add")
 def add_page(request: Request, signed: Annotated[Signed, Depends(needs("manager", WRITE))]) -> Response:
     site = chosen_site(request, signed.member)
+    typed = {f"{name}-{tag}": "" for tag in translation_languages() for name in ("said", "did")}
     return _add_form(request, signed, {"site": site, "said": "", "did": "", "date": date.today().isoformat(),
-                                       "picture": None}, {})
+                                       "picture": None, **typed}, {})
 
 
 def _back_to_list(site: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/staff{PATH}?{urlencode({'site': site, 'done': done})}", status_code=303)
 
 
+def _translations(values: dict[str, Any]) -> dict[str, Translation]:
+    """The languages given in the form: those with words in either box."""
+    typed = {tag: Translation(said=values[f"said-{tag}"], did=values[f"did-{tag}"]) for tag in translation_languages()}
+    return {tag: words for tag, words in typed.items() if words.said or words.did}
+
+
+def _preview(values: dict[str, Any], translations: dict[str, Translation]) -> list[dict[str, Any]]:
+    """The item as the kiosks show it: in English, then in each language given."""
+    words = {YOU_SAID_WE_DID_LANGUAGE: Translation(said=values["said"], did=values["did"]), **translations}
+    return [{**_language(tag), "said": text.said, "did": text.did} for tag, text in words.items()]
+
+
 @router.post(f"{PATH}/add")
 def add(request: Request,
         checked: Annotated[tuple[Signed, FormData], Depends(form_reader("manager", WRITE))]) -> Response:
+    """Add the item, or with ``action=preview`` show it in every language given without adding it."""
     signed, form = checked
-    values: dict[str, Any] = {name: field(form, name) for name in ("site", "said", "did", "date")}
+    action = field(form, "action") or "add"
+    if action not in ("add", "preview"):
+        raise BadRequest("Choose Preview or Add.")
+    typed = [f"{name}-{tag}" for tag in translation_languages() for name in ("said", "did")]
+    values: dict[str, Any] = {name: field(form, name) for name in ("site", "said", "did", "date", *typed)}
     # None when no picture was chosen at all; "" for "No picture" (the kiosk then shows a speech balloon)
     values["picture"] = field(form, "picture") if "picture" in form else None
     site = values["site"]
@@ -148,16 +188,22 @@ def add(request: Request,
         problems["picture"] = 'Choose a picture, or "No picture".'
     found = check_you_said_we_did(values["said"], values["did"], picture or "", when, date.today())
     problems.update({name: message for name, message in found.items() if name not in problems})
+    translations = _translations(values)
+    problems.update(check_translations(translations))
     if not {"site", "said", "did"} & problems.keys() and not fits_a_poster_page(site, values["said"], values["did"]):
         longer = "said" if len(values["said"]) > len(values["did"]) else "did"
         problems[longer] = ('Together, "You said" and "We did" are too long for one page of the poster. '
                             f'Make "{"You said" if longer == "said" else "We did"}" shorter: use fewer, shorter '
                             "sentences.")
     if problems:
-        ordered = {name: problems[name] for name in ("site", "said", "did", "date", "picture") if name in problems}
+        ordered = {name: problems[name] for name in ("site", "said", "did", *typed, "date", "picture")
+                   if name in problems}
         return _add_form(request, signed, values, ordered, status_code=400)
+    if action == "preview":
+        return _add_form(request, signed, values, {}, preview=_preview(values, translations))
     with request.app.state.engine.begin() as connection:
-        item = insert_you_said_we_did(connection, site, values["said"], values["did"], picture or "", when)
+        item = insert_you_said_we_did(connection, site, values["said"], values["did"], picture or "", when,
+                                      translations)
         audit(connection, signed.member.name, "added you-said-we-did", site, f"item {item}")
     return _back_to_list(site, "added")
 
