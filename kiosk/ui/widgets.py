@@ -69,7 +69,8 @@ class FitLabel(Label):
     def _fit(self, *_args: object) -> None:
         room, size = self.room or self.height, self.wanted_size
         # a person's bigger text never makes words smaller than everyone else's: they wrap and the layout grows
-        smallest = max(self.wanted_size * self.SMALLEST, self.wanted_size / max(Metrics.fontscale, 1.0))
+        scale = Metrics.fontscale
+        smallest = self.wanted_size * (max(self.SMALLEST, 1 / scale) if scale > 1 else self.SMALLEST)
         width = self.width - self.padding[0] - self.padding[2]
         if width > 1 and room > 1 and self.text:
             longest = max(self.text.split() or [self.text], key=len)  # a word is never broken in two
