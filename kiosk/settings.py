@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.config_files import ConfigError, TomlFile, validate_layers
 from kiosk.i18n import translations
-from kiosk.questions import QuestionSet, base_language, load_question_set
+from kiosk.questions import QuestionSet, base_language, find_picture, load_question_set
 from kiosk.voice.language_pack import LanguagePack, load_language_pack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -99,7 +99,6 @@ class HelpSettings(_Section):
     def contacts(self) -> tuple[Contact, ...]:
         """This site's own people first (they can act today), then the national lines."""
         return self.site_contacts + self.national_contacts
-
 
 
 class AccessSettings(_Section):
@@ -200,8 +199,20 @@ def load_config(config_dir: Path | None = None) -> KioskConfig:
         raise files[0].error(
             ("question_set",), f"no question set named {settings.question_set!r} (looked in {candidates[0].parent})"
         )
+    _check_contact_pictures(settings.help, picture_dirs, files)
     config_dirs = [*search, BUILTIN_CONFIG]
     packs = {language: load_language_pack(language, config_dirs) for language in settings.offered}
     for language in settings.offered:
         translations(language, config_dirs)  # a broken messages.po stops the kiosk here, not mid-screen
     return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, packs, config_dirs)
+
+
+def _check_contact_pictures(help_settings: HelpSettings, picture_dirs: list[Path], files: list[TomlFile]) -> None:
+    """A help contact's picture must exist: a card without one is the card a person who cannot read skips."""
+    for section in ("site_contacts", "national_contacts"):
+        for index, contact in enumerate(getattr(help_settings, section)):
+            if find_picture(contact.picture, picture_dirs) is None:
+                loc = ("help", section, index, "picture")
+                owner = next((f for f in files if loc in f.lines), files[0])
+                raise owner.error(loc, f"no picture named {contact.picture!r} (looked for {contact.picture}.png in "
+                                  + ", ".join(str(d) for d in picture_dirs) + ")")

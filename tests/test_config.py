@@ -164,3 +164,11 @@ def test_about_you_questions_must_come_last(config):
     questions = list(config.questions.questions)
     with pytest.raises(ValueError, match="must come after all the other questions"):
         QuestionSet.model_validate(config.questions.model_dump() | {"questions": [questions[-1], *questions[:-1]]})
+
+
+def test_a_help_contact_with_a_missing_picture_points_at_its_line(tmp_path):
+    kiosk_toml = ('[[help.site_contacts]]\nname = "Advocate"\nphone = "020 7946 0000"\n'
+                  'picture = "no-such-picture"\n')
+    error = expect_error(config_dir(tmp_path, kiosk_toml))
+    assert (error.path.name, error.line, error.field) == ("kiosk.toml", 4, "help.site_contacts[1].picture")
+    assert "no picture named 'no-such-picture'" in error.reason

@@ -252,10 +252,10 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
         def _personalise(self, personal: Personal) -> None:
             """This person's language, text size and colours, on every screen (the kv files bind to these)."""
-            self.font_name = theme.font_for(config.language_packs[personal.language].fonts)
+            pack = config.language_packs[personal.language]
+            self.font_name = theme.font_for(pack.fonts)
             self.language = personal.language
             self.can_listen = self.voice.can_listen(personal.language)
-            pack = config.language_packs[personal.language]
             scale = (BIGGER_TEXT if personal.bigger_text else 1.0) * pack.text_scale
             if Metrics.fontscale != scale:  # every size given in sp follows
                 Metrics.fontscale = scale
