@@ -44,8 +44,8 @@ def test_one_switch_with_scanning(tmp_path, kiosk_env):
     config = tmp_path / "config"
     config.mkdir()
     (config / "kiosk.toml").write_text("[access]\nscan_seconds = 1\n")
-    steps = [{"wait_for_highlight": "start", "seconds": 20}, {"key": "enter"},
-             {"wait_for_highlight": "answer:poor", "seconds": 40}, {"key": "enter"}]
+    # the switch is pressed in the moment the highlight arrives: a busy machine cannot let it move on first
+    steps = [{"wait_for_highlight": "start", "seconds": 20, "key": "enter"},
+             {"wait_for_highlight": "answer:poor", "seconds": 40, "key": "enter"}]
     result = run_kiosk(tmp_path, kiosk_env, steps, data=tmp_path / "data", config=config)
-    assert screens(result) == ["attract", "choice", "choice", "text"]
-    assert result["steps"][2]["highlighted"] == "answer:poor"
+    assert screens(result) == ["choice", "text"]  # "Bad" chosen: its "Tell us why" follows

@@ -29,8 +29,9 @@ Steps (a JSON list, run one per drawn frame):
     {"wait_for": "confirm_voice", "seconds": 30}
                                 let the app run until that screen shows (listening takes real time)
     {"quiet": 30}               let the app run until the kiosk has finished speaking
-    {"wait_for_highlight": "start", "seconds": 30}
-                                let the app run until that is highlighted (one-switch scanning)
+    {"wait_for_highlight": "start", "seconds": 30, "key": "enter"}
+                                let the app run until that is highlighted (one-switch scanning), then
+                                press the key (if given) in the same moment, as a switch user does
 
 With --kiosk-mode the app runs as `kiosk run` does on a kiosk (full screen, locked down) instead of
 in a window. With --speech-log FILE, the speaker is kiosk.voice.speakers.CaptureSpeaker: every prompt the kiosk
@@ -177,7 +178,7 @@ class Autopilot:
         if ("quiet" in step and (speech is None or speech.wait_idle(0))) or (
                 self.app.manager.current == step.get("wait_for")) or (
                 highlighted is not None and highlighted.tap_id == step.get("wait_for_highlight")):
-            self._act(step, lambda: None)
+            self._act(step, lambda: press_key(step["key"]) if "key" in step else None)
         elif time.monotonic() > deadline:
             self.error = f"{step}: still on {self.app.manager.current!r}{', speaking' if 'quiet' in step else ''}"
             self._finish()
