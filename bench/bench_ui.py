@@ -24,12 +24,12 @@ from pathlib import Path
 
 KOREAN_KIOSK = Path(__file__).resolve().parent.parent / "docs" / "examples" / "korean-kiosk"
 SESSION = [
-    {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"},
+    {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"}, {"tap": "answer:yes"},
     {"tap": "control:skip"}, {"tap": "control:back"}, {"tap": "control:skip"}, {"tap": "control:skip"},
     {"tap": "answer:no"}, {"tap": "finish"}, {"advance": 10},
 ]
-"""One whole session of the kiosk as shipped: a choice, "tell us why", a choice, the two text questions (with
-a Back), then "No, finish" on the About-you question and the thank-you screen."""
+"""One whole session of the kiosk as shipped (the Easy Read set): a choice, "tell us why", two choices, the two
+text questions (with a Back), then "No, finish" on the About-you question and the thank-you screen."""
 
 BARE_KIVY = """
 import time

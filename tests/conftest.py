@@ -74,9 +74,17 @@ def _create_database_if_missing(url: str) -> None:
         engine.dispose()
 
 
+STANDARD_SET = Path(__file__).parent / "data" / "standard-set-config"
+"""A config folder choosing the standard FFT wording (config/questions/default.toml) over the built-in Easy Read
+set, for ``kiosk run --config``."""
+
+
 @pytest.fixture(scope="session")
 def config() -> KioskConfig:
-    return load_config()
+    """The built-in settings asking the standard FFT wording. The flow, voice and export tests were written on
+    it and keep testing it (NHS returns need it); the Easy Read default is covered by test_easy_read.py,
+    test_config.py and the whole-app GUI tests."""
+    return load_config(STANDARD_SET)
 
 
 @pytest.fixture

@@ -54,11 +54,12 @@ def walk_every_screen(shots: Path, high_contrast: bool) -> list[dict[str, Any]]:
         {"tap": "answer:very-poor"}, audit("text"),
         {"type": "a worker hit me"}, {"tap": "control:done"}, audit("help"), {"tap": "help:carry_on"},
         {"advance": 61}, audit("still_there"), {"tap": "still_here"},
-        {"tap": "answer:yes"}, {"tap": "control:skip"}, {"tap": "control:skip"}, audit("about_you"),
+        {"tap": "answer:yes"}, {"tap": "answer:yes"}, {"tap": "control:skip"}, {"tap": "control:skip"},
+        audit("about_you"),
         {"tap": "answer:yes"}, audit("about_you_age"), {"tap": "control:skip"}, audit("about_you_who"),
         {"tap": "control:skip"}, audit("thank_you"),
         {"advance": 10}, *contrast_on, {"disk_full": True}, {"tap": "start"},
-        *[{"tap": "control:skip"}] * 4, {"tap": "answer:no"}, {"disk_full": False},
+        *[{"tap": "control:skip"}] * 5, {"tap": "answer:no"}, {"disk_full": False},
         audit("out_of_order"),  # shown until the next retry, half a minute on
     ]
 

@@ -18,10 +18,11 @@ DEFAULT_SET = (BUILTIN_CONFIG / "questions" / "default.toml").read_text()
 def config_dir(tmp_path: Path, kiosk_toml: str | None = None, questions: str | None = None) -> Path:
     folder = tmp_path / "my-config"
     (folder / "questions").mkdir(parents=True)
+    if questions is not None:  # a changed copy of the standard set, asked instead of the built-in Easy Read set
+        (folder / "questions" / "default.toml").write_text(questions)
+        kiosk_toml = 'question_set = "default"\n' + (kiosk_toml or "")
     if kiosk_toml is not None:
         (folder / "kiosk.toml").write_text(kiosk_toml)
-    if questions is not None:
-        (folder / "questions" / "default.toml").write_text(questions)
     return folder
 
 
@@ -36,14 +37,24 @@ def expect_error(folder: Path) -> ConfigError:
     return caught.value
 
 
-def test_built_in_defaults_load(config):
-    assert config.questions.id == "default"
+def test_built_in_defaults_load():
+    config = load_config()
+    assert config.questions.id == "easy-read"  # a new kiosk asks in Easy Read words
+    assert [q.id for q in config.questions.questions] == ["overall", "listen", "matters", "working", "not-working",
+                                                          "about-you", "about-age", "about-who"]
+    assert [q.about_you for q in config.questions.questions] == [False] * 5 + [True] * 3
+    assert [(a.id, a.text) for a in config.questions.questions[0].answers] == [
+        ("very-good", "Very good"), ("good", "Good"), ("neither", "OK"), ("poor", "Bad"), ("very-poor", "Very bad"),
+        ("dont-know", "I don't know")]
+    assert config.settings.idle.half_finished == "keep"
+
+
+def test_the_standard_wording_is_one_line_away(config):
+    assert config.questions.id == "default"  # question_set = "default" (tests/data/standard-set-config)
     assert [q.id for q in config.questions.questions] == ["overall", "listen", "working", "not-working", "about-you",
                                                           "about-age", "about-who"]
-    assert [q.about_you for q in config.questions.questions] == [False] * 4 + [True] * 3
     assert [a.text for a in config.questions.questions[0].answers] == [
         "Very good", "Good", "Neither good nor poor", "Poor", "Very poor", "Don't know"]
-    assert config.settings.idle.half_finished == "keep"
 
 
 def test_every_shipped_question_set_loads(tmp_path):

@@ -18,7 +18,8 @@ FULL_SESSION = [
     {"tap": "answer:very-good"},
     {"type": "kind staff"},
     {"tap": "control:done"},
-    {"tap": "answer:sometimes"},
+    {"tap": "answer:sometimes"},  # "Do we listen to you?"
+    {"tap": "answer:yes"},  # "Do we know what matters to you?"
     {"type": "the garden"},
     {"tap": "control:done"},
     {"tap": "control:skip"},
@@ -61,13 +62,13 @@ def rows(data: Path) -> list[tuple[Any, ...]]:
 def test_a_whole_session_by_touch_is_stored(tmp_path, kiosk_env, size):
     data = tmp_path / "data"
     result = run_kiosk(tmp_path, kiosk_env, FULL_SESSION, data=data, size=size)
-    assert screens(result) == ["choice", "text", "choice", "text", "text", "choice", "thank_you"]
+    assert screens(result) == ["choice", "text", "choice", "choice", "text", "text", "choice", "thank_you"]
     [(seq, response_id, complete, payload_json)] = rows(data)
     payload = json.loads(payload_json)
     answers = {a["question"]: a for a in payload["answers"]}
     assert seq == 1 and len(response_id) == 36 and complete == 1
     assert answers["overall"]["choice"] == "very-good" and answers["overall"]["text"] == "Kind staff"
-    assert answers["listen"]["choice"] == "sometimes"
+    assert answers["listen"]["choice"] == "sometimes" and answers["matters"]["choice"] == "yes"
     assert answers["working"]["text"] == "The garden"
     assert answers["not-working"]["status"] == "skipped"
 

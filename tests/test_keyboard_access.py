@@ -21,7 +21,8 @@ def test_a_whole_session_with_keys_only_is_stored_as_keyboard(tmp_path, kiosk_en
         # "Tell us why": the highlight walks the on-screen letters; a physical keyboard types as well
         {"key": "tab", "until": "key:o"}, {"key": "enter"}, {"key": "tab", "until": "key:k"}, {"key": "enter"},
         {"key": "shift+tab", "until": "control:done"}, {"quiet": 30}, {"key": "enter"},
-        {"key": "tab", "until": "answer:yes"}, {"key": "enter"},
+        {"key": "tab", "until": "answer:yes"}, {"key": "enter"},  # we listen
+        {"key": "tab", "until": "answer:yes"}, {"key": "enter"},  # we know what matters
         {"key": "tab", "until": "control:skip"}, {"key": "enter"},
         {"key": "tab", "until": "control:skip"}, {"key": "enter"},
         {"key": "tab", "until": "answer:no"}, {"key": "enter"},  # nothing about me, thanks

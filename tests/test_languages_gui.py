@@ -20,8 +20,9 @@ def test_a_session_in_bengali_then_the_next_person_starts_in_english(tmp_path, k
         {"quiet": 60}, {"tap": "setting:language"}, {"quiet": 60}, {"tap": "language:bn"}, {"quiet": 60},
         {"tap": "setting:bigger_text"}, {"tap": "start"}, {"quiet": 60},
         {"screenshot": str(tmp_path / "choice-bn.png")},
-        {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"}, {"tap": "control:skip"},
-        {"tap": "control:skip"}, {"tap": "answer:no"}, {"quiet": 60}, {"advance": 20}, {"quiet": 60},
+        {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"}, {"tap": "answer:yes"},
+        {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "answer:no"}, {"quiet": 60}, {"advance": 20},
+        {"quiet": 60},
     ]
     result = run_kiosk(tmp_path, kiosk_env, steps, data=data, extra=("--speech-log", str(spoken), *FAST_SPEECH))
     assert screens(result)[1:5] == ["language", "language", "attract", "attract"]
@@ -30,7 +31,7 @@ def test_a_session_in_bengali_then_the_next_person_starts_in_english(tmp_path, k
     names = [(s["text"], s["language"]) for s in said if s["text"] in ("English", "বাংলা", "한국어")]
     assert names == [("English", "en-GB"), ("বাংলা", "bn"), ("한국어", "ko")]
     bengali = [s["text"] for s in said if s["language"] == "bn"]
-    assert "সব মিলিয়ে, আমাদের সেবা আপনার কেমন লেগেছে? একটি ছবিতে চাপ দিন।" in bengali
+    assert "আমাদের সাথে আপনার সময় কেমন কেটেছে? একটি ছবিতে চাপ দিন।" in bengali
     assert said[-1]["language"] == "en-GB", "after the session the kiosk speaks its own language again"
     [(_seq, _id, complete, payload_json)] = rows(data)
     payload = json.loads(payload_json)

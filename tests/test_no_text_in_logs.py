@@ -26,7 +26,8 @@ def test_a_typed_marker_is_stored_and_found_in_no_log(tmp_path, kiosk_env):
     env = {key: value for key, value in kiosk_env.items() if key not in ("KIVY_NO_FILELOG", "KIVY_NO_CONSOLELOG")}
     data = tmp_path / "data"
     steps = [{"tap": "start"}, {"tap": "answer:poor"}, {"type": MARKER}, {"tap": "control:done"},
-             {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "answer:no"}]
+             {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "control:skip"},
+             {"tap": "answer:no"}]
     result = run_kiosk(tmp_path, env, steps, data=data, extra=("--speech-log", str(tmp_path / "spoken.jsonl")))
     assert result["steps"][-1]["screen"] == "thank_you"
     [row] = rows(data)

@@ -46,7 +46,7 @@ def test_one_file_holds_every_kiosk_with_its_site(tmp_path, kiosk_env, server_da
         header, *rows = list(csv.reader(handle))
     fixed = [*ServerSource.columns, *PAYLOAD_COLUMNS]
     assert header[: len(fixed)] == fixed and "seq" not in header
-    assert "Overall, how was your experience of our service?" in header
+    assert "How was your time with us?" in header  # the built-in Easy Read set's first question
     by_kiosk = {name: {r[0] for r in rows if r[2] == name} for name in held}
     assert by_kiosk == held
     assert {r[1] for r in rows if r[2] == "lounge"} == {"Rose House"}
