@@ -6,8 +6,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from sync.server.aggregates import AnswerShare, QuestionDistribution
+from sync.server.db import open_database
 from sync.server.web.charts import share_segments, weekly_bars
 from tests.dashboard import add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess
@@ -71,3 +73,29 @@ def test_a_site_with_fewer_answers_than_the_threshold_shows_no_count_or_breakdow
     assert "fewer than 5" in page and ">3<" not in page and "(100%)" not in page
     assert "Too few answers to show without singling someone out." in page
     assert "Friends and Family Test" not in page  # three people's shares would single them out
+
+
+def test_the_easy_read_and_standard_wordings_count_together_as_the_friends_and_family_test(tmp_path):
+    """A site where new kiosks ask in Easy Read words and an older one in the standard words: the overview leads
+    with the one national question counted over both, equal to a direct count of the stored answers."""
+    db = str(tmp_path / "central.db")
+    add_people(db)
+    easy = {"very-good": 9, "good": 7, "neither": 4, "poor": 6, "very-poor": 5, "dont-know": 5}
+    easy_read = [payload(answer) | {"question_set": "easy-read"} for answer, count in easy.items()
+                 for _ in range(count)]
+    seed(db, "Mile End", "lounge-1", [payload(answer) for answer, count in MILE_END.items() for _ in range(count)])
+    seed(db, "Mile End", "lounge-2", easy_read)
+    engine = open_database(db)
+    with engine.connect() as connection:
+        stored = dict(connection.execute(sa.text(
+            "SELECT json_extract(a.value, '$.choice'), count(*) FROM responses, json_each(payload, '$.answers') a "
+            "WHERE json_extract(a.value, '$.question') = 'overall' GROUP BY 1")).all())
+    engine.dispose()
+    assert stored == {answer: MILE_END[answer] + easy[answer] for answer in easy}
+    with ServerProcess(db) as running:
+        page = signed_in(running, "vera").get("/staff/").text
+    total = sum(stored.values())
+    together = page.index(f"{total} answers · every question set together")
+    assert together < page.index("40 answers · default") and together < page.index("36 answers · easy-read")
+    good = (stored["very-good"] + stored["good"]) / total
+    assert f"<strong>{good:.0%}</strong> Very good or Good" in page[together:]

@@ -40,13 +40,15 @@ def _sql_count(engine: sa.Engine, site: str, month: Month) -> int:
     return sql_count(engine, site, month.first, month.last)
 
 
-def _sql_answers(engine: sa.Engine, site: str, month: Month, question: str) -> dict[str, int]:
+def _sql_answers(engine: sa.Engine, site: str, month: Month, question: str, question_set: str = "") -> dict[str, int]:
+    """Answers chosen to ``question``, counted straight from the stored payloads; in every set unless one is named."""
     with engine.connect() as connection:
         return dict(connection.execute(sa.text(
             "SELECT json_extract(a.value, '$.choice'), count(*) FROM responses, json_each(payload, '$.answers') a "
             "WHERE site = :site AND substr(created_at_device, 1, 7) = :month AND json_extract(a.value, '$.question') "
-            "= :question AND json_extract(a.value, '$.status') = 'answered' GROUP BY 1"),
-            {"site": site, "month": str(month), "question": question}).all())
+            "= :question AND json_extract(a.value, '$.status') = 'answered' "
+            "AND (:set = '' OR json_extract(payload, '$.question_set') = :set) GROUP BY 1"),
+            {"site": site, "month": str(month), "question": question, "set": question_set}).all())
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +73,15 @@ def test_totals_equal_a_direct_count_of_the_responses(database, october) -> None
         assert sum(count for _, count in report.weeks) == report.responses
         assert sum(kiosk.responses for kiosk in report.kiosks) == report.responses
         assert all(kiosk.days_in_use == 31 for kiosk in report.kiosks)
-        for question in ("overall", "listen"):
-            shown = next(q for q in report.questions if q.question == question)
-            assert {a.answer: a.count for a in shown.answers if a.count} == _sql_answers(engine, site, OCTOBER,
-                                                                                          question)
+        # the FFT first, over both sets (the Easy Read and the standard wording), then each set's own questions
+        fft = report.questions[0]
+        assert (fft.question, fft.question_set) == ("overall", "")
+        assert {a.answer: a.count for a in fft.answers if a.count} == _sql_answers(engine, site, OCTOBER, "overall")
+        for question_set in ("easy-read", "default"):
+            for question in ("overall", "listen"):
+                shown = next(q for q in report.questions if (q.question_set, q.question) == (question_set, question))
+                assert {a.answer: a.count for a in shown.answers if a.count} == _sql_answers(
+                    engine, site, OCTOBER, question, question_set)
         with engine.connect() as connection:
             concerns = connection.execute(sa.text(
                 "SELECT count(*) FROM concern_queue q JOIN responses r ON r.id = q.response_id WHERE q.site = :site "

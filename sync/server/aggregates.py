@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -424,6 +424,30 @@ def friends_and_family(distribution: QuestionDistribution) -> tuple[float, float
         return None
     return (sum(counts[a] for a in FRIENDS_AND_FAMILY_GOOD) / distribution.total,
             sum(counts[a] for a in FRIENDS_AND_FAMILY_POOR) / distribution.total)
+
+
+def friends_and_family_answers(distributions: Sequence[QuestionDistribution]) -> QuestionDistribution | None:
+    """The answers to the Friends and Family Test question, counted together over the question sets that ask it
+    (it is one national question, whichever set carries it); None when none of them does."""
+    asked = [distribution for distribution in distributions if friends_and_family(distribution) is not None]
+    if not asked:
+        return None
+    counts: Counter[str] = Counter()
+    texts: dict[str, str] = {}
+    for distribution in asked:
+        for answer in distribution.answers:
+            counts[answer.answer] += answer.count
+            texts.setdefault(answer.answer, answer.text)
+    return QuestionDistribution(asked[0].question_set if len(asked) == 1 else "", asked[0].question, asked[0].text,
+                                counts.total(), [AnswerShare(answer, text, counts[answer])
+                                                 for answer, text in texts.items()])
+
+def with_friends_and_family_together(distributions: list[QuestionDistribution]) -> list[QuestionDistribution]:
+    """``distributions``, led by the Friends and Family Test counted over every set when more than one set asks
+    it (the Easy Read and the standard wording at one site): the figure a team reports is the one question."""
+    asked = [distribution for distribution in distributions if friends_and_family(distribution) is not None]
+    together = friends_and_family_answers(asked) if len(asked) > 1 else None
+    return [together, *distributions] if together else distributions
 
 
 # --- question sets, for the order and words of questions and answers ----------------------------------------

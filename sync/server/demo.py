@@ -1,11 +1,12 @@
 """Invented answers for trying the dashboard, and for benchmarks: `feedback-server demo-data`.
 
 Every answer goes in through :func:`sync.server.batches.store_batch`, as a kiosk's would, so it is scrubbed,
-counted for the overview and, when flagged, queued for safeguarding. The answers follow the default
-question set (config/questions/default.toml): the Friends and Family Test question with a "tell us why",
-"do we listen", and what is working and not working. Each site has its own mix of answers, fewer people
-answer at weekends, and a few sessions stop part way, as at a real kiosk. The comments are made up from
-the everyday subjects people raise about supported living and day services. Nothing here is real.
+counted for the overview and, when flagged, queued for safeguarding. The answers follow the two shipped
+question sets (config/questions/easy-read.toml for four sessions in ten, default.toml for the rest): the
+Friends and Family Test question with a "tell us why", "do we listen", and what is working and not working.
+Each site has its own mix of answers, fewer people answer at weekends, and a few sessions stop part way, as
+at a real kiosk. The comments are made up from the everyday subjects people raise about supported living and
+day services. Nothing here is real.
 """
 
 from __future__ import annotations
@@ -26,9 +27,22 @@ from sync.server.kiosks import add_kiosk
 BATCH = 2000
 KIOSKS_PER_SITE = 2
 OVERALL = ("very-good", "good", "neither", "poor", "very-poor", "dont-know")
-OVERALL_TEXT = dict(zip(OVERALL, ("Very good", "Good", "Neither good nor poor", "Poor", "Very poor", "Don't know"),
-                        strict=True))
 LISTEN = {"yes": "Yes", "sometimes": "Sometimes", "no": "No"}
+EASY_READ_SHARE = 0.4
+"""How many sessions ask the Easy Read set (a new kiosk's) rather than the standard wording: an older kiosk
+keeps the set it was given, so a real server holds both."""
+WORDS = {
+    "default": {"overall": ("Overall, how was your experience of our service?",
+                            ("Very good", "Good", "Neither good nor poor", "Poor", "Very poor", "Don't know")),
+                "listen": "Do you feel we listen to you and know what matters most to you?",
+                "working": "What is working? What is the best thing that has happened?",
+                "not-working": "What is not working? What one thing would make it better?"},
+    "easy-read": {"overall": ("How was your time with us?", ("Very good", "Good", "OK", "Bad", "Very bad",
+                                                             "I don't know")),
+                  "listen": "Do we listen to you?", "matters": "Do we know what matters to you?",
+                  "working": "What is good here?", "not-working": "What could be better?"},
+}
+"""Each set's words (config/questions/default.toml and easy-read.toml), as a kiosk sends them."""
 WORKING = {
     "staff": ["{who} is always kind to me", "the staff are friendly and make time to chat",
               "{who} helped me when I was upset", "my support worker really listens to me"],
@@ -70,30 +84,32 @@ def _comment(chooser: random.Random, subjects: dict[str, list[str]]) -> str:
 
 def _payload(chooser: random.Random, leaning: float) -> dict[str, Any]:
     """One session. ``leaning`` (0 to 1) is how well this site is doing: it shifts the answers."""
+    question_set = "easy-read" if chooser.random() < EASY_READ_SHARE else "default"
+    words = WORDS[question_set]
     good = leaning * 0.85
     weights = [good * 0.55, good * 0.45, 0.08, (1 - good) * 0.45, (1 - good) * 0.3, 0.05]
     overall = chooser.choices(OVERALL, weights)[0]
+    question, answer_words = words["overall"]
     answers: list[dict[str, Any]] = [{"question": "overall", "kind": "choice", "status": "answered", "choice": overall,
-                                      "choice_text": OVERALL_TEXT[overall],
-                                      "question_text": "Overall, how was your experience of our service?",
+                                      "choice_text": dict(zip(OVERALL, answer_words, strict=True))[overall],
+                                      "question_text": question,
                                       "follow_up_text": "Tell us why"}]
     if chooser.random() < 0.2:
         answers[0]["text"] = _comment(chooser, WORKING if overall in ("very-good", "good") else NOT_WORKING)
     complete = chooser.random() > 0.06
-    listen = chooser.choices(list(LISTEN), [leaning, 0.3, 1 - leaning])[0]
-    answers.append({"question": "listen", "kind": "choice", "status": "answered" if complete else "not_reached",
-                    "question_text": "Do you feel we listen to you and know what matters most to you?",
-                    **({"choice": listen, "choice_text": LISTEN[listen]} if complete else {})})
+    for asked in [name for name in ("listen", "matters") if name in words]:
+        listen = chooser.choices(list(LISTEN), [leaning, 0.3, 1 - leaning])[0]
+        answers.append({"question": asked, "kind": "choice", "status": "answered" if complete else "not_reached",
+                        "question_text": words[asked],
+                        **({"choice": listen, "choice_text": LISTEN[listen]} if complete else {})})
     concern = chooser.choice(CONCERNS) if chooser.random() < CONCERN_RATE else None
-    for question, words, subjects, rate in (
-            ("working", "What is working? What is the best thing that has happened?", WORKING, 0.3),
-            ("not-working", "What is not working? What one thing would make it better?", NOT_WORKING, 0.25)):
+    for question, subjects, rate in (("working", WORKING, 0.3), ("not-working", NOT_WORKING, 0.25)):
         said = complete and chooser.random() < rate
         text = concern[0] if concern and question == "not-working" else _comment(chooser, subjects) if said else None
-        answers.append({"question": question, "kind": "text", "question_text": words,
+        answers.append({"question": question, "kind": "text", "question_text": words[question],
                         "status": "answered" if text else "skipped" if complete else "not_reached",
                         **({"text": text} if text else {})})
-    return {"question_set": "default", "question_set_version": 1, "language": _pick(chooser, LANGUAGES),
+    return {"question_set": question_set, "question_set_version": 1, "language": _pick(chooser, LANGUAGES),
             "complete": complete or concern is not None, "misuse_suspected": False,
             "channel": _pick(chooser, CHANNELS), "answers": answers,
             **({"concerns": [concern[1]]} if concern else {})}

@@ -28,6 +28,7 @@ from sync.server.aggregates import (
     answer_distributions,
     response_totals,
     responses_per_week,
+    with_friends_and_family_together,
 )
 from sync.server.db import concern_queue, responses
 from sync.server.participation import ReferenceMix, SiteParticipation, gather_participation
@@ -81,6 +82,7 @@ class MonthlyReport:
     weeks: list[tuple[date, int]]
     """Responses in each week (its Monday) that overlaps the month, counting only the month's days."""
     questions: list[QuestionDistribution]
+    """Led by the Friends and Family Test over every set when more than one set asked it (question_set "")."""
     concerns: Concerns
     kiosks: list[KioskMonth]
     themes: dict[str, SideThemes] = field(default_factory=dict)
@@ -118,7 +120,8 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
                  for earlier in month.back(TREND_MONTHS)]
         weeks = responses_per_week(connection, filters)[site]
         done(STEPS[0])
-        questions = [asked for asked in answer_distributions(connection, filters) if not asked.person_groups]
+        questions = with_friends_and_family_together(
+            [asked for asked in answer_distributions(connection, filters) if not asked.person_groups])
         participation = gather_participation(connection, site, month.first, month.last,
                                              reference_mix or ReferenceMix(), suppress_below)
         done(STEPS[1])

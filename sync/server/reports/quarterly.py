@@ -14,7 +14,6 @@ forum or Board reads a theme at the place where people said it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,11 +22,10 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from sync.server.aggregates import (
-    AnswerShare,
     Filters,
     QuestionDistribution,
     answer_distributions,
-    friends_and_family,
+    friends_and_family_answers,
     response_totals,
 )
 from sync.server.reports.comment_themes import SideThemes, top_themes
@@ -80,23 +78,6 @@ class QuarterlyReport:
     @property
     def empty(self) -> bool:
         return self.responses == 0
-
-
-def friends_and_family_answers(distributions: Sequence[QuestionDistribution]) -> QuestionDistribution | None:
-    """The answers to the Friends and Family Test question, counted together over the question sets that ask it
-    (it is one national question, whichever set carries it); None when none of them does."""
-    asked = [distribution for distribution in distributions if friends_and_family(distribution) is not None]
-    if not asked:
-        return None
-    counts: Counter[str] = Counter()
-    texts: dict[str, str] = {}
-    for distribution in asked:
-        for answer in distribution.answers:
-            counts[answer.answer] += answer.count
-            texts.setdefault(answer.answer, answer.text)
-    return QuestionDistribution(asked[0].question_set if len(asked) == 1 else "", asked[0].question, asked[0].text,
-                                counts.total(), [AnswerShare(answer, text, counts[answer])
-                                                 for answer, text in texts.items()])
 
 
 def chosen_sites(connection: Connection, sites: Sequence[str]) -> tuple[str, ...]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sync.server.aggregates import answer_distributions, response_totals, responses_per_week
+from sync.server.aggregates import (
+    answer_distributions,
+    response_totals,
+    responses_per_week,
+    with_friends_and_family_together,
+)
 from sync.server.stats import kiosk_health
 from sync.server.web.charts import friends_and_family, share_segments, weekly_bars
 from sync.server.web.common import page_filters, render, shown
@@ -21,7 +26,7 @@ def overview(request: Request, signed: SignedIn) -> Response:
         filters = page_filters(request, connection, signed.member)
         weekly = responses_per_week(connection, filters.query)
         totals = response_totals(connection, filters.query)
-        distributions = answer_distributions(connection, filters.query)
+        distributions = with_friends_and_family_together(answer_distributions(connection, filters.query))
     health = [kiosk for kiosk in kiosk_health(request.app.state.engine) if kiosk["site"] in filters.query.sites]
     top = max((count for weeks in weekly.values() for _, count in weeks), default=0)
     questions = []
