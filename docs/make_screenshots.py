@@ -22,13 +22,18 @@ from PIL import Image
 from kiosk.settings import load_config
 from kiosk.staff_pin import set_pin
 from kiosk.updates import save_updates
-from sync.protocol import Updates, YouSaidWeDid
+from sync.protocol import Translation, Updates, YouSaidWeDid
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 KOREAN_KIOSK = Path(__file__).resolve().parent / "examples" / "korean-kiosk"
 EXAMPLE_UPDATES = Updates(version="example", site="Rose House", you_said_we_did=[
     YouSaidWeDid(id=1, said="There is nothing to do at weekends", did="We started a Saturday walking group",
-                 picture="thumbs-up", date="2026-10-01")])
+                 picture="thumbs-up", date="2026-10-01", translations={
+                     "bn": Translation(said="সপ্তাহান্তে করার কিছু নেই", did="আমরা শনিবারে হাঁটার দল শুরু করেছি"),
+                     "ko": Translation(said="주말에 할 일이 없어요", did="토요일 걷기 모임을 시작했어요")})])
+TYPED = {"en-GB": ("kind staff", "a worker hit me"), "bn": ("কর্মীরা ভালো", "আমাকে মারে"),
+         "ko": ("직원이 친절해요", "직원이 때렸어요")}
+"""What a person types in each language, on their own script's keyboard: a comment, then words of concern."""
 
 
 def steps(shot: str, language: str) -> list[dict]:
@@ -38,26 +43,29 @@ def steps(shot: str, language: str) -> list[dict]:
         return {"screenshot": f"{shot}-{name}.png"}
 
     choose = [] if language == "en-GB" else [{"tap": "setting:language"}, {"tap": f"language:{language}"}]
+    comment, concern = TYPED[language]
     return [
         *choose, snap("01-attract"),
         {"tap": "setting:language"}, snap("02-language"), {"tap": "control:back"},
         {"tap": "start"}, snap("03-choice-six-answers"),
-        {"tap": "answer:good"}, {"type": "kind staff"}, snap("04-text-tell-us-why"),
+        {"tap": "answer:good"}, {"type": comment}, snap("04-text-tell-us-why"),
         {"tap": "control:back"}, snap("05-choice-answer-chosen"),
         {"tap": "answer:good"}, {"tap": "control:done"}, snap("06-choice-three-answers"),
-        {"tap": "answer:yes"}, snap("07-text-empty"),
+        {"tap": "answer:yes"}, {"tap": "answer:yes"}, snap("07-text-empty"),
         {"advance": 61}, snap("08-still-there"),
         {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("24-about-you"),
         {"tap": "answer:yes"}, snap("25-about-you-age"), {"tap": "control:skip"}, snap("26-about-you-who"),
         {"tap": "control:skip"}, snap("09-thank-you"),
         {"tap": "finish"}, *choose, {"tap": "start"}, snap("10-attract-please-wait"),
-        {"advance": 10}, *choose, {"tap": "start"}, {"tap": "answer:very-poor"}, {"type": "a worker hit me"},
-        {"tap": "control:done"}, snap("11-help-you-can-talk-to-someone"), {"tap": "help:finish"}, {"tap": "finish"},
+        {"advance": 10}, *choose, {"tap": "start"}, {"tap": "answer:very-poor"}, {"type": concern},
+        {"tap": "control:done"}, snap("11-help-you-can-talk-to-someone"), {"tap": "help:tell_staff"},
+        snap("27-help-tell-staff-now"), {"tap": "help:finish"}, {"tap": "finish"},
         {"advance": 10}, *choose, {"tap": "setting:bigger_text"}, {"tap": "setting:high_contrast"},
         snap("12-attract-bigger-text-high-contrast"), {"tap": "start"}, snap("13-choice-bigger-text-high-contrast"),
         {"tap": "answer:good"}, snap("14-text-bigger-text-high-contrast"), {"tap": "control:start_again"},
-        {"advance": 10}, *choose, {"tap": "start"}, {"tap": "control:skip"}, {"tap": "control:skip"},
-        {"tap": "control:skip"}, {"tap": "control:skip"}, {"disk_full": True}, {"tap": "answer:no"},
+        snap("28-start-again-bigger-text-high-contrast"), {"tap": "start_again:yes"},
+        {"advance": 10}, *choose, {"tap": "start"}, *[{"tap": "control:skip"}] * 5, {"disk_full": True},
+        {"tap": "answer:no"},
         {"disk_full": False}, snap("15-out-of-order"),
     ]
 
@@ -86,7 +94,7 @@ def staff_steps(shot: str) -> list[dict]:
 
     pin = [{"tap": f"pin:{digit}"} for digit in STAFF_PIN]
     return [
-        {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"},
+        {"tap": "start"}, {"tap": "answer:good"}, {"tap": "control:skip"}, {"tap": "answer:yes"}, {"tap": "answer:yes"},
         {"tap": "control:skip"}, {"tap": "control:skip"}, {"tap": "answer:no"}, {"tap": "finish"},
         {"hold_at": [0.02, 0.98], "seconds": 6}, snap("20-staff-pin"),
         *[{"tap": "pin:1"}] * 4, {"tap": "pin:ok"}, *pin[:2], snap("21-staff-pin-wrong"), {"tap": "pin:delete"},

@@ -78,7 +78,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kivy.clock import Clock
     from kivy.core.window import Window
     from kivy.metrics import Metrics
-    from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+    from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
     from kivy.uix.screenmanager import NoTransition, ScreenManager
 
     from kiosk.backup import BackupSchedule
@@ -104,7 +104,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
     words.use(config.config_dirs)
     keyboards = keyboards or {tag: load_keyboard(tag, config.config_dirs) for tag in config.settings.offered}
-    import kiosk.ui.widgets  # noqa: F401  (registers the widget classes and rules)
+    from kiosk.ui.widgets import FitLabel  # also registers the widget classes and rules
 
     screens = {name: import_module(f"kiosk.ui.screens.{name}") for name in SCREEN_MODULES}
 
@@ -117,6 +117,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
         """The colours on screen (kv: ``app.colors.text``): the standard palette or this person's high contrast."""
         can_listen = BooleanProperty(False)
         """Whether the microphone button shows: only for a language with a speech model."""
+        bigger = NumericProperty(1.0)
+        """This person's "bigger text" factor: a box holding words grows by it (kv: ``dp(150) * app.bigger``)."""
         use_kivy_settings = False
 
         def open_settings(self, *_args: object) -> bool:
@@ -256,7 +258,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             self.font_name = theme.font_for(pack.fonts)
             self.language = personal.language
             self.can_listen = self.voice.can_listen(personal.language)
-            scale = (BIGGER_TEXT if personal.bigger_text else 1.0) * pack.text_scale
+            self.bigger = FitLabel.bigger = BIGGER_TEXT if personal.bigger_text else 1.0
+            scale = self.bigger * pack.text_scale
             if Metrics.fontscale != scale:  # every size given in sp follows
                 Metrics.fontscale = scale
             self.colors.use(theme.HIGH_CONTRAST if personal.high_contrast else theme.STANDARD)

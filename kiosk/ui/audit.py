@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.core.text import Label as CoreLabel
+from kivy.core.text.markup import MarkupLabel
 from kivy.graphics import Color, Rectangle, RoundedRectangle
 from kivy.uix.image import Image
 from kivy.uix.label import Label
@@ -63,6 +65,25 @@ def has_picture_beside(widget: Widget) -> bool:
     return False
 
 
+def lines_cut(label: Label) -> bool:
+    """Whether Kivy left lines out: a label whose ``text_size`` fixes a height draws only the lines that fit
+    in it, silently (a heading lost its first words so; one of three languages' words on a button went
+    missing). A single line too tall for its box is still drawn whole, so it does not count."""
+    width, height = label.text_size
+    if height is None:
+        return False
+
+    def lines(room: float | None) -> int:
+        kind = MarkupLabel if label.markup else CoreLabel
+        core = kind(text=label.text, font_size=label.font_size, font_name=label.font_name, bold=label.bold,
+                    text_size=(width, room), halign=label.halign, padding=label.padding,
+                    line_height=label.line_height)
+        core.refresh()
+        return len(core._cached_lines)
+
+    return lines(height) < lines(None)
+
+
 def audit(root: Widget) -> list[dict[str, Any]]:
     """One entry per visible touch target and per visible text under ``root``."""
     found = []
@@ -76,5 +97,5 @@ def audit(root: Widget) -> list[dict[str, Any]]:
         if isinstance(widget, Label) and widget.text.strip():
             found.append({**entry, "text": widget.text, "color": list(widget.color),
                           "background": background(widget), "font_size": widget.font_size,
-                          "picture_beside": has_picture_beside(widget)})
+                          "picture_beside": has_picture_beside(widget), "cut": lines_cut(widget)})
     return found

@@ -10,7 +10,7 @@ from kivy.core.text.markup import MarkupLabel
 from kivy.factory import Factory
 from kivy.graphics import Color, Ellipse, Line, RoundedRectangle
 from kivy.lang import Builder
-from kivy.metrics import Metrics, dp
+from kivy.metrics import dp
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -58,6 +58,8 @@ class FitLabel(Label):
     room = NumericProperty(0)
     """The height the words may take (0: the label's own height)."""
     SMALLEST = 0.6
+    bigger: float = 1.0
+    """The person's "bigger text" factor (a script's own size factor aside): words never shrink below normal."""
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
@@ -69,8 +71,7 @@ class FitLabel(Label):
     def _fit(self, *_args: object) -> None:
         room, size = self.room or self.height, self.wanted_size
         # a person's bigger text never makes words smaller than everyone else's: they wrap and the layout grows
-        scale = Metrics.fontscale
-        smallest = self.wanted_size * (max(self.SMALLEST, 1 / scale) if scale > 1 else self.SMALLEST)
+        smallest = self.wanted_size * (max(self.SMALLEST, 1 / self.bigger) if self.bigger > 1 else self.SMALLEST)
         width = self.width - self.padding[0] - self.padding[2]
         if width > 1 and room > 1 and self.text:
             longest = max(self.text.split() or [self.text], key=len)  # a word is never broken in two
