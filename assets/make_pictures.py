@@ -66,11 +66,15 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "emergency": "1F691",  # ambulance: 999
     "interpreter": ("1F5E3", "1F310"),  # speaking head + globe: a line with interpreters
     "start-again": "1F504",  # anticlockwise arrows: start again (a house read as "go home")
-    "stop": "1F6D1",  # stop sign: stop listening
 }
 
 # Pictures OpenMoji has no glyph for, drawn here in its style (a 72-unit grid, black 2-unit lines, its grey and blue).
 DRAWN = {
+    # a red square, the stop button of every player, with no words (OpenMoji's stop sign reads "STOP" in
+    # English, and its stop button is an empty outline): stop listening
+    "stop": """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">
+  <rect x="14" y="14" width="44" height="44" rx="6" fill="#D22F27" stroke="#000000" stroke-width="2.5"/>
+</svg>""",
     # a space bar with the sign for a space (the open box, U+2423) on it: the keyboard's space key
     "space": """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">
   <rect x="5" y="21" width="62" height="30" rx="5" fill="#FFFFFF" stroke="#000000" stroke-width="2"/>

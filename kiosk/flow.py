@@ -119,7 +119,7 @@ class FlowState:
     attempt: int = 0
     """On listening: which try this is (1 = the first), so each try is a new state."""
     telling_staff: bool = False
-    """On help: the person chose "Tell a member of staff now"; the screen shows a card to show them."""
+    """On help: the person chose "Find a member of staff now"; a card shows what to tell the one they bring."""
     personal: Personal = field(default=Personal("en"))
     """This person's language and adjustments (the flow fills it in on every state it shows)."""
 
@@ -434,7 +434,8 @@ class Flow:
         now = self._clock()
         screen = self._state.screen
         idle = self._settings.idle
-        if screen in ANSWERING and now - self._last_activity >= idle.still_there_after_seconds:
+        waits = idle.staff_card_seconds if self._state.telling_staff else idle.still_there_after_seconds
+        if screen in ANSWERING and now - self._last_activity >= waits:
             self._paused = self._state
             self._show(FlowState(Screen.STILL_THERE, seconds_left=idle.countdown_seconds))
         elif screen == Screen.STILL_THERE:

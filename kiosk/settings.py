@@ -34,6 +34,7 @@ class IdleSettings(_Section):
     still_there_after_seconds: float = Field(gt=0)
     countdown_seconds: int = Field(ge=1)
     half_finished: Literal["keep", "discard"]
+    staff_card_seconds: float = Field(gt=0)
 
 
 class SessionSettings(_Section):

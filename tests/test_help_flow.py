@@ -93,3 +93,26 @@ def test_flagged_responses_are_sent_first(tmp_path):
         store.save(SessionRecord("default", 1, "en-GB", answers, True, concerns=flags))
     assert [seq for _id, seq, *_ in store.pending(10)] == [3, 1, 2, 4]
     store.close()
+
+
+def test_the_card_for_staff_waits_while_the_person_fetches_someone(flow, store, clock, config):
+    """"Go and find a member of staff": the card stays up for staff_card_seconds (5 minutes), not the minute
+    a question waits, and the session is kept as usual after that."""
+    flow.start()
+    flow.choose("poor")
+    type_text(flow, "helpme")
+    flow.submit_text()
+    flow.tell_staff()
+    waits = config.settings.idle.staff_card_seconds
+    assert waits == 300 > config.settings.idle.still_there_after_seconds
+    clock.advance(waits - 1)
+    flow.tick()
+    assert flow.state.screen == Screen.HELP and flow.state.telling_staff
+    clock.advance(2)
+    flow.tick()
+    assert flow.state.screen == Screen.STILL_THERE
+    clock.advance(config.settings.idle.countdown_seconds + 1)
+    flow.tick()
+    assert flow.state.screen == Screen.ATTRACT
+    [payload] = stored(store)
+    assert payload["concerns"] == ["self-harm"]

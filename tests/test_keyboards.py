@@ -130,8 +130,8 @@ def test_plain_keys_start_sentences_with_capitals_and_delete_a_whole_key():
 
 def test_the_page_for_a_key_is_this_one_when_it_has_it():
     bengali = load_keyboard("bn", [BUILTIN_CONFIG])
-    assert bengali.page_of("া", 1) == 1 and bengali.page_of("া", 2) == 2 and bengali.page_of("া", 0) == 1
-    assert bengali.page_of("অ", 2) == 0 and bengali.page_of("x", 0) is None
+    assert bengali.page_of("া", 1) == 1 and bengali.page_of("া", 0) == 0 and bengali.page_of("া", 2) == 0
+    assert bengali.page_of("অ", 0) == 2 and bengali.page_of("x", 0) is None
     assert [bengali.next_page(page) for page in range(3)] == [1, 2, 0]
 
 

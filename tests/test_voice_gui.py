@@ -65,10 +65,10 @@ def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path,
 
     said_aloud = [json.loads(line) for line in spoken.read_text(encoding="utf-8").splitlines()]
     texts = [entry["text"] for entry in said_aloud]
-    first = texts.index("서비스는 어땠어요?")
-    assert texts[first:first + 5] == ["서비스는 어땠어요?", "좋아요", "그저 그래요", "싫어요",
+    first = texts.index("서비스는 어떠셨어요?")
+    assert texts[first:first + 5] == ["서비스는 어떠셨어요?", "좋아요", "그저 그래요", "싫어요",
                                       "아니면 마이크를 누르고 대답을 말해 주세요."]  # the kiosk's own words, in Korean
-    heard_again = texts.index("서비스는 어땠어요?", first + 1)
+    heard_again = texts.index("서비스는 어떠셨어요?", first + 1)
     assert said_aloud[heard_again]["interrupted"]  # cut short by the tap on the microphone
     assert "이렇게 말씀하셨어요: 좋아요." in texts  # the confirmation speaks what was heard
     assert all(entry["language"] == "ko" and entry["duration"] > 0 for entry in said_aloud)
@@ -77,6 +77,6 @@ def test_a_spoken_answer_is_confirmed_then_stored_and_no_audio_is_left(tmp_path,
     # the prompt cache holds the kiosk's own prompts, never a rendering of what the person said
     cache = PromptCache(Path(env["XDG_CACHE_HOME"]) / "feedback-kiosk" / "speech")
     voice = load_config(KOREAN_KIOSK).language_pack.voice
-    assert cache.path_for("서비스는 어땠어요?", "ko", voice).is_file()
+    assert cache.path_for("서비스는 어떠셨어요?", "ko", voice).is_file()
     assert not cache.path_for("이렇게 말씀하셨어요: 좋아요.", "ko", voice).exists()
     assert all(shot.stat().st_size > 10_000 for shot in shots.iterdir())

@@ -52,8 +52,8 @@ def on_screen(audit: Path) -> list[str]:
 def lines(language: str, words: Translation, config: KioskConfig) -> list[str]:
     """The "You said" and "We did" lines as the thank-you screen words them in ``language``."""
     kiosk_words = translations(language, config.config_dirs)
-    return [kiosk_words.gettext("You said: {said}").format(said=words.said),
-            kiosk_words.gettext("We did: {did}").format(did=words.did)]
+    return [kiosk_words.gettext("People told us: {said}").format(said=words.said),
+            kiosk_words.gettext("What we did: {did}").format(did=words.did)]
 
 
 def english(item: YouSaidWeDid) -> Translation:
@@ -79,6 +79,6 @@ def test_with_nothing_in_the_persons_language_the_thank_you_screen_shows_no_item
     send(data, config.picture_dirs, LIFT)
     run_kiosk(tmp_path, kiosk_env, [*session("bn", tmp_path / "bn.json"), *session("en-GB", tmp_path / "en.json")],
               data=data)
-    said = translations("bn", config.config_dirs).gettext("You said: {said}").format(said="")
+    said = translations("bn", config.config_dirs).gettext("People told us: {said}").format(said="")
     assert not any(said in text or LIFT.said in text for text in on_screen(tmp_path / "bn.json"))
     assert set(lines("en-GB", english(LIFT), config)) <= set(on_screen(tmp_path / "en.json"))

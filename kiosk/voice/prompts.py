@@ -19,11 +19,11 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     question = state.question
     language = state.personal.language
     if state.screen == Screen.HELP and state.telling_staff:
-        return [_("Go to a member of staff now. Show them this screen."),
+        return [_("Go and find a member of staff. Bring them to this screen. It will wait for you."),
                 _("I would like to talk to someone, please.")]
     if state.screen == Screen.HELP:
         return [_("You can talk to someone now."), _("Staff will read what you wrote, to keep people safe."),
-                _("It does not say your name. If you want help now, tell a member of staff, or phone."),
+                _("It does not say your name."), _("You can also tell someone you trust, or phone."),
                 *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
     if state.screen == Screen.ATTRACT:
         return [_("Please wait a moment.")] if state.waiting else [

@@ -32,7 +32,7 @@ class HelpScreen(KioskScreen):
         self._language = language
         app = App.get_running_app()
         cards = self.ids.cards
-        for card in cards.children[:-1]:  # the last child is "Tell a member of staff now"
+        for card in cards.children[:-1]:  # the last child is "Find a member of staff now"
             cards.remove_widget(card)
         for contact in app.help_settings.contacts:
             if contact.shown_to(language):
