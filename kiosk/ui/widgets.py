@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,11 +82,19 @@ class FitLabel(Label):
         self.font_size = size
 
     def _size_at(self, size: float, text: str, width: float | None) -> tuple[float, float]:
-        kind = MarkupLabel if self.markup else CoreLabel  # markup: words in several languages' fonts
-        core = kind(text=text, font_size=size, font_name=self.font_name, bold=self.bold, text_size=(width, None),
-                    halign=self.halign)
-        core.refresh()
-        return core.texture.size[0], core.texture.size[1] + self.padding[1] + self.padding[3]
+        drawn_width, height = _laid_out(self.markup, text, size, self.font_name, self.bold, width, self.halign)
+        return drawn_width, height + self.padding[1] + self.padding[3]
+
+
+@functools.lru_cache(maxsize=4096)
+def _laid_out(markup: bool, text: str, size: float, font_name: str, bold: bool, width: float | None,
+              halign: str) -> tuple[float, float]:
+    """The size Kivy lays ``text`` out at: its line layout only, never drawn (drawing the words with Pillow
+    to measure them cost most of a screen change), and remembered, since the same words come back on
+    every session."""
+    kind = MarkupLabel if markup else CoreLabel  # markup: words in several languages' fonts
+    core = kind(text=text, font_size=size, font_name=font_name, bold=bold, text_size=(width, None), halign=halign)
+    return core.render()
 
 
 class LetterKey(Tappable, FitLabel):
