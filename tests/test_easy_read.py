@@ -88,11 +88,12 @@ NOT_SENTENCES = {"NHS"}
 """Latin letters that are names, not English sentences (the helpline "NHS 111")."""
 
 
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
 @pytest.mark.parametrize("language", ["bn", "ko"])
-def test_no_sentence_is_left_in_english_on_bengali_and_korean_screens(tmp_path, kiosk_env, language):
+def test_no_sentence_is_left_in_english_on_bengali_and_korean_screens(tmp_path, kiosk_env, language, size):
     english_ok = {"I would like to talk to someone, please."}  # shown under the person's words, for staff
     left = []
-    for screen, texts in audited(tmp_path, kiosk_env, language).items():
+    for screen, texts in audited(tmp_path, kiosk_env, language, size=size).items():
         for text in texts:
             words = text["text"]
             if screen == "language" or "[font=" in words:

@@ -5,10 +5,9 @@ WCAG formula, a picture beside the words, bigger text never smaller)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from kivy.core.text import Label as CoreLabel
-from kivy.core.text.markup import MarkupLabel
 from kivy.graphics import Color, Rectangle, RoundedRectangle
 from kivy.uix.image import Image
 from kivy.uix.label import Label
@@ -66,22 +65,18 @@ def has_picture_beside(widget: Widget) -> bool:
 
 
 def lines_cut(label: Label) -> bool:
-    """Whether Kivy left lines out: a label whose ``text_size`` fixes a height draws only the lines that fit
+    """Whether Kivy left words out: a label whose ``text_size`` fixes a height draws only the lines that fit
     in it, silently (a heading lost its first words so; one of three languages' words on a button went
-    missing). A single line too tall for its box is still drawn whole, so it does not count."""
-    width, height = label.text_size
-    if height is None:
+    missing). Read from the lines Kivy actually laid out for the label, against all of its words."""
+    core = label._label
+    if core is None:
         return False
+    drawn = "".join(word.text for line in core._cached_lines for word in line.words)
+    words = MARKUP_TAG.sub("", label.text) if label.markup else label.text
+    return len("".join(drawn.split())) < len("".join(words.split()))
 
-    def lines(room: float | None) -> int:
-        kind = MarkupLabel if label.markup else CoreLabel
-        core = kind(text=label.text, font_size=label.font_size, font_name=label.font_name, bold=label.bold,
-                    text_size=(width, room), halign=label.halign, padding=label.padding,
-                    line_height=label.line_height)
-        core.refresh()
-        return len(core._cached_lines)
 
-    return lines(height) < lines(None)
+MARKUP_TAG = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
 
 
 def audit(root: Widget) -> list[dict[str, Any]]:
