@@ -118,6 +118,8 @@ class FlowState:
     """On listening: why we are listening again ("silence" or "not-understood"), else ""."""
     attempt: int = 0
     """On listening: which try this is (1 = the first), so each try is a new state."""
+    keeps_answers: bool = True
+    """On "Start again?": whether the answers given so far are kept (the half-finished policy), to say so."""
     telling_staff: bool = False
     """On help: the person chose "Find a member of staff now"; a card shows what to tell the one they bring."""
     personal: Personal = field(default=Personal("en"))
@@ -322,7 +324,7 @@ class Flow:
         elif self._state.screen in ANSWERING:
             self._touched()
             self._paused = self._state
-            self._show(FlowState(Screen.START_AGAIN))
+            self._show(FlowState(Screen.START_AGAIN, keeps_answers=self._settings.idle.half_finished == "keep"))
 
     def confirm_start_again(self) -> None:
         """ "Yes, start again"."""

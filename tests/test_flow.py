@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.flow import Flow, SaveFailed, Screen
 from kiosk.store import Store
+from kiosk.voice.prompts import spoken_for
 
 
 def stored(store: Store) -> list[dict]:
@@ -135,6 +136,9 @@ def test_start_again_follows_the_half_finished_policy(make_flow, store, policy, 
     flow.choose("good")
     flow.start_again()
     assert flow.state.screen == Screen.START_AGAIN and stored(store) == []  # asked first: nothing happened yet
+    said = spoken_for(flow.state, can_listen=False)
+    assert said[-1] == ("What you said so far is kept. It does not say your name." if kept else
+                        "What you said so far will be deleted.")  # the person is told before choosing
     flow.confirm_start_again()
     assert flow.state.screen == Screen.ATTRACT
     payloads = stored(store)

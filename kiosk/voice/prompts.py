@@ -47,7 +47,7 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     if state.screen == Screen.OUT_OF_ORDER:
         return [_("Sorry, this screen is not working."), _("Please tell a member of staff.")]
     if state.screen == Screen.START_AGAIN:
-        return [_("Do you want to start again from the beginning?")]
+        return [_("Do you want to start again from the beginning?"), what_happens_to_answers(state, _)]
     return []
 
 
@@ -60,10 +60,18 @@ def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact
                Screen.START_AGAIN)
     person = Personal(language)
     states = [FlowState(screen, personal=person) for screen in screens] + [
-        FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, telling_staff=True)]
+        FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, telling_staff=True),
+        FlowState(Screen.START_AGAIN, keeps_answers=False)]
     if can_listen:
         states += [FlowState(Screen.LISTENING, listen_again=why) for why in ("silence", "not-understood")]
     return [text for state in states for text in spoken_for(state, can_listen=can_listen, contacts=contacts, _=_)]
+
+
+def what_happens_to_answers(state: FlowState, _: Callable[[str], str] = str) -> str:
+    """On "Start again?": what becomes of the answers given so far, as the kiosk's policy decides."""
+    if state.keeps_answers:
+        return _("What you said so far is kept. It does not say your name.")
+    return _("What you said so far will be deleted.")
 
 
 def help_line(contact: Contact, language: str) -> str:
