@@ -155,3 +155,9 @@ def test_every_sentence_shown_or_spoken_is_easy_read_short_in_every_language():
                 texts += [text for answer in question.answers for text in (answer.text, answer.say)]
         long += [(language, s) for text in texts for s in sentences(text) if len(s.split()) > 15]
     assert long == []
+
+
+def test_a_language_pack_writes_the_kiosks_own_numbers_in_its_digits(config):
+    packs = config.language_packs
+    assert packs["bn"].number(18) == "১৮" and packs["bn"].number(2026) == "২০২৬"
+    assert packs["en-GB"].number(18) == "18" and packs["ko"].number(18) == "18"

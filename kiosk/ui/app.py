@@ -121,6 +121,10 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
         """This person's "bigger text" factor: a box holding words grows by it (kv: ``dp(150) * app.bigger``)."""
         use_kivy_settings = False
 
+        def number(self, value: int, language: str) -> str:
+            """``value`` in ``language``'s digits (kv: ``app.number(root.total, app.language)``)."""
+            return config.language_packs[language].number(value)
+
         def open_settings(self, *_args: object) -> bool:
             """F1 opens Kivy's own settings panel in development; in kiosk mode it does nothing."""
             return False if locked_down else super().open_settings()

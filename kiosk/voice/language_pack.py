@@ -46,6 +46,9 @@ class PackFile(_Strict):
     text_scale: float = Field(default=1.0, ge=0.8, le=1.5)
     """How much larger this language's words are drawn: some scripts look smaller than Latin letters at the
     same size (Bengali's letters hang from a line and sit low)."""
+    digits: str = Field(default="", pattern=r"^(\S{10})?$")
+    """The digits 0 to 9 in this language's script (Bengali ০১২৩৪৫৬৭৮৯), for the numbers the kiosk writes
+    itself (question counts, seconds); empty: 0-9. Phone numbers are written as they are dialled."""
     speech: SpeechSettings
     confirm: ConfirmWords
     synonyms: dict[str, tuple[str, ...]] = {}
@@ -71,6 +74,14 @@ class LanguagePack:
     """Regular and bold font files for this language's letters; None: the kiosk's Latin font."""
     text_scale: float = 1.0
     """How much larger this language's words are drawn than the kiosk's usual sizes."""
+    digits: str = ""
+    """0 to 9 in this language's script; empty for 0-9."""
+
+    def number(self, value: int) -> str:
+        """``value`` written with this language's digits: one digit system on a screen (a Latin eight looks
+        like the Bengali digit four)."""
+        text = str(value)
+        return text.translate(str.maketrans("0123456789", self.digits)) if self.digits else text
 
     def answer_phrases(self, question: Question) -> dict[str, str]:
         """``{phrase: answer id}`` a person may say on this question; the first answer to claim a phrase
@@ -140,4 +151,4 @@ def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:
                 raise toml.error((field,), f"no font file {path}: install it (Debian's fonts-noto-core has most "
                                  "scripts) or correct the path")
     return LanguagePack(language, data.name or language, folder, Voice(speech.voice, speech.rate, speech.volume),
-                        data.confirm, data.synonyms, recorded, fonts, data.text_scale)
+                        data.confirm, data.synonyms, recorded, fonts, data.text_scale, data.digits)
