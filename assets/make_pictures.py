@@ -60,7 +60,8 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "family-carer": "1F46A",  # family
     "visitor": "1F6B6",  # person walking: someone visiting
     "rather-not-say": "1F910",  # zipper-mouth face: "I'd rather not say"
-    "staff-member": "1F9D1-200D-2695-FE0F",  # health worker: "tell a member of staff now"
+    "staff-member": "1F481",  # person tipping hand (the help-desk person): "find a member of staff now"; not a
+    # health worker, whose stethoscope is NHS 111's picture and not social care
     "phone": "1F4DE",  # telephone receiver: a helpline
     "health-line": "1FA7A",  # stethoscope: NHS 111
     "emergency": "1F691",  # ambulance: 999
