@@ -50,7 +50,7 @@ def steps(shot: str, language: str) -> list[dict]:
         {"tap": "start"}, snap("03-choice-six-answers"),
         {"tap": "answer:good"}, {"type": comment}, snap("04-text-tell-us-why"),
         {"tap": "control:back"}, snap("05-choice-answer-chosen"),
-        {"tap": "answer:good"}, {"tap": "control:done"}, snap("06-choice-three-answers"),
+        {"tap": "answer:good"}, {"tap": "control:skip"}, snap("06-choice-three-answers"),
         {"tap": "answer:yes"}, {"tap": "answer:yes"}, snap("07-text-empty"),
         {"advance": 61}, snap("08-still-there"),
         {"tap": "still_here"}, {"tap": "control:skip"}, {"tap": "control:skip"}, snap("24-about-you"),
