@@ -13,9 +13,10 @@ translated stays in the set's own language, so a missing translation never stops
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -34,6 +35,14 @@ LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 def base_language(tag: str) -> str:
     """``en-GB`` -> ``en``: translations and language packs may be written for the whole language."""
     return tag.split("-")[0].lower()
+
+
+T = TypeVar("T")
+
+
+def translation(translations: Mapping[str, T], language: str) -> T | None:
+    """The words given for ``language``, else for its base language (``bn-BD`` -> ``bn``); None if neither."""
+    return translations.get(language) or translations.get(base_language(language))
 
 
 class AnswerWords(_Strict):
@@ -62,7 +71,7 @@ class Untranslated:
 
 def _translated(item: Answer | Question | QuestionSet, language: str, gaps: Untranslated) -> dict[str, str]:
     """The fields of ``item`` that ``language`` translates, noting in ``gaps`` those it should but does not."""
-    words = item.translations.get(language) or item.translations.get(base_language(language))
+    words = translation(item.translations, language)
     given = words.model_dump(exclude_defaults=True) if words is not None else {}
     for name in ("title", "text", "follow_up"):
         if getattr(item, name, "") and name not in given:

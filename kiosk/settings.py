@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.config_files import ConfigError, TomlFile, validate_layers
 from kiosk.i18n import translations
-from kiosk.questions import QuestionSet, base_language, find_picture, load_question_set
+from kiosk.questions import QuestionSet, base_language, find_picture, load_question_set, translation
 from kiosk.voice.language_pack import LanguagePack, load_language_pack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ class Contact(_Section):
         a name) and no "about", so a Bengali reader is never left with an English sentence."""
         if base_language(language) == "en":
             return ContactWords(name=self.name, about=self.about)
-        own = self.translations.get(language) or self.translations.get(base_language(language)) or ContactWords()
+        own = translation(self.translations, language) or ContactWords()
         return ContactWords(name=own.name or self.name, about=own.about)
 
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from kiosk.config_files import ConfigError
-from kiosk.questions import QuestionSet, base_language, load_question_set
+from kiosk.questions import QuestionSet, base_language, load_question_set, translation
 from sync.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation, Updates, YouSaidWeDid
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,6 @@ def words_in(item: YouSaidWeDid, language: str) -> Translation | None:
     base = base_language(language)
     if base == base_language(YOU_SAID_WE_DID_LANGUAGE):
         return Translation(said=item.said, did=item.did)
-    if language in item.translations:
-        return item.translations[language]
+    if (words := translation(item.translations, language)) is not None:
+        return words
     return next((words for tag, words in sorted(item.translations.items()) if base_language(tag) == base), None)

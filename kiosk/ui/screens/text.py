@@ -2,7 +2,7 @@
 person's own script (kiosk.keyboard)."""
 
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import StringProperty
 
 from kiosk.flow import FlowState
 from kiosk.ui.screens import QuestionScreen, load_kv
@@ -10,8 +10,6 @@ from kiosk.ui.screens import QuestionScreen, load_kv
 
 class TextScreen(QuestionScreen):
     draft = StringProperty("")
-    typed = BooleanProperty(False)
-    """Whether anything but spaces is typed: Done shows only then (before that, Skip is the one way on)."""
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
@@ -29,7 +27,6 @@ class TextScreen(QuestionScreen):
     def show(self, state: FlowState) -> None:
         self.show_question(state)
         self.draft = state.draft
-        self.typed = bool(state.draft.strip())
         asking = (state.question and state.question.id, state.follow_up)
         if state.personal.language != self._language:
             self._language = state.personal.language
