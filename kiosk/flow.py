@@ -120,8 +120,9 @@ class FlowState:
     """On listening: which try this is (1 = the first), so each try is a new state."""
     keeps_answers: bool = True
     """On "Start again?": whether the answers given so far are kept (the half-finished policy), to say so."""
-    telling_staff: bool = False
-    """On help: the person chose "Find a member of staff now"; a card shows what to tell the one they bring."""
+    help_page: Literal["", "staff", "phone"] = ""
+    """On help: "" for its two ways to get help (Easy Read: one idea a page), "staff" once the person chose "Find
+    a member of staff now" (a card shows what to tell the one they bring), "phone" for the phone numbers."""
     personal: Personal = field(default=Personal("en"))
     """This person's language and adjustments (the flow fills it in on every state it shows)."""
 
@@ -299,13 +300,17 @@ class Flow:
 
     def back(self) -> None:
         """Go to the previous screen of this session; from the first question, back to the start.
-        From listening or "Is that right?", back to the question itself."""
+        From listening or "Is that right?", back to the question itself; from the help screen's phone numbers
+        or card for staff, back to its two ways to get help."""
         if self._state.screen == Screen.LANGUAGE:
             self._touched()
             self._show(FlowState(Screen.ATTRACT))
             return
         if self._state.screen in (Screen.LISTENING, Screen.CONFIRM_VOICE):
             self.stop_listening()
+            return
+        if self._state.screen == Screen.HELP and self._state.help_page:
+            self._help_page("")
             return
         if self._state.screen not in (Screen.CHOICE, Screen.TEXT):
             return
@@ -417,9 +422,16 @@ class Flow:
 
     def tell_staff(self) -> None:
         """From the help screen: a card to show a member of staff, in the person's language and English."""
+        self._help_page("staff")
+
+    def phone_someone(self) -> None:
+        """From the help screen: the numbers to phone (the site's own people first, then national lines)."""
+        self._help_page("phone")
+
+    def _help_page(self, page: Literal["", "staff", "phone"]) -> None:
         if self._state.screen == Screen.HELP:
             self._touched()
-            self._show(replace(self._state, telling_staff=True))
+            self._show(replace(self._state, help_page=page))
 
     def finish_now(self) -> None:
         """From the help screen: stop here; what was said is kept (and flagged) whatever the policy."""
@@ -436,7 +448,7 @@ class Flow:
         now = self._clock()
         screen = self._state.screen
         idle = self._settings.idle
-        waits = idle.staff_card_seconds if self._state.telling_staff else idle.still_there_after_seconds
+        waits = idle.staff_card_seconds if self._state.help_page == "staff" else idle.still_there_after_seconds
         if screen in ANSWERING and now - self._last_activity >= waits:
             self._paused = self._state
             self._show(FlowState(Screen.STILL_THERE, seconds_left=idle.countdown_seconds))

@@ -446,14 +446,18 @@ def test_walking_away_from_start_again_leaves_the_session(make_flow, store, cloc
     assert flow.state.screen == Screen.ATTRACT and len(stored(store)) == 1
 
 
-def test_tell_a_member_of_staff_shows_the_card_and_the_session_carries_on(make_flow, store):
+def test_help_shows_phone_numbers_or_a_card_for_staff_and_the_session_carries_on(make_flow, store):
     flow = make_flow()
     flow.start()
     flow.choose("very-poor")
     type_text(flow, "a worker hit me")
     flow.submit_text()
-    assert flow.state.screen == Screen.HELP and not flow.state.telling_staff
+    assert flow.state.screen == Screen.HELP and flow.state.help_page == ""
+    flow.phone_someone()
+    assert flow.state.screen == Screen.HELP and flow.state.help_page == "phone"
+    flow.back()  # from the phone numbers, back to the two ways (not to the question)
+    assert flow.state.screen == Screen.HELP and flow.state.help_page == ""
     flow.tell_staff()
-    assert flow.state.screen == Screen.HELP and flow.state.telling_staff
+    assert flow.state.screen == Screen.HELP and flow.state.help_page == "staff"
     flow.carry_on()
     assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"

@@ -107,7 +107,7 @@ def test_the_card_for_staff_waits_while_the_person_fetches_someone(flow, store, 
     assert waits == 300 > config.settings.idle.still_there_after_seconds
     clock.advance(waits - 1)
     flow.tick()
-    assert flow.state.screen == Screen.HELP and flow.state.telling_staff
+    assert flow.state.screen == Screen.HELP and flow.state.help_page == "staff"
     clock.advance(2)
     flow.tick()
     assert flow.state.screen == Screen.STILL_THERE

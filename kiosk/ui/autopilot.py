@@ -43,8 +43,11 @@ Tap ids of the on-screen keyboard (kiosk.ui.widgets.LetterKeyboard, its keys fro
 (counted from 1).
 
 Taps press, wait 50 ms like a finger, then lift. The result file records, for each step, the screen
-shown afterwards and the time from the lift (or the step's action) to the next drawn frame
-(``latency_ms``).
+shown afterwards and the time from the lift (or the step's action) to the next frame finished drawing
+(``latency_ms``): the GL driver has drawn every pixel of it (``glFinish``), not only been handed it. Waiting
+for that also means no step starts while the previous frame is still being drawn: a software GL driver draws
+frames behind the app's back, and a tap landing during that wait would be charged for the previous screen's
+pixels (a person taps once a screen is there to see).
 """
 
 from __future__ import annotations
@@ -145,7 +148,10 @@ class Autopilot:
         acted = time.perf_counter()
 
         def drawn(*_args: object) -> None:
+            from kivy.graphics.opengl import glFinish
+
             Window.unbind(on_flip=drawn)
+            glFinish()
             highlighted = self.app.access.highlighted
             self.results.append({"step": step, "screen": self.app.manager.current,
                                  "highlighted": highlighted.tap_id if highlighted is not None else None,

@@ -113,7 +113,7 @@ def _screen_key(state: FlowState) -> tuple[object, ...]:
     """What makes a screen new (and worth saying again): not the countdown or a typed letter. A new
     language is (the start screen says itself again in it); another adjustment is not."""
     question = state.question.id if state.question else None
-    return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt, state.telling_staff,
+    return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt, state.help_page,
             state.personal.language, state.personal.slower_speech)
 
 

@@ -18,13 +18,15 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     ``_`` gives the kiosk's own words in the person's language (kiosk.i18n)."""
     question = state.question
     language = state.personal.language
-    if state.screen == Screen.HELP and state.telling_staff:
+    if state.screen == Screen.HELP and state.help_page == "staff":
         return [_("Go and find a member of staff. Bring them to this screen. It will wait for you."),
                 _("I would like to talk to someone, please.")]
+    if state.screen == Screen.HELP and state.help_page == "phone":
+        return [_("You can phone someone."),
+                *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
     if state.screen == Screen.HELP:
         return [_("You can talk to someone now."), _("Staff will read what you wrote, to keep people safe."),
-                _("It does not say your name."), _("You can also tell someone you trust, or phone."),
-                *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
+                _("It does not say your name."), _("Find a member of staff now"), _("Or phone someone.")]
     if state.screen == Screen.ATTRACT:
         return [_("Please wait a moment.")] if state.waiting else [
             _("Tell us what you think."), _("Touch the screen to start.")]
@@ -60,7 +62,8 @@ def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact
                Screen.START_AGAIN)
     person = Personal(language)
     states = [FlowState(screen, personal=person) for screen in screens] + [
-        FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, telling_staff=True),
+        FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, help_page="staff"),
+        FlowState(Screen.HELP, help_page="phone", personal=person),
         FlowState(Screen.START_AGAIN, keeps_answers=False)]
     if can_listen:
         states += [FlowState(Screen.LISTENING, listen_again=why) for why in ("silence", "not-understood")]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.screenmanager import Screen
+from kivy.uix.screenmanager import NoTransition, Screen
 
 from kiosk.flow import FlowState
 
@@ -39,6 +39,16 @@ class QuestionScreen(KioskScreen):
         self.question_text = question.follow_up if state.follow_up else question.text
         picture = question.follow_up_picture if state.follow_up else question.picture
         self.question_picture = App.get_running_app().pictures(picture)
+
+
+class InstantTransition(NoTransition):
+    """The new screen alone, from the very next frame. Kivy's NoTransition still runs a zero-length animation,
+    so the first frame after a tap drew the old screen and the new one on top of it: twice the pixels, on the
+    frame a person waits for."""
+
+    def start(self, manager: object) -> None:
+        super().start(manager)
+        self._anim.stop(self)  # finishes it now: the old screen leaves before anything is drawn
 
 
 def load_kv(module_file: str) -> None:

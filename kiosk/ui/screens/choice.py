@@ -10,6 +10,7 @@ class ChoiceScreen(QuestionScreen):
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self._drawn: tuple[str, str, bool] | None = None
+        self._buttons: list[PictureButton] = []
         self.bind(landscape=lambda *_: self._layout())
 
     def show(self, state: FlowState) -> None:
@@ -22,11 +23,16 @@ class ChoiceScreen(QuestionScreen):
         drawn = (question.id, state.personal.language, self.landscape)
         if self._drawn != drawn:
             grid = self.ids.answers
+            # the buttons are kept and given new words: building six buttons from their kv rules took a
+            # third of a screen change
+            while len(self._buttons) < len(question.answers):
+                button = PictureButton()
+                button.bind(on_release=lambda b: app.flow.choose(b.tap_id.removeprefix("answer:")))
+                self._buttons.append(button)
             grid.clear_widgets()
-            for answer in question.answers:
-                button = PictureButton(tap_id=f"answer:{answer.id}", picture=app.pictures(answer.picture),
-                                       text=answer.text)
-                button.bind(on_release=lambda _b, answer_id=answer.id: app.flow.choose(answer_id))
+            for button, answer in zip(self._buttons, question.answers, strict=False):  # spare buttons wait
+                button.tap_id, button.text = f"answer:{answer.id}", answer.text
+                button.picture = app.pictures(answer.picture)
                 grid.add_widget(button)
             self._drawn = drawn
             self._layout()
