@@ -18,7 +18,8 @@ import io
 import sys
 from pathlib import Path
 
-# Picture name -> OpenMoji hexcode (its SVG file name). A pair is drawn side by side, each half size.
+# Picture name -> OpenMoji hexcode (its SVG file name). A pair is drawn side by side, each 60 % size and
+# overlapping a little (at half size a thumb or a child was too small to make out on a button).
 PICTURES: dict[str, str | tuple[str, str]] = {
     "face-very-happy": "1F604",  # grinning face with smiling eyes
     "face-happy": "1F642",  # slightly smiling face
@@ -54,11 +55,12 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "slower-speech": "1F422",  # turtle: slow
     "about-you": "1F464",  # bust in silhouette: the "About you" questions
     "age-child": ("1F9D2", "1F392"),  # child with a school bag: under 18 (a child's face alone looks like an adult's)
-    "age-adult": "1F9D1-200D-1F4BC",  # office worker: 18 to 64, working age
+    "age-adult": "1F9D1",  # a grown-up: 18 to 64 (the office worker said "people with jobs")
     "age-older": "1F9D3",  # older person: 65 or over
     "uses-service": "1F64B",  # person raising hand: "I get support here"
     "family-carer": "1F46A",  # family
-    "visitor": "1F6B6",  # person walking: someone visiting
+    "visitor": ("1F9D1", "1F490"),  # a person bringing flowers: someone who comes to see a person (a thin walking
+    # figure said nothing)
     "rather-not-say": "1F910",  # zipper-mouth face: "I'd rather not say"
     "staff-member": "1F481",  # person tipping hand (the help-desk person): "find a member of staff now"; not a
     # health worker, whose stethoscope is NHS 111's picture and not social care
@@ -119,13 +121,13 @@ def rasterise(svg: bytes, size: int) -> Image.Image:
 
 
 def picture(source: str | tuple[str, str]) -> Image.Image:
-    """The full-size picture: one glyph, or two half-size glyphs side by side, centred vertically."""
+    """The full-size picture: one glyph, or two 60 % glyphs, one at each side, centred vertically."""
     if isinstance(source, str):
         return render(source, SIZE)
     canvas = Image.new("RGBA", (SIZE, SIZE), (0, 0, 0, 0))
-    half = SIZE // 2
+    part = SIZE * 6 // 10
     for column, hexcode in enumerate(source):
-        canvas.alpha_composite(render(hexcode, half), (column * half, (SIZE - half) // 2))
+        canvas.alpha_composite(render(hexcode, part), (column * (SIZE - part), (SIZE - part) // 2))
     return canvas
 
 

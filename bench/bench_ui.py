@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_ui.py [--sessions 30] [--starts 5]
 
-Latency: time from the finger lifting off a button to the next frame drawn, for every tap that
-moves to another question or screen, over many whole sessions (kiosk.ui.autopilot). Cold start: from
+Latency: time from the finger lifting off a button to the next frame finished drawing (glFinish: the
+pixels are there, not only handed to the GL driver), for every tap that moves to another question or
+screen, over many whole sessions (kiosk.ui.autopilot). Cold start: from
 launching the process to the first drawn frame of the attract screen, compared with a bare Kivy app
 showing one label (the floor set by Python + Kivy + SDL2 + GL start-up on this machine), and with the
 Korean example kiosk, whose speech model loads while the attract screen is already showing.

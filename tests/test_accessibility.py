@@ -92,7 +92,9 @@ def problems(audit: dict[str, Any], palette: str, size: str) -> list[str]:
         if "tap_id" in widget and min(widget["box"][2:]) < MIN_TARGET_PX:
             found.append(f"{where}: {widget['tap_id'] or widget['class']} is {widget['box'][2]:.0f}x"
                          f"{widget['box'][3]:.0f} px, under 2 cm ({MIN_TARGET_PX:.0f} px)")
-        if "text" in widget:
+        if widget.get("squeezed"):
+            found.append(f"{where}: {widget['text']!r} has no room: drawn over its neighbours")
+        elif "text" in widget:
             behind = widget["background"]
             ratio = contrast(widget["color"], behind) if behind else 0
             if ratio < MIN_CONTRAST:

@@ -5,6 +5,7 @@ out lines it has no room for, in any of these walks."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from kiosk.settings import load_config
+from tests.test_accessibility import MIN_TARGET_PX, overlap
 from tests.test_gui import run_kiosk
 
 pytestmark = pytest.mark.gui
@@ -53,6 +55,12 @@ def kiosk_in(tmp_path: Path, language: str) -> Path:
     return folder
 
 
+def audits(tmp_path: Path, language: str, bigger_text: bool, size: str) -> dict[str, dict[str, Any]]:
+    """The audits a walk wrote, by screen."""
+    shots = tmp_path / f"audit-{language}-{bigger_text}-{size}"
+    return {path.stem: json.loads(path.read_text()) for path in shots.glob("*.json")}
+
+
 def audited(tmp_path: Path, kiosk_env: dict[str, str], language: str, bigger_text: bool = False,
             size: str = "1280x800") -> dict[str, list[dict[str, Any]]]:
     """``{screen name: its texts}`` after walking every screen."""
@@ -60,13 +68,20 @@ def audited(tmp_path: Path, kiosk_env: dict[str, str], language: str, bigger_tex
     shots.mkdir()
     run_kiosk(tmp_path, kiosk_env, walk(shots, language, bigger_text), data=tmp_path / f"data-{shots.name}",
               config=kiosk_in(tmp_path, language), size=size)
-    found = {path.stem: json.loads(path.read_text()) for path in shots.glob("*.json")}
+    found = audits(tmp_path, language, bigger_text, size)
     assert len(found) == 17, sorted(found)
+    squeezed = [(name, w["text"]) for name, audit in found.items() for w in audit["widgets"] if w.get("squeezed")]
+    assert not squeezed, squeezed  # a layout left them no room: drawn anyway, over their neighbours
     texts = {name: [w for w in audit["widgets"] if "text" in w] for name, audit in found.items()}
-    # every walk checks this too: Kivy silently leaves out the lines a label's height has no room for
-    cut = [(name, text["text"], text["box"], text["font_size"]) for name, shown in texts.items() for text in shown
-           if text["cut"]]
-    assert not cut, cut
+    # every walk checks these too: Kivy silently leaves out the lines a label's height has no room for, breaks
+    # a word wider than its label, and draws words past a box sized by its width only
+    spoilt = [(name, text["text"], text["box"], text["font_size"], problem) for name, shown in texts.items()
+              for text in shown for problem in ("cut", "broken", "overflows") if text[problem]]
+    assert not spoilt, spoilt
+    # nor are any words drawn over other words (a box too small for what it holds squeezes its neighbours)
+    overlapping = [(name, one["text"], other["text"]) for name, shown in texts.items()
+                   for one, other in itertools.combinations(shown, 2) if overlap(one["box"], other["box"])]
+    assert not overlapping, overlapping
     return texts
 
 
@@ -81,7 +96,27 @@ def test_bigger_text_never_draws_words_smaller_than_normal(tmp_path, kiosk_env, 
             if text["text"] in sizes and sizes[text["text"]] < text["font_size"] - 0.5:
                 smaller.append((screen, text["text"], text["font_size"], sizes[text["text"]]))
     assert smaller == []
-    assert any(text["font_size"] > 1.2 * normal["choice"][0]["font_size"] for text in bigger["choice"][:1])
+    # and it is bigger where it matters: each question's words, "Question 1 of 8" and "Hear again"
+    for screen, words in (("choice", "How was your time with us?"), ("text-tell-us-why", "Tell us why"),
+                          ("choice", "Question 1 of 8"), ("choice", "Hear again")):
+        assert size_of(bigger[screen], words) >= 1.3 * size_of(normal[screen], words), (screen, words)
+    # with the layouts grown, every touch target is still over 2 cm each way
+    small = [(name, widget["tap_id"], widget["box"]) for name, audit in audits(tmp_path, "en-GB", True, size).items()
+             for widget in audit["widgets"] if "tap_id" in widget and min(widget["box"][2:]) < MIN_TARGET_PX]
+    assert small == []
+
+
+def size_of(texts: list[dict[str, Any]], words: str) -> float:
+    [size] = {text["font_size"] for text in texts if text["text"] == words}
+    return size
+
+
+@pytest.mark.parametrize("size", ["1280x800", "800x1280"])
+@pytest.mark.parametrize("language", ["bn", "ko"])
+def test_bigger_text_in_bengali_and_korean_keeps_every_word_whole_and_in_its_box(tmp_path, kiosk_env, language,
+                                                                                 size):
+    shown = audited(tmp_path, kiosk_env, language, bigger_text=True, size=size)
+    assert any(text["font_size"] > 40 for text in shown["choice"])  # bigger: the audit itself checks the rest
 
 
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -110,9 +145,16 @@ def test_no_sentence_is_left_in_english_on_bengali_and_korean_screens(tmp_path, 
     assert left == []
 
 
-def test_every_text_that_carries_meaning_has_a_picture_beside_it(tmp_path, kiosk_env):
+def test_every_meaningful_text_has_a_picture_and_text_screens_offer_one_way_on(tmp_path, kiosk_env):
     without = []
-    for screen, texts in audited(tmp_path, kiosk_env, "en-GB").items():
+    screens = audited(tmp_path, kiosk_env, "en-GB")
+    # and one way on at a time: Skip until something is typed, then Done (and no Skip)
+    for screen, shown in (("text-tell-us-why", "control:skip"), ("text-empty", "control:skip"),
+                          ("text-typed", "control:done")):
+        targets = {widget["tap_id"] for widget in audits(tmp_path, "en-GB", False, "1280x800")[screen]["widgets"]
+                   if "tap_id" in widget}
+        assert shown in targets and not {"control:skip", "control:done"} - {shown} & targets, (screen, targets)
+    for screen, texts in screens.items():
         for text in texts:
             if text["class"] == "LetterKey" or re.fullmatch(r"[\d\s|]*|Question \d+ of \d+", text["text"]):
                 continue  # a key's letter is its own picture; counts and the progress caption repeat the dots

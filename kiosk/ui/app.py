@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from kiosk.voice.controller import SourceFactory
     from kiosk.voice.speakers import Speaker
 
-BIGGER_TEXT = 1.3
+BIGGER_TEXT = 1.5
 """How much larger a person's "bigger text" makes every word (the layout keeps its 2 cm buttons)."""
 SCREEN_MODULES = ("attract", "language", "choice", "text", "listening", "confirm_voice", "help", "still_there",
                   "start_again", "thank_you", "out_of_order", "staff_pin", "staff")

@@ -1,11 +1,12 @@
 """What is on screen, read from the real widget tree: every touch target's size, every text's size, colour
 and the colour it is drawn on, and whether a picture stands beside it. Tests check these against the Easy
 Read rules (touch targets at least 2 cm on a 10-inch 1280x800 screen, text contrast at least 7:1 by the
-WCAG formula, a picture beside the words, bigger text never smaller)."""
+WCAG formula, a picture beside the words, bigger text never smaller), and whether Kivy left words out, broke
+a word in two or drew words past their box, or a layout squeezed words to nothing (``squeezed``: they are
+drawn anyway, over their neighbours)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kivy.graphics import Color, Rectangle, RoundedRectangle
@@ -13,14 +14,15 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui.widgets import Tappable
+from kiosk.ui.widgets import MARKUP_TAG, Tappable, every_word_laid_out
 
 
-def visible(widget: Widget) -> bool:
-    """Drawn, with some size, and not hidden by it or a parent (opacity 0 or disabled)."""
+def visible(widget: Widget, sized: bool = True) -> bool:
+    """Drawn, with some size, and not hidden by it or a parent (opacity 0 or disabled); without ``sized``,
+    whatever its size (words squeezed to nothing by their neighbours are still drawn, over them)."""
     node: Widget | None = widget
     while node is not None and node is not node.parent:
-        if node.opacity == 0 or node.width <= 1 or node.height <= 1:
+        if node.opacity == 0 or (sized and (node.width <= 1 or node.height <= 1)):
             return False
         node = node.parent
     return widget.get_root_window() is not None and not widget.disabled
@@ -68,15 +70,24 @@ def lines_cut(label: Label) -> bool:
     """Whether Kivy left words out: a label whose ``text_size`` fixes a height draws only the lines that fit
     in it, silently (a heading lost its first words so; one of three languages' words on a button went
     missing). Read from the lines Kivy actually laid out for the label, against all of its words."""
+    return label._label is not None and not every_word_laid_out(label._label, label.text, label.markup)
+
+
+def words_broken(label: Label) -> list[str]:
+    """The words Kivy split across two lines: it breaks a word that is wider than the label rather than
+    shrink it ("Langua" / "ge" on a button with bigger text)."""
     core = label._label
     if core is None:
-        return False
-    drawn = "".join(word.text for line in core._cached_lines for word in line.words)
+        return []
+    drawn = {word for line in core._cached_lines for word in "".join(w.text for w in line.words).split()}
     words = MARKUP_TAG.sub("", label.text) if label.markup else label.text
-    return len("".join(drawn.split())) < len("".join(words.split()))
+    return [word for word in words.split() if word not in drawn]
 
 
-MARKUP_TAG = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
+def overflows(label: Label) -> bool:
+    """Whether the words are drawn bigger than the label's box, over whatever is beside it (a label sized
+    by its width only grows downwards, past its own height)."""
+    return label.texture_size[0] > label.width + 1 or label.texture_size[1] > label.height + 1
 
 
 def audit(root: Widget) -> list[dict[str, Any]]:
@@ -84,6 +95,8 @@ def audit(root: Widget) -> list[dict[str, Any]]:
     found = []
     for widget in root.walk():
         if not visible(widget):
+            if isinstance(widget, Label) and widget.text.strip() and visible(widget, sized=False):
+                found.append({"class": type(widget).__name__, "text": widget.text, "squeezed": True})
             continue
         x, y = widget.to_window(widget.x, widget.y)
         entry: dict[str, Any] = {"class": type(widget).__name__, "box": [x, y, widget.width, widget.height]}
@@ -92,5 +105,6 @@ def audit(root: Widget) -> list[dict[str, Any]]:
         if isinstance(widget, Label) and widget.text.strip():
             found.append({**entry, "text": widget.text, "color": list(widget.color),
                           "background": background(widget), "font_size": widget.font_size,
-                          "picture_beside": has_picture_beside(widget), "cut": lines_cut(widget)})
+                          "picture_beside": has_picture_beside(widget), "cut": lines_cut(widget),
+                          "broken": words_broken(widget), "overflows": overflows(widget)})
     return found

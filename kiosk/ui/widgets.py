@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,25 +77,48 @@ class FitLabel(Label):
         width = self.width - self.padding[0] - self.padding[2]
         if width > 1 and room > 1 and self.text:
             longest = max(self.text.split() or [self.text], key=len)  # a word is never broken in two
-            while size * 0.92 >= smallest and (
-                    self._size_at(size, longest, None)[0] > width or self._size_at(size, self.text, width)[1] > room):
+            while size * 0.92 >= smallest and (self._laid_out(size, longest, None)[0] > width
+                                               or not self._fits(size, width, room)):
                 size *= 0.92
         self.font_size = size
 
-    def _size_at(self, size: float, text: str, width: float | None) -> tuple[float, float]:
-        drawn_width, height = _laid_out(self.markup, text, size, self.font_name, self.bold, width, self.halign)
-        return drawn_width, height + self.padding[1] + self.padding[3]
+    def _fits(self, size: float, width: float, room: float) -> bool:
+        """Whether every word is laid out within ``room`` at ``size``: measured as Kivy will lay the label out,
+        in its own box when it has one (with its words centred, Kivy gives the lines after the middle line
+        break only half the box, and drops what does not fit there)."""
+        height = self.text_size[1] if self.text_size[1] is not None and not self.room else None
+        drawn_height, complete = self._laid_out(size, self.text, width, height)[1:]
+        return complete and drawn_height + self.padding[1] + self.padding[3] <= room
+
+    def _laid_out(self, size: float, text: str, width: float | None,
+                  height: float | None = None) -> tuple[float, float, bool]:
+        return _laid_out(self.markup, text, size, self.font_name, self.bold, width, height, self.halign, self.valign)
 
 
 @functools.lru_cache(maxsize=4096)
 def _laid_out(markup: bool, text: str, size: float, font_name: str, bold: bool, width: float | None,
-              halign: str) -> tuple[float, float]:
-    """The size Kivy lays ``text`` out at: its line layout only, never drawn (drawing the words with Pillow
+              height: float | None, halign: str, valign: str) -> tuple[float, float, bool]:
+    """The width and height Kivy lays ``text`` out at in a box ``width`` x ``height`` (None: unbounded), and
+    whether every word found a place: its line layout only, never drawn (drawing the words with Pillow
     to measure them cost most of a screen change), and remembered, since the same words come back on
     every session."""
     kind = MarkupLabel if markup else CoreLabel  # markup: words in several languages' fonts
-    core = kind(text=text, font_size=size, font_name=font_name, bold=bold, text_size=(width, None), halign=halign)
-    return core.render()
+    core = kind(text=text, font_size=size, font_name=font_name, bold=bold, text_size=(width, height),
+                halign=halign, valign=valign)
+    core.render()
+    drawn_width, drawn_height = core._internal_size
+    return drawn_width, drawn_height, every_word_laid_out(core, text, markup)
+
+
+def every_word_laid_out(core: CoreLabel, text: str, markup: bool) -> bool:
+    """Whether Kivy found a place for all of ``text`` in its line layout: with a height to keep to, it silently
+    leaves out the lines that do not fit."""
+    drawn = "".join(word.text for line in core._cached_lines for word in line.words)
+    words = MARKUP_TAG.sub("", text) if markup else text
+    return len("".join(drawn.split())) >= len("".join(words.split()))
+
+
+MARKUP_TAG = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")
 
 
 class LetterKey(Tappable, FitLabel):

@@ -244,7 +244,7 @@ class VoiceController:
             self.flow.confirm_heard()
         elif meaning == "try_again":
             self.flow.try_again()
-        # silence or unclear: the Yes / Try again buttons are still there
+        # silence or unclear: the Yes / "No, say it again" buttons are still there
 
 
 def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Callable[[Callable[[], None]], None],
