@@ -68,6 +68,7 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "health-line": "1FA7A",  # stethoscope: NHS 111
     "emergency": "1F691",  # ambulance: 999
     "interpreter": ("1F5E3", "1F310"),  # speaking head + globe: a line with interpreters
+    "finish": "1F3C1",  # chequered flag: "No, finish" (a thumbs-down there read as "I had a bad time")
     "start-again": "1F504",  # anticlockwise arrows: start again (a house read as "go home")
 }
 

@@ -48,6 +48,7 @@ def steps(shot: str, language: str) -> list[dict]:
         *choose, snap("01-attract"),
         {"tap": "setting:language"}, snap("02-language"), {"tap": "control:back"},
         {"tap": "start"}, snap("03-choice-six-answers"),
+        {"tap": "control:help"}, snap("30-help-i-need-help"), {"tap": "help:carry_on"},
         {"tap": "answer:good"}, {"type": comment}, snap("04-text-tell-us-why"),
         {"tap": "control:back"}, snap("05-choice-answer-chosen"),
         {"tap": "answer:good"}, {"tap": "control:skip"}, snap("06-choice-three-answers"),

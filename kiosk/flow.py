@@ -121,6 +121,9 @@ class FlowState:
     keeps_answers: bool = True
     """On "Start again?": whether the answers given so far are kept (the half-finished policy), to say so."""
     help_page: Literal["", "staff", "phone"] = ""
+    asked_for_help: bool = False
+    """On help: the person asked for it ("I need help" on a question), rather than their words raising a
+    concern; "Back to the questions" returns to that same question."""
     """On help: "" for its two ways to get help (Easy Read: one idea a page), "staff" once the person chose "Find
     a member of staff now" (a card shows what to tell the one they bring), "phone" for the phone numbers."""
     personal: Personal = field(default=Personal("en"))
@@ -414,10 +417,22 @@ class Flow:
             self._touched()
             self._show(self._question_state())
 
-    def carry_on(self) -> None:
-        """From the help screen: on to the next question."""
-        if self._state.screen == Screen.HELP and self._step is not None:
+    def ask_for_help(self) -> None:
+        """ "I need help" on a question: the help screen's ways to find a person or phone someone."""
+        if self._state.screen in (Screen.CHOICE, Screen.TEXT):
             self._touched()
+            self._asked_from = self._state
+            self._show(replace(self._state, screen=Screen.HELP, asked_for_help=True))
+
+    def carry_on(self) -> None:
+        """From the help screen: back to the question the person asked for help on, or after words of concern,
+        on to the next question."""
+        if self._state.screen != Screen.HELP or self._step is None:
+            return
+        self._touched()
+        if self._state.asked_for_help and self._asked_from is not None:
+            self._show(self._asked_from)
+        else:
             self._advance()
 
     def tell_staff(self) -> None:
@@ -511,6 +526,7 @@ class Flow:
         self._history: list[Step] = []
         self._step: Step | None = None
         self._paused: FlowState | None = None
+        self._asked_from: FlowState | None = None
         self._attempts = 0
         self._used_voice = self._used_keys = False
         self._flags: set[str] = set()

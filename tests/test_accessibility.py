@@ -50,7 +50,7 @@ def walk_every_screen(shots: Path, high_contrast: bool) -> list[dict[str, Any]]:
     return [
         *contrast_on, audit("attract"),
         {"tap": "setting:language"}, audit("language"), {"tap": "control:back"},
-        {"tap": "start"}, audit("choice"),
+        {"tap": "start"}, audit("choice"), {"tap": "control:help"}, audit("help_asked"), {"tap": "help:carry_on"},
         {"tap": "answer:very-poor"}, audit("text"),
         {"type": "a worker hit me"}, {"tap": "control:done"}, audit("help"), {"tap": "help:phone"},
         audit("help_phone"), {"tap": "control:back"}, {"tap": "help:tell_staff"}, audit("help_staff"),

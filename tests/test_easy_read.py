@@ -32,6 +32,7 @@ def walk(shots: Path, language: str, bigger_text: bool = False) -> list[dict[str
         *bigger, audit("attract"),
         {"tap": "setting:language"}, audit("language"), {"tap": "control:back"},
         {"tap": "start"}, audit("choice"),
+        {"tap": "control:help"}, audit("help-asked"), {"tap": "help:carry_on"},
         {"tap": "answer:very-poor"}, audit("text-tell-us-why"),
         {"keyboard": TELL_US[language]}, audit("text-typed"), {"tap": "control:done"}, audit("help"),
         {"tap": "help:phone"}, audit("help-phone"), {"tap": "control:back"},
@@ -69,7 +70,7 @@ def audited(tmp_path: Path, kiosk_env: dict[str, str], language: str, bigger_tex
     run_kiosk(tmp_path, kiosk_env, walk(shots, language, bigger_text), data=tmp_path / f"data-{shots.name}",
               config=kiosk_in(tmp_path, language), size=size)
     found = audits(tmp_path, language, bigger_text, size)
-    assert len(found) == 17, sorted(found)
+    assert len(found) == 18, sorted(found)
     squeezed = [(name, w["text"]) for name, audit in found.items() for w in audit["widgets"] if w.get("squeezed")]
     assert not squeezed, squeezed  # a layout left them no room: drawn anyway, over their neighbours
     texts = {name: [w for w in audit["widgets"] if "text" in w] for name, audit in found.items()}

@@ -446,6 +446,31 @@ def test_walking_away_from_start_again_leaves_the_session(make_flow, store, cloc
     assert flow.state.screen == Screen.ATTRACT and len(stored(store)) == 1
 
 
+def test_i_need_help_on_a_question_comes_back_to_that_question_with_what_was_typed(make_flow, store):
+    flow = make_flow()
+    flow.start()
+    flow.choose("good")
+    type_text(flow, "kind")
+    flow.ask_for_help()
+    assert flow.state.screen == Screen.HELP and flow.state.asked_for_help and flow.state.help_page == ""
+    said = spoken_for(flow.state, can_listen=False)
+    assert "Staff will read what you wrote, to keep people safe." not in said  # nothing was read: they asked
+    assert said[0] == "You can talk to someone now." and "Or phone someone." in said
+    flow.phone_someone()
+    assert spoken_for(flow.state, can_listen=False)[:2] == ["You can phone someone.", "Use your own phone."]
+    flow.back()
+    flow.carry_on()  # "Back to the questions": the same question, as it was left
+    assert flow.state.screen == Screen.TEXT and flow.state.follow_up and flow.state.draft == "Kind"
+    flow.submit_text()
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"
+    flow.ask_for_help()
+    flow.finish_now()  # "Stop now"
+    assert flow.state.screen == Screen.THANK_YOU
+    [payload] = stored(store)
+    assert payload["answers"][0]["text"] == "Kind" and not payload.get("concerns")
+    store.close()
+
+
 def test_help_shows_phone_numbers_or_a_card_for_staff_and_the_session_carries_on(make_flow, store):
     flow = make_flow()
     flow.start()

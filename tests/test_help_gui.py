@@ -31,5 +31,5 @@ def test_words_of_concern_show_help_and_are_stored_scrubbed_and_flagged(tmp_path
     assert payload["answers"][0]["text"] == "A worker hit me call me on [phone]"
     said = [json.loads(line)["text"] for line in spoken.read_text().splitlines()]
     assert said.index("You can talk to someone now.") < said.index("You can phone someone.") < said.index(
-        "Samaritans: 116 123. Free. Any time, day or night.")
+        "Samaritans: 116 123. Someone to talk to. Free, day or night.")
     assert (tmp_path / "help.png").stat().st_size > 10_000

@@ -122,7 +122,7 @@ def test_a_missing_fuzzy_or_broken_phrase_is_shown_in_english_with_one_warning(t
     text = text.replace('msgstr "আবার শুনুন"', 'msgstr ""')  # Hear again: not translated yet
     text = text.replace('msgid "Skip"', '#, fuzzy\nmsgid "Skip"')
     text = text.replace("প্রশ্ন {number}, মোট {total}টি", "প্রশ্ন {নম্বর}, মোট {total}টি")  # a placeholder translated
-    text = text.replace('msgid "Finish"\nmsgstr "শেষ করুন"\n', "")  # a phrase added to the kiosk since
+    text = text.replace('msgid "Stop now"\nmsgstr "এখন থামুন"\n', "")  # a phrase added to the kiosk since
     site = tmp_path / "languages" / "syl"
     site.mkdir(parents=True)
     site.joinpath("messages.po").write_text(text, encoding="utf-8")
@@ -131,14 +131,14 @@ def test_a_missing_fuzzy_or_broken_phrase_is_shown_in_english_with_one_warning(t
         translations("syl", [tmp_path, BUILTIN_CONFIG])
     assert words.gettext("Hear again") == "Hear again"
     assert words.gettext("Skip") == "Skip"
-    assert words.gettext("Finish") == "Finish"
+    assert words.gettext("Stop now") == "Stop now"
     assert words.gettext("Question {number} of {total}").format(number=1, total=5) == "Question 1 of 5"
     assert words.gettext("Back") == "ফিরে যান"
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     message = warning.getMessage()
     assert message.startswith(f"syl: 4 of {len(entries(TEMPLATE))} phrases are shown in English")
     assert str(site / "messages.po") in message
-    for said in ("'Hear again' (not translated)", "'Skip' (marked fuzzy)", "'Finish' (missing)",
+    for said in ("'Hear again' (not translated)", "'Skip' (marked fuzzy)", "'Stop now' (missing)",
                  "'Question {number} of {total}' (the translation must keep {number} {total})"):
         assert said in message
 

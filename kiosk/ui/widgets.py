@@ -86,7 +86,8 @@ class FitLabel(Label):
         """Whether every word is laid out within ``room`` at ``size``: measured as Kivy will lay the label out,
         in its own box when it has one (with its words centred, Kivy gives the lines after the middle line
         break only half the box, and drops what does not fit there)."""
-        height = self.text_size[1] if self.text_size[1] is not None and not self.room else None
+        # (its own height, not text_size's, which kv sets from the size after this label's size has changed)
+        height = self.height if self.text_size[1] is not None and not self.room else None
         drawn_height, complete = self._laid_out(size, self.text, width, height)[1:]
         return complete and drawn_height + self.padding[1] + self.padding[3] <= room
 

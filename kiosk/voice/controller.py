@@ -114,7 +114,7 @@ def _screen_key(state: FlowState) -> tuple[object, ...]:
     language is (the start screen says itself again in it); another adjustment is not."""
     question = state.question.id if state.question else None
     return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt, state.help_page,
-            state.personal.language, state.personal.slower_speech)
+            state.asked_for_help, state.personal.language, state.personal.slower_speech)
 
 
 class VoiceController:

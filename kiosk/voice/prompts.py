@@ -22,11 +22,12 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
         return [_("Go and find a member of staff. Bring them to this screen. It will wait for you."),
                 _("I would like to talk to someone, please.")]
     if state.screen == Screen.HELP and state.help_page == "phone":
-        return [_("You can phone someone."),
+        return [_("You can phone someone."), _("Use your own phone."),
                 *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
     if state.screen == Screen.HELP:
-        return [_("You can talk to someone now."), _("Staff will read what you wrote, to keep people safe."),
-                _("It does not say your name."), _("Find a member of staff now"), _("Or phone someone.")]
+        why = [] if state.asked_for_help else [_("Staff will read what you wrote, to keep people safe."),
+                                               _("It does not say your name.")]
+        return [_("You can talk to someone now."), *why, _("Find a member of staff now"), _("Or phone someone.")]
     if state.screen == Screen.ATTRACT:
         return [_("Please wait a moment.")] if state.waiting else [
             _("Tell us what you think."), _("Touch the screen to start.")]
@@ -43,7 +44,7 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
         # Translators: {heard} is the words the kiosk heard. Keep it.
         return [_("You said: {heard}.").format(heard=state.heard), _("Is that right?")]
     if state.screen == Screen.STILL_THERE:
-        return [_("Are you still there?"), _("Touch yes, I'm still here.")]
+        return [_("Are you still there?"), _("Touch yes, I am still here.")]
     if state.screen == Screen.THANK_YOU:
         return [_("Thank you!"), _("We will read what you said.")]
     if state.screen == Screen.OUT_OF_ORDER:
@@ -78,6 +79,6 @@ def what_happens_to_answers(state: FlowState, _: Callable[[str], str] = str) -> 
 
 
 def help_line(contact: Contact, language: str) -> str:
-    """One contact as it is said: "Samaritans: 116 123. Free. Any time, day or night." """
+    """One contact as it is said: "Samaritans: 116 123. Someone to talk to. Free, day or night." """
     words = contact.in_language(language)
     return f"{words.name}: {contact.phone}." + (f" {words.about}" if words.about else "")

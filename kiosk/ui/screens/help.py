@@ -5,7 +5,7 @@ own people first, then the national lines: ``[help]`` in kiosk.toml), each with 
 language."""
 
 from kivy.factory import Factory
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.flow import FlowState
 from kiosk.ui.screens import KioskScreen, load_kv
@@ -15,6 +15,8 @@ from kiosk.ui.words import translate as _
 class HelpScreen(KioskScreen):
     help_page = StringProperty("")
     """Which page shows (FlowState.help_page)."""
+    asked_for_help = BooleanProperty(False)
+    """The person asked for help ("I need help"), rather than their words raising a concern."""
     for_staff = StringProperty("")
     """The words the person shows a member of staff: theirs, and English under them."""
 
@@ -33,6 +35,7 @@ class HelpScreen(KioskScreen):
 
     def show(self, state: FlowState) -> None:
         language = state.personal.language
+        self.asked_for_help = state.asked_for_help
         if state.help_page != self.help_page:
             self.ids.page.clear_widgets()
             self.ids.page.add_widget(self._pages[state.help_page])
