@@ -48,7 +48,7 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "heart": "2764",  # red heart
     "out-of-order": "1F6A7",  # construction
     "hourglass": "23F3",  # hourglass not done
-    "wave": "1F44B",  # waving hand
+    "wave": "1F44B",  # waving hand: goodbye ("No, finish"; a tick said yes, a thumbs-down "a bad time", a flag a race)
     "language": "1F310",  # globe with meridians: "other languages"
     "bigger-text": "1F50E",  # magnifying glass
     "high-contrast": "25D1",  # circle with right half black
@@ -66,9 +66,8 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     # health worker, whose stethoscope is NHS 111's picture and not social care
     "phone": "1F4DE",  # telephone receiver: a helpline
     "health-line": "1FA7A",  # stethoscope: NHS 111
-    "emergency": "1F691",  # ambulance: 999
+    "emergency": ("1F691", "1F693"),  # ambulance and police car: 999
     "interpreter": ("1F5E3", "1F310"),  # speaking head + globe: a line with interpreters
-    "finish": "1F3C1",  # chequered flag: "No, finish" (a thumbs-down there read as "I had a bad time")
     "start-again": "1F504",  # anticlockwise arrows: start again (a house read as "go home")
 }
 

@@ -424,6 +424,13 @@ class Flow:
             self._asked_from = self._state
             self._show(replace(self._state, screen=Screen.HELP, asked_for_help=True))
 
+    def hear_slowly(self) -> None:
+        """From "I need help": back to the question, read again more slowly (and every prompt after it)."""
+        if self._state.screen == Screen.HELP and self._state.asked_for_help and self._asked_from is not None:
+            self._touched()
+            self._personal = replace(self._personal, slower_speech=True)
+            self._show(self._asked_from)
+
     def carry_on(self) -> None:
         """From the help screen: back to the question the person asked for help on, or after words of concern,
         on to the next question."""

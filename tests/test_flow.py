@@ -455,7 +455,7 @@ def test_i_need_help_on_a_question_comes_back_to_that_question_with_what_was_typ
     assert flow.state.screen == Screen.HELP and flow.state.asked_for_help and flow.state.help_page == ""
     said = spoken_for(flow.state, can_listen=False)
     assert "Staff will read what you wrote, to keep people safe." not in said  # nothing was read: they asked
-    assert said[0] == "You can talk to someone now." and "Or phone someone." in said
+    assert said[:2] == ["What would help?", "Hear the question again, slowly"] and "Or phone someone." in said
     flow.phone_someone()
     assert spoken_for(flow.state, can_listen=False)[:2] == ["You can phone someone.", "Use your own phone."]
     flow.back()
@@ -463,6 +463,10 @@ def test_i_need_help_on_a_question_comes_back_to_that_question_with_what_was_typ
     assert flow.state.screen == Screen.TEXT and flow.state.follow_up and flow.state.draft == "Kind"
     flow.submit_text()
     assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"
+    flow.ask_for_help()
+    flow.hear_slowly()  # most often it is the question itself: said again, and slower from now on
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"
+    assert flow.state.personal.slower_speech
     flow.ask_for_help()
     flow.finish_now()  # "Stop now"
     assert flow.state.screen == Screen.THANK_YOU

@@ -19,15 +19,18 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
     question = state.question
     language = state.personal.language
     if state.screen == Screen.HELP and state.help_page == "staff":
-        return [_("Go and find a member of staff. Bring them to this screen. It will wait for you."),
+        return [_("Go and find a member of staff. Bring them to this screen. This screen will wait for you."),
                 _("I would like to talk to someone, please.")]
     if state.screen == Screen.HELP and state.help_page == "phone":
         return [_("You can phone someone."), _("Use your own phone."),
                 *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
+    if state.screen == Screen.HELP and state.asked_for_help:
+        return [_("What would help?"), _("Hear the question again, slowly"), _("Find a member of staff now"),
+                _("Or phone someone.")]
     if state.screen == Screen.HELP:
-        why = [] if state.asked_for_help else [_("Staff will read what you wrote, to keep people safe."),
-                                               _("It does not say your name.")]
-        return [_("You can talk to someone now."), *why, _("Find a member of staff now"), _("Or phone someone.")]
+        return [_("You can talk to someone now."), _("We want you to be safe."),
+                _("Staff will read what you wrote, to keep people safe."), _("It does not say your name."),
+                _("Find a member of staff now"), _("Or phone someone.")]
     if state.screen == Screen.ATTRACT:
         return [_("Please wait a moment.")] if state.waiting else [
             _("Tell us what you think."), _("Touch the screen to start.")]
@@ -64,6 +67,7 @@ def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact
     person = Personal(language)
     states = [FlowState(screen, personal=person) for screen in screens] + [
         FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, help_page="staff"),
+        FlowState(Screen.HELP, asked_for_help=True),
         FlowState(Screen.HELP, help_page="phone", personal=person),
         FlowState(Screen.START_AGAIN, keeps_answers=False)]
     if can_listen:

@@ -32,10 +32,18 @@ class HelpScreen(KioskScreen):
         self.ids.page.add_widget(self._pages[""])
         self._back, self._finish = self.ids.back.__self__, self.ids.finish.__self__
         self.ids.bar.remove_widget(self._back)
+        self._slowly = self.ids.slowly.__self__
+        self._pages[""].remove_widget(self._slowly)
 
     def show(self, state: FlowState) -> None:
         language = state.personal.language
-        self.asked_for_help = state.asked_for_help
+        if state.asked_for_help != self.asked_for_help:
+            ways = self._pages[""]
+            if state.asked_for_help:
+                ways.add_widget(self._slowly, index=len(ways.children))  # first: help with the question itself
+            else:
+                ways.remove_widget(self._slowly)
+            self.asked_for_help = state.asked_for_help
         if state.help_page != self.help_page:
             self.ids.page.clear_widgets()
             self.ids.page.add_widget(self._pages[state.help_page])
