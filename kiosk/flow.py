@@ -121,11 +121,11 @@ class FlowState:
     keeps_answers: bool = True
     """On "Start again?": whether the answers given so far are kept (the half-finished policy), to say so."""
     help_page: Literal["", "staff", "phone"] = ""
+    """On help: "" for its two ways to get help (Easy Read: one idea a page), "staff" once the person chose "Find
+    a member of staff now" (a card shows what to tell the one they bring), "phone" for the phone numbers."""
     asked_for_help: bool = False
     """On help: the person asked for it ("I need help" on a question), rather than their words raising a
     concern; "Back to the questions" returns to that same question."""
-    """On help: "" for its two ways to get help (Easy Read: one idea a page), "staff" once the person chose "Find
-    a member of staff now" (a card shows what to tell the one they bring), "phone" for the phone numbers."""
     personal: Personal = field(default=Personal("en"))
     """This person's language and adjustments (the flow fills it in on every state it shows)."""
 

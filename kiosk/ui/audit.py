@@ -14,7 +14,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from kiosk.ui.widgets import MARKUP_TAG, Tappable, every_word_laid_out
+from kiosk.ui.widgets import Tappable, every_word_laid_out, lines_laid_out, plain_text
 
 
 def visible(widget: Widget, sized: bool = True) -> bool:
@@ -79,9 +79,8 @@ def words_broken(label: Label) -> list[str]:
     core = label._label
     if core is None:
         return []
-    drawn = {word for line in core._cached_lines for word in "".join(w.text for w in line.words).split()}
-    words = MARKUP_TAG.sub("", label.text) if label.markup else label.text
-    return [word for word in words.split() if word not in drawn]
+    drawn = {word for line in lines_laid_out(core) for word in line.split()}
+    return [word for word in plain_text(label.text, label.markup).split() if word not in drawn]
 
 
 def overflows(label: Label) -> bool:

@@ -114,9 +114,18 @@ def _laid_out(markup: bool, text: str, size: float, font_name: str, bold: bool, 
 def every_word_laid_out(core: CoreLabel, text: str, markup: bool) -> bool:
     """Whether Kivy found a place for all of ``text`` in its line layout: with a height to keep to, it silently
     leaves out the lines that do not fit."""
-    drawn = "".join(word.text for line in core._cached_lines for word in line.words)
-    words = MARKUP_TAG.sub("", text) if markup else text
-    return len("".join(drawn.split())) >= len("".join(words.split()))
+    drawn = "".join(lines_laid_out(core))
+    return len("".join(drawn.split())) >= len("".join(plain_text(text, markup).split()))
+
+
+def lines_laid_out(core: CoreLabel) -> list[str]:
+    """The words of each line as Kivy laid them out (markup tags are not in them)."""
+    return ["".join(word.text for word in line.words) for line in core._cached_lines]
+
+
+def plain_text(text: str, markup: bool) -> str:
+    """``text`` without its markup tags (``[font=...]``), as it is drawn."""
+    return MARKUP_TAG.sub("", text) if markup else text
 
 
 MARKUP_TAG = re.compile(r"\[/?[a-z_]+(=[^\]]*)?\]")

@@ -67,8 +67,7 @@ def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact
     person = Personal(language)
     states = [FlowState(screen, personal=person) for screen in screens] + [
         FlowState(Screen.ATTRACT, waiting=True, personal=person), FlowState(Screen.HELP, help_page="staff"),
-        FlowState(Screen.HELP, asked_for_help=True),
-        FlowState(Screen.HELP, help_page="phone", personal=person),
+        FlowState(Screen.HELP, asked_for_help=True), FlowState(Screen.HELP, help_page="phone", personal=person),
         FlowState(Screen.START_AGAIN, keeps_answers=False)]
     if can_listen:
         states += [FlowState(Screen.LISTENING, listen_again=why) for why in ("silence", "not-understood")]
