@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from kiosk.updates import load_you_said_we_did
 from sync.server.db import open_database
@@ -68,10 +69,10 @@ def test_sign_in_and_read_the_overview(page, server, tmp_path):
     page.goto(server.url + "/staff/")
     keep(page, tmp_path, "sign-in")
     sign_in(page, server, "manny")
-    assert page.get_by_role("heading", name="Overview").is_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     bars = page.locator("svg.chart rect.bar")
     assert bars.count() > 10  # a bar per week, at least
-    assert page.get_by_text("Friends and Family Test:").first.is_visible()
+    expect(page.get_by_text("Friends and Family Test:").first).to_be_visible()
     assert "Bow" not in page.locator("main").inner_text()  # manny manages Mile End only
     keep(page, tmp_path, "overview")
 
@@ -109,7 +110,7 @@ def test_name_a_theme_and_it_keeps_its_name(page, server, tmp_path):
     proposed = first.locator("h2").inner_text()
     first.get_by_placeholder("New name").fill("Noise at night")
     first.get_by_role("button", name="Rename").click()
-    assert page.get_by_text("The theme is renamed.").is_visible()
+    expect(page.get_by_text("The theme is renamed.")).to_be_visible()
     assert page.locator("article.theme h2 strong", has_text="Noise at night").count() == 1
     assert proposed.split(" · ")[0] not in page.locator("article.theme h2").first.inner_text()
     keep(page, tmp_path, "themes")
@@ -123,7 +124,7 @@ def test_resolve_a_safeguarding_concern_with_what_was_done(page, server, tmp_pat
     waiting = rows.count()
     assert waiting > 0  # the invented answers include a few concerns at each site
     rows.first.locator("a").click()
-    assert page.get_by_text("If someone may be in danger now, call 999.").is_visible()
+    expect(page.get_by_text("If someone may be in danger now, call 999.")).to_be_visible()
     page.get_by_role("button", name="Acknowledge").click()
     page.get_by_label("What was done").fill("Spoke with the safeguarding lead; referral made to the local authority.")
     keep(page, tmp_path, "safeguarding-concern")
@@ -146,7 +147,7 @@ def test_you_said_we_did_written_in_the_browser_reaches_a_kiosk(page, server, tm
     page.get_by_label("light bulb").check()
     keep(page, tmp_path, "you-said-we-did-writing")
     page.get_by_role("button", name="Add", exact=True).click()
-    assert page.get_by_text("We fixed the heating. It comes on at 7 now.").is_visible()
+    expect(page.get_by_text("We fixed the heating. It comes on at 7 now.")).to_be_visible()
     engine = open_database(server.db)
     token = add_kiosk(engine, "lounge-9", "Mile End")
     engine.dispose()

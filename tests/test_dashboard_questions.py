@@ -11,6 +11,7 @@ from contextlib import closing
 import pytest
 import requests
 from markupsafe import escape
+from playwright.sync_api import expect
 
 from kiosk.questions import find_picture
 from kiosk.settings import BUILTIN_CONFIG
@@ -344,7 +345,7 @@ def test_in_a_real_browser_a_clash_is_one_click_and_the_preview_draws_every_pict
     assert editor.input_value() == DEFAULT
     editor.fill(DEFAULT.replace(OVERALL, CHANGED, 1))
     page.get_by_role("button", name="Preview", exact=True).click()
-    assert page.get_by_text("Not published yet").is_visible()
+    expect(page.get_by_text("Not published yet")).to_be_visible()
     assert page.locator("#lang-en .qs-question p").first.inner_text() == CHANGED
     pictures = page.locator("#lang-en .qs-tile img")
     assert pictures.count() == 19  # 6 and 3 answers to the feedback questions, 2, 4 and 4 to "About you"
@@ -358,10 +359,10 @@ def test_in_a_real_browser_a_clash_is_one_click_and_the_preview_draws_every_pict
     page.screenshot(path=str(screenshot_folder(tmp_path) / "question-set-preview.png"), full_page=True)
 
     page.get_by_role("button", name="Publish to the kiosks at Poplar", exact=True).click()
-    assert page.get_by_text("is built into every kiosk with other words").is_visible()
+    expect(page.get_by_text("is built into every kiosk with other words")).to_be_visible()
     page.get_by_role("button", name="Publish as version 2").click()
-    assert page.get_by_text("Published “default” version 2. Kiosks at Poplar will show it after their next sync."
-                            ).is_visible()
+    expect(page.get_by_text("Published “default” version 2. Kiosks at Poplar will show it after their next sync."
+                            )).to_be_visible()
     [(set_id, version, toml)] = stored(server, "Poplar")
     assert (set_id, version) == ("default", 2) and f'text = "{CHANGED}"' in toml and "\r" not in toml
     assert refused_by_csp == []

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import expect
 
 from kiosk.updates import load_you_said_we_did
 from sync.protocol import Translation, Updates, YouSaidWeDid
@@ -264,17 +265,17 @@ def test_a_manager_writes_bengali_and_korean_in_a_browser_previews_and_a_kiosk_g
         assert fonts["bn"].startswith('"Noto Sans Bengali"') and fonts["ko"].startswith('"Noto Sans CJK KR"'), fonts
         page.get_by_role("button", name="Preview").click()
         preview = page.locator("section.yswd-preview")
-        assert preview.get_by_text("Not added yet: this is a preview.").is_visible()
+        expect(preview.get_by_text("Not added yet: this is a preview.")).to_be_visible()
         for tag, own_name, words in (("bn", "বাংলা", BENGALI), ("ko", "한국어", KOREAN)):
             shown = preview.locator(f"#preview-{tag} span[lang={tag}]").all_inner_texts()
             assert shown == [own_name, words.said, words.did], shown
-        assert preview.locator("#preview-en").get_by_text(said).is_visible()
+        expect(preview.locator("#preview-en").get_by_text(said)).to_be_visible()
         page.screenshot(path=str(screenshot_folder(tmp_path) / "you-said-we-did-preview-languages.png"), full_page=True)
         assert stored(server.db, said) == []
         page.get_by_role("button", name="Add", exact=True).click()
-        assert page.get_by_text("Added. The kiosks at this site show it after their next sync.").is_visible()
+        expect(page.get_by_text("Added. The kiosks at this site show it after their next sync.")).to_be_visible()
         added = page.locator("article.yswd-item", has_text=said)
-        assert added.get_by_text("In English, বাংলা (Bengali), 한국어 (Korean).").is_visible()
+        expect(added.get_by_text("In English, বাংলা (Bengali), 한국어 (Korean).")).to_be_visible()
     finally:
         context.close()
     [sent] = [item for item in kiosk_items(server, "Mile End") if item.said == said]
