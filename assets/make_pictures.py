@@ -68,6 +68,9 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "health-line": "1FA7A",  # stethoscope: NHS 111
     "emergency": ("1F691", "1F693"),  # ambulance and police car: 999
     "interpreter": ("1F5E3", "1F310"),  # speaking head + globe: a line with interpreters
+    "food": "1F37D",  # fork and knife with plate: "The food"
+    "activities": ("1F3A8", "26BD"),  # a paint palette and a football: "Things to do"
+    "building": "1F3E1",  # house with garden: "The building" (rooms, garden, the place itself)
     "start-again": "1F504",  # anticlockwise arrows: start again (a house read as "go home")
 }
 

@@ -79,7 +79,6 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kivy.core.window import Window
     from kivy.metrics import Metrics
     from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
-    from kivy.uix.screenmanager import ScreenManager
 
     from kiosk.backup import BackupSchedule
     from kiosk.disk_space import has_room
@@ -94,7 +93,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme, words
     from kiosk.ui.access import KeyAccess, words_of
-    from kiosk.ui.text_textures import words_on_new_textures
+    from kiosk.ui.text_speedups import words_measured_once, words_on_new_textures
     from kiosk.updates import load_question_set_update, load_you_said_we_did
     from kiosk.voice.controller import make_voice, open_microphone
 
@@ -105,8 +104,9 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
     words.use(config.config_dirs)
     words_on_new_textures()
+    words_measured_once()
     keyboards = keyboards or {tag: load_keyboard(tag, config.config_dirs) for tag in config.settings.offered}
-    from kiosk.ui.screens import InstantTransition
+    from kiosk.ui.screens import InstantTransition, Screens
     from kiosk.ui.widgets import FitLabel  # also registers the widget classes and rules
 
     screens = {name: import_module(f"kiosk.ui.screens.{name}") for name in SCREEN_MODULES}
@@ -134,6 +134,10 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
         def build(self):  # type: ignore[no-untyped-def]
             self.pictures = theme.Pictures(config.picture_dirs)
+            # the screens' background is the window's own colour: a software GL driver pays ~7 ms a frame
+            # (1280x800, one core) for a rectangle over the whole window, and clearing the window is free
+            self.colors.bind(background=lambda _colors, colour: setattr(Window, "clearcolor", colour))
+            Window.clearcolor = self.colors.background
             self.keyboards = keyboards
             """Each offered language's on-screen keyboard (kiosk.keyboard), by tag."""
             self.help_settings = config.settings.help
@@ -169,7 +173,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                                     lambda: tuple(self.colors.selected_border), self.flow.used_keys,
                                     config.settings.access.scan_seconds)
             self._screen_shown: tuple[object, ...] = ()
-            manager = ScreenManager(transition=InstantTransition())
+            manager = Screens(transition=InstantTransition())
             for name, module in screens.items():
                 class_name = "".join(part.title() for part in name.split("_")) + "Screen"
                 manager.add_widget(getattr(module, class_name)(name=name))

@@ -28,9 +28,11 @@ def visible(widget: Widget, sized: bool = True) -> bool:
     return widget.get_root_window() is not None and not widget.disabled
 
 
-def background(widget: Widget) -> tuple[float, ...] | None:
+def background(widget: Widget) -> tuple[float, ...]:
     """The colour filled behind ``widget``'s centre: the last opaque rectangle an ancestor (or the widget
-    itself) draws under its children there."""
+    itself) draws under its children there, or else the window's own colour."""
+    from kivy.core.window import Window
+
     x, y = widget.to_window(*widget.center)
     node: Widget | None = widget
     while node is not None:
@@ -46,7 +48,7 @@ def background(widget: Widget) -> tuple[float, ...] | None:
         if found is not None:
             return found
         node = node.parent if node.parent is not node else None
-    return None
+    return tuple(Window.clearcolor)
 
 
 PICTURE_LEVELS = 3

@@ -202,7 +202,7 @@ class Autopilot:
 
             Window.dispatch("on_textinput", step["keyboard"])
         elif "screenshot" in step:
-            self.app.root.export_to_png(step["screenshot"])
+            save_screen(self.app.root, step["screenshot"])
         elif "key" in step:
             press_key(step["key"])
         elif "close_request" in step:
@@ -276,6 +276,19 @@ def press_key(name: str) -> None:
     if key == "space":
         Window.dispatch("on_textinput", " ")
     Window.dispatch("on_key_up", code, 0)
+
+
+def save_screen(root: Any, path: str) -> None:
+    """Save what the window shows as a PNG. Kivy draws the widgets onto a transparent picture; the window
+    behind them is cleared to the screens' background colour (kiosk.ui.app), so lay them on that."""
+    from kivy.core.window import Window
+    from PIL import Image
+
+    root.export_to_png(path)
+    with Image.open(path) as drawn:
+        shown = Image.new("RGBA", drawn.size, tuple(round(c * 255) for c in Window.clearcolor))
+        shown.alpha_composite(drawn.convert("RGBA"))
+    shown.convert("RGB").save(path)
 
 
 def push_sdl_quit() -> None:

@@ -17,6 +17,7 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Obj
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -31,6 +32,16 @@ class Tappable(ButtonBehavior):
     """Anything a person can tap; ``tap_id`` names it for tests, benchmarks and the screenshot maker."""
 
     tap_id = StringProperty("")
+
+
+class Picture(Image):
+    """A picture, scaled to fit inside its box and never past it. Kivy's Image clips itself with a stencil
+    (for ``fit_mode: "cover"``): three box-sized draws more per picture, which a software GL driver pays for
+    in every frame. widgets.kv draws a Picture without them."""
+
+    plated = BooleanProperty(False)
+    """On a square plate of the palette's ``plate`` colour: a light tile in high contrast, so black outlines
+    stay visible on black; nothing in the standard palette."""
 
 
 class PictureButton(Tappable, BoxLayout):

@@ -40,7 +40,7 @@ WORDS = {
     "easy-read": {"overall": ("How was your time with us?", ("Very good", "Good", "OK", "Bad", "Very bad",
                                                              "I don't know")),
                   "listen": "Do we listen to you?", "matters": "Do we know what matters to you?",
-                  "working": "What is good here?", "not-working": "What could be better?"},
+                  "working": "What is the best thing here?", "not-working": "What could be better?"},
 }
 """Each set's words (config/questions/default.toml and easy-read.toml), as a kiosk sends them."""
 WORKING = {
@@ -65,6 +65,11 @@ NOT_WORKING = {
     "transport": ["the minibus is often late", "I missed college because the taxi did not come",
                   "I cannot get to the shops without a lift", "the bus stop is too far to walk"],
 }
+TOPICS = {"staff": "staff", "food": "food", "outings": "activities", "independence": "something-else",
+          "noise": "something-else", "waiting": "staff", "cleanliness": "building", "transport": "something-else"}
+"""The Easy Read set's topic picture (config/questions/easy-read.toml) a person touches before each subject."""
+TOPIC_WORDS = {"staff": "The staff", "food": "The food", "activities": "Things to do", "building": "The building",
+               "something-else": "Something else"}
 WHO = ("Sam", "my keyworker", "the night staff", "Priya", "the manager")
 CONCERNS = [("a worker hit me", "abuse-physical"), ("someone takes my money", "abuse-financial"),
             ("I want to end my life", "self-harm"), ("nobody helps me wash and I am left in bed", "neglect")]
@@ -104,11 +109,18 @@ def _payload(chooser: random.Random, leaning: float) -> dict[str, Any]:
                         **({"choice": listen, "choice_text": LISTEN[listen]} if complete else {})})
     concern = chooser.choice(CONCERNS) if chooser.random() < CONCERN_RATE else None
     for question, subjects, rate in (("working", WORKING, 0.3), ("not-working", NOT_WORKING, 0.25)):
+        subject = chooser.choice(list(subjects))
         said = complete and chooser.random() < rate
-        text = concern[0] if concern and question == "not-working" else _comment(chooser, subjects) if said else None
-        answers.append({"question": question, "kind": "text", "question_text": words[question],
-                        "status": "answered" if text else "skipped" if complete else "not_reached",
-                        **({"text": text} if text else {})})
+        text = (concern[0] if concern and question == "not-working"
+                else _comment(chooser, {subject: subjects[subject]}) if said else None)
+        answer: dict[str, Any] = {"question": question, "kind": "text", "question_text": words[question],
+                                  "status": "answered" if text else "skipped" if complete else "not_reached"}
+        if question_set == "easy-read":  # a topic's picture first, then "Tell us more" (only after a topic)
+            topic = TOPICS[subject] if text or (complete and chooser.random() < rate) else None
+            answer |= {"kind": "choice", "status": "answered" if topic else answer["status"],
+                       **({"choice": topic, "choice_text": TOPIC_WORDS[topic]} if topic else {}),
+                       "follow_up_text": "Tell us more"}
+        answers.append(answer | ({"text": text} if text else {}))
     return {"question_set": question_set, "question_set_version": 1, "language": _pick(chooser, LANGUAGES),
             "complete": complete or concern is not None, "misuse_suspected": False,
             "channel": _pick(chooser, CHANNELS), "answers": answers,

@@ -55,11 +55,13 @@ class SiteComment:
 
 
 def side_of(answer: dict[str, object]) -> Side:
+    """Which side a comment is on: the question's own ("What is good here?" and its "Tell us more", whatever
+    topic was touched), else the answer it explains ("Tell us why" after "Very good")."""
     question, choice = str(answer.get("question", "")), answer.get("choice")
-    if answer.get("kind") == "text" or choice is None:
-        if question.startswith("not-working"):
-            return "not-working"
-        return "working" if question.startswith("working") else "other"
+    if question.startswith("not-working"):
+        return "not-working"
+    if question.startswith("working"):
+        return "working"
     if choice in GOOD_CHOICES:
         return "working"
     return "not-working" if choice in POOR_CHOICES else "other"

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
-from kivy.uix.screenmanager import NoTransition, Screen
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from kiosk.flow import FlowState
 
 
 class KioskScreen(Screen):
-    """Base of every screen: knows the orientation and draws the flow's state."""
+    """Base of every screen: knows the orientation and draws the flow's state. Screens draw no background
+    of their own: the window is cleared to ``app.colors.background``."""
 
     landscape = BooleanProperty(True)
 
@@ -49,6 +50,12 @@ class InstantTransition(NoTransition):
     def start(self, manager: object) -> None:
         super().start(manager)
         self._anim.stop(self)  # finishes it now: the old screen leaves before anything is drawn
+
+
+class Screens(ScreenManager):
+    """The kiosk's screens, filling the window. Kivy's ScreenManager clips its screens with a stencil: two
+    window-sized stencil writes a frame, and a stencil test on every pixel drawn. A software GL driver pays
+    for each, and the screens fill the window anyway, so common.kv drops that rule."""
 
 
 def load_kv(module_file: str) -> None:
