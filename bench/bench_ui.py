@@ -30,7 +30,7 @@ SESSION = [
     {"tap": "answer:no"}, {"tap": "finish"}, {"advance": 10},
 ]
 """One whole session of the kiosk as shipped (the Easy Read set): a choice, "tell us why", two choices, the two
-text questions (with a Back), then "No, finish" on the About-you question and the thank-you screen."""
+topic questions skipped (with a Back), then "No, finish" on the About-you question and the thank-you screen."""
 
 BARE_KIVY = """
 import time

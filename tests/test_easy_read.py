@@ -40,7 +40,8 @@ def walk(shots: Path, language: str, bigger_text: bool = False) -> list[dict[str
         {"tap": "answer:yes"}, {"tap": "control:back"}, audit("choice-chosen"),
         {"tap": "control:start_again"}, audit("start-again"), {"tap": "start_again:no"},
         {"advance": 61}, audit("still-there"), {"tap": "still_here"},
-        {"tap": "control:next"}, {"tap": "control:skip"}, audit("text-empty"), {"tap": "control:skip"},
+        {"tap": "control:next"}, {"tap": "control:skip"}, audit("topics"), {"tap": "answer:food"},
+        audit("text-empty"), {"tap": "control:skip"},
         {"tap": "control:skip"}, audit("about-you"),
         {"tap": "answer:yes"}, audit("about-you-age"), {"tap": "control:skip"}, audit("about-you-who"),
         {"tap": "control:skip"}, audit("thank-you"),
@@ -70,7 +71,7 @@ def audited(tmp_path: Path, kiosk_env: dict[str, str], language: str, bigger_tex
     run_kiosk(tmp_path, kiosk_env, walk(shots, language, bigger_text), data=tmp_path / f"data-{shots.name}",
               config=kiosk_in(tmp_path, language), size=size)
     found = audits(tmp_path, language, bigger_text, size)
-    assert len(found) == 18, sorted(found)
+    assert len(found) == 19, sorted(found)
     squeezed = [(name, w["text"]) for name, audit in found.items() for w in audit["widgets"] if w.get("squeezed")]
     assert not squeezed, squeezed  # a layout left them no room: drawn anyway, over their neighbours
     texts = {name: [w for w in audit["widgets"] if "text" in w] for name, audit in found.items()}

@@ -20,9 +20,10 @@ FULL_SESSION = [
     {"tap": "control:done"},
     {"tap": "answer:sometimes"},  # "Do we listen to you?"
     {"tap": "answer:yes"},  # "Do we know what matters to you?"
-    {"type": "the garden"},
+    {"tap": "answer:building"},  # "What is the best thing here?"
+    {"type": "the garden"},  # "Tell us more"
     {"tap": "control:done"},
-    {"tap": "control:skip"},
+    {"tap": "control:skip"},  # "What could be better?"
     {"tap": "answer:no"},  # "Would you like to tell us a little about you?" No, finish
 ]
 
@@ -62,14 +63,14 @@ def rows(data: Path) -> list[tuple[Any, ...]]:
 def test_a_whole_session_by_touch_is_stored(tmp_path, kiosk_env, size):
     data = tmp_path / "data"
     result = run_kiosk(tmp_path, kiosk_env, FULL_SESSION, data=data, size=size)
-    assert screens(result) == ["choice", "text", "choice", "choice", "text", "text", "choice", "thank_you"]
+    assert screens(result) == ["choice", "text", "choice", "choice", "choice", "text", "choice", "choice", "thank_you"]
     [(seq, response_id, complete, payload_json)] = rows(data)
     payload = json.loads(payload_json)
     answers = {a["question"]: a for a in payload["answers"]}
     assert seq == 1 and len(response_id) == 36 and complete == 1
     assert answers["overall"]["choice"] == "very-good" and answers["overall"]["text"] == "Kind staff"
     assert answers["listen"]["choice"] == "sometimes" and answers["matters"]["choice"] == "yes"
-    assert answers["working"]["text"] == "The garden"
+    assert answers["working"]["choice"] == "building" and answers["working"]["text"] == "The garden"
     assert answers["not-working"]["status"] == "skipped"
 
 

@@ -219,3 +219,34 @@ def test_without_the_extra_the_error_says_what_to_install(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
     with pytest.raises(ThemesUnavailable, match=re.escape("pip install 'feedback-kiosk[learned]'")):
         group_comments([Comment("1", "the food is lovely")])
+
+
+def test_a_comment_after_a_topic_picture_is_on_its_question_side_and_why_follows_the_answer(tmp_path):
+    """The Easy Read set asks "What is the best thing here?" with topic pictures, then "Tell us more": what
+    is said there is on the "working" side whatever topic was touched (a real server, real SQL)."""
+    from datetime import date, timedelta
+
+    from sync.server.aggregates import Filters
+    from sync.server.db import open_database
+    from sync.server.theme_store import load_comments
+    from tests.dashboard import payload, seed
+
+    def topic(question: str, choice: str, text: str) -> dict:
+        session = payload("good")
+        session["answers"].append({"question": question, "kind": "choice", "status": "answered", "choice": choice,
+                                   "question_text": "What is the best thing here?", "choice_text": "The food",
+                                   "follow_up_text": "Tell us more", "text": text})
+        return session
+
+    db = str(tmp_path / "server.db")
+    seed(db, "Bow", "lounge", [topic("working", "food", "the curry on fridays"),
+                               topic("not-working", "staff", "nobody comes at night"),
+                               payload("very-poor", "the bus was late")])
+    engine = open_database(db)
+    filters = Filters(sites=("Bow",), question_set=None, start=date.today() - timedelta(days=30), end=date.today())
+    with engine.connect() as connection:
+        said = {side: sorted(c.text for c in load_comments(connection, "Bow", filters, side))
+                for side in ("working", "not-working", "other")}
+    engine.dispose()
+    assert said == {"working": ["the curry on fridays"],
+                    "not-working": ["nobody comes at night", "the bus was late"], "other": []}

@@ -55,7 +55,7 @@ class SiteComment:
 
 
 def side_of(answer: dict[str, object]) -> Side:
-    """Which side a comment is on: the question's own ("What is good here?" and its "Tell us more", whatever
+    """Which side a comment is on: the question's own ("What is the best thing here?" and its "Tell us more", whatever
     topic was touched), else the answer it explains ("Tell us why" after "Very good")."""
     question, choice = str(answer.get("question", "")), answer.get("choice")
     if question.startswith("not-working"):
