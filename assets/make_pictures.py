@@ -58,7 +58,7 @@ PICTURES: dict[str, str | tuple[str, str]] = {
     "age-adult": "1F9D1",  # a grown-up: 18 to 64 (the office worker said "people with jobs")
     "age-older": "1F9D3",  # older person: 65 or over
     "uses-service": "1F64B",  # person raising hand: "I get support here"
-    "family-carer": "1F46A",  # family
+    "family-carer": ("1F46A", "2764"),  # a family and a red heart: family, or someone who cares for the person
     "visitor": ("1F9D1", "1F490"),  # a person bringing flowers: someone who comes to see a person (a thin walking
     # figure said nothing)
     "rather-not-say": "1F910",  # zipper-mouth face: "I'd rather not say"

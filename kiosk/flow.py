@@ -426,9 +426,16 @@ class Flow:
 
     def hear_slowly(self) -> None:
         """From "I need help": back to the question, read again more slowly (and every prompt after it)."""
+        self._back_to_the_question_with("slower_speech")
+
+    def make_words_bigger(self) -> None:
+        """From "I need help": back to the question with bigger words (and every screen after it)."""
+        self._back_to_the_question_with("bigger_text")
+
+    def _back_to_the_question_with(self, what: Adjustment) -> None:
         if self._state.screen == Screen.HELP and self._state.asked_for_help and self._asked_from is not None:
             self._touched()
-            self._personal = replace(self._personal, slower_speech=True)
+            self._personal = replace(self._personal, **{what: True})
             self._show(self._asked_from)
 
     def carry_on(self) -> None:
@@ -473,7 +480,8 @@ class Flow:
         waits = idle.staff_card_seconds if self._state.help_page == "staff" else idle.still_there_after_seconds
         if screen in ANSWERING and now - self._last_activity >= waits:
             self._paused = self._state
-            self._show(FlowState(Screen.STILL_THERE, seconds_left=idle.countdown_seconds))
+            self._show(FlowState(Screen.STILL_THERE, seconds_left=idle.countdown_seconds,
+                                 keeps_answers=idle.half_finished == "keep"))
         elif screen == Screen.STILL_THERE:
             left = math.ceil(idle.countdown_seconds - (now - self._screen_since))
             if left <= 0:

@@ -468,6 +468,12 @@ def test_i_need_help_on_a_question_comes_back_to_that_question_with_what_was_typ
     assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"
     assert flow.state.personal.slower_speech
     flow.ask_for_help()
+    assert "Make the words bigger" in spoken_for(flow.state, can_listen=False)
+    flow.make_words_bigger()  # or the words are too small to read: bigger, on the same question
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"
+    assert flow.state.personal.bigger_text
+    flow.ask_for_help()
+    assert "Make the words bigger" not in spoken_for(flow.state, can_listen=False)  # they are already
     flow.finish_now()  # "Stop now"
     assert flow.state.screen == Screen.THANK_YOU
     [payload] = stored(store)

@@ -25,7 +25,8 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
         return [_("You can phone someone."), _("Use your own phone."),
                 *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
     if state.screen == Screen.HELP and state.asked_for_help:
-        return [_("What would help?"), _("Hear the question again, slowly"), _("Find a member of staff now"),
+        bigger = [] if state.personal.bigger_text else [_("Make the words bigger")]
+        return [_("What would help?"), _("Hear the question again, slowly"), *bigger, _("Find a member of staff now"),
                 _("Or phone someone.")]
     if state.screen == Screen.HELP:
         return [_("You can talk to someone now."), _("We want you to be safe."),
@@ -75,7 +76,8 @@ def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact
 
 
 def what_happens_to_answers(state: FlowState, _: Callable[[str], str] = str) -> str:
-    """On "Start again?": what becomes of the answers given so far, as the kiosk's policy decides."""
+    """On "Start again?" and "Are you still there?": what becomes of the answers given so far, as the kiosk's
+    policy decides."""
     if state.keeps_answers:
         return _("What you said so far is kept. It does not say your name.")
     return _("What you said so far will be deleted.")

@@ -32,18 +32,23 @@ class HelpScreen(KioskScreen):
         self.ids.page.add_widget(self._pages[""])
         self._back, self._finish = self.ids.back.__self__, self.ids.finish.__self__
         self.ids.bar.remove_widget(self._back)
-        self._slowly = self.ids.slowly.__self__
-        self._pages[""].remove_widget(self._slowly)
+        # after "I need help", first: help with the question itself (hear it slowly, bigger words)
+        self._with_the_question = [self.ids[name].__self__ for name in ("slowly", "bigger")]
+        for way in self._with_the_question:
+            self._pages[""].remove_widget(way)
 
     def show(self, state: FlowState) -> None:
         language = state.personal.language
-        if state.asked_for_help != self.asked_for_help:
+        slowly, bigger = self._with_the_question
+        wanted = ([slowly] + ([] if state.personal.bigger_text else [bigger])) if state.asked_for_help else []
+        shown = [way for way in self._with_the_question if way.parent]
+        if shown != wanted:
             ways = self._pages[""]
-            if state.asked_for_help:
-                ways.add_widget(self._slowly, index=len(ways.children))  # first: help with the question itself
-            else:
-                ways.remove_widget(self._slowly)
-            self.asked_for_help = state.asked_for_help
+            for way in shown:
+                ways.remove_widget(way)
+            for way in reversed(wanted):
+                ways.add_widget(way, index=len(ways.children))  # at the front, in order
+        self.asked_for_help = state.asked_for_help
         if state.help_page != self.help_page:
             self.ids.page.clear_widgets()
             self.ids.page.add_widget(self._pages[state.help_page])
