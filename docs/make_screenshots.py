@@ -29,7 +29,7 @@ KOREAN_KIOSK = Path(__file__).resolve().parent / "examples" / "korean-kiosk"
 EXAMPLE_UPDATES = Updates(version="example", site="Rose House", you_said_we_did=[
     YouSaidWeDid(id=1, said="There is nothing to do at weekends", did="We started a Saturday walking group",
                  picture="thumbs-up", date="2026-10-01", translations={
-                     "bn": Translation(said="সপ্তাহান্তে করার কিছু নেই", did="আমরা শনিবারে হাঁটার দল শুরু করেছি"),
+                     "bn": Translation(said="শনি-রবিবারে করার কিছু নেই", did="আমরা শনিবারে হাঁটার দল শুরু করেছি"),
                      "ko": Translation(said="주말에 할 일이 없어요", did="토요일 걷기 모임을 시작했어요")})])
 TYPED = {"en-GB": ("kind staff", "a worker hit me"), "bn": ("কর্মীরা ভালো", "আমাকে মারে"),
          "ko": ("직원이 친절해요", "직원이 때렸어요")}

@@ -137,8 +137,8 @@ def test_start_again_follows_the_half_finished_policy(make_flow, store, policy, 
     flow.start_again()
     assert flow.state.screen == Screen.START_AGAIN and stored(store) == []  # asked first: nothing happened yet
     said = spoken_for(flow.state, can_listen=False)
-    assert said[-1] == ("What you said so far is kept. It does not say your name." if kept else
-                        "What you said so far will be deleted.")  # the person is told before choosing
+    assert said[-1] == ("Your answers so far are saved. We do not know who you are." if kept else
+                        "Your answers so far will be deleted.")  # the person is told before choosing
     flow.confirm_start_again()
     assert flow.state.screen == Screen.ATTRACT
     payloads = stored(store)

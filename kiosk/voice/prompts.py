@@ -22,7 +22,7 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
         return [_("Go and find a member of staff. Bring them to this screen. This screen will wait for you."),
                 _("I would like to talk to someone, please.")]
     if state.screen == Screen.HELP and state.help_page == "phone":
-        return [_("You can phone someone."), _("Use your own phone."),
+        return [_("You can phone someone."), _("Use your own phone."), _("No phone? Ask a member of staff."),
                 *(help_line(contact, language) for contact in contacts if contact.shown_to(language))]
     if state.screen == Screen.HELP and state.asked_for_help:
         bigger = [] if state.personal.bigger_text else [_("Make the words bigger")]
@@ -79,8 +79,8 @@ def what_happens_to_answers(state: FlowState, _: Callable[[str], str] = str) -> 
     """On "Start again?" and "Are you still there?": what becomes of the answers given so far, as the kiosk's
     policy decides."""
     if state.keeps_answers:
-        return _("What you said so far is kept. It does not say your name.")
-    return _("What you said so far will be deleted.")
+        return _("Your answers so far are saved. We do not know who you are.")
+    return _("Your answers so far will be deleted.")
 
 
 def help_line(contact: Contact, language: str) -> str:

@@ -11,7 +11,7 @@ from kiosk.voice.prompts import what_happens_to_answers
 
 class StartAgainScreen(KioskScreen):
     about_answers = StringProperty("")
-    """ "What you said so far is kept…" or "…will be deleted", in the person's language."""
+    """ "Your answers so far are saved…" or "…will be deleted", in the person's language."""
 
     def show(self, state: FlowState) -> None:
         language = state.personal.language

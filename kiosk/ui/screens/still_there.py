@@ -12,7 +12,7 @@ from kiosk.voice.prompts import what_happens_to_answers
 class StillThereScreen(KioskScreen):
     seconds_left = NumericProperty(0)
     about_answers = StringProperty("")
-    """ "What you said so far is kept…" or "…will be deleted", in the person's language."""
+    """ "Your answers so far are saved…" or "…will be deleted", in the person's language."""
 
     def show(self, state: FlowState) -> None:
         self.seconds_left = state.seconds_left

@@ -35,6 +35,12 @@ class TextScreen(QuestionScreen):
             self.ids.keyboard.show_page(0)
         self._asking = asking
 
+    def on_pre_enter(self, *_args: object) -> None:
+        # and so does each coming back to it: the next person, asked the same question, found the keyboard
+        # on the page the last person left it at, its first letters out of sight
+        if self.ids.keyboard.page:
+            self.ids.keyboard.show_page(0)
+
     # a physical keyboard works too (for people who use one, and for switch interfaces that type)
     def on_enter(self, *_args: object) -> None:
         Window.bind(on_textinput=self._typed, on_key_down=self._key_down)
