@@ -273,8 +273,8 @@ def check_voice_models(kiosk: Kiosk) -> Verdict:
     if settings.language not in touch:
         return ok(message)
     primary = settings.language.split("-")[0]
-    return warning(message, f"To listen in {settings.language}, download a model and install it: kiosk voice install "
-                            f"{primary} --from MODEL.zip (see kiosk voice list).")
+    return warning(message, f"To listen in {settings.language}, install a model: kiosk voice install {primary} "
+                            "(downloads it; with no network, add --from MODEL.zip).")
 
 
 def check_disk(kiosk: Kiosk) -> Verdict:

