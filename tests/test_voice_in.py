@@ -93,10 +93,9 @@ def test_kiosk_transcribe_recognises_spoken_korean_answers(spoken, tmp_path):
 
 
 def test_transcribe_without_a_model_for_the_language_says_how_to_add_one(spoken, tmp_path):
-    result = kiosk("transcribe", str(spoken["네"]), "--lang", "en-GB", "--data", str(tmp_path))
+    result = kiosk("transcribe", str(spoken["네"]), "--lang", "fr-FR", "--data", str(tmp_path))
     assert result.returncode == 1
-    assert result.stderr == "Error: no speech model for en-GB: add one with " \
-                            "`kiosk voice install en-GB --from MODEL.zip`\n"
+    assert result.stderr == "Error: no speech model for fr-FR: add one with `kiosk voice install fr-FR`\n"
 
 
 def test_known_phrases_keep_korean_words_and_log_only_how_many_were_dropped(recogniser, caplog):

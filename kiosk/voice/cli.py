@@ -78,20 +78,22 @@ def transcribe(wav: Path, language: str, phrases: str | None, data_dir: Path) ->
 
     Example: kiosk transcribe answer.wav --lang ko --phrases "네, 아니요, 좋아요"
     """
+    from kiosk.voice import sphinx
     from kiosk.voice.audio import read_wav_16k_mono
-    from kiosk.voice.models import InstallError, VoiceModels
+    from kiosk.voice.models import InstallError, VoiceModels, language_folder
     from kiosk.voice.recogniser import ModelLoadError, Recogniser
 
     try:
         model = VoiceModels(data_dir).find(language)
+        primary = language_folder(language).partition("-")[0]
     except InstallError as exc:
         raise click.BadParameter(str(exc), param_hint="--lang") from exc
-    if model is None:
-        raise click.ClickException(f"no speech model for {language}: add one with "
-                                   f"`kiosk voice install {language} --from MODEL.zip`")
+    if model is None and primary not in sphinx.LANGUAGES:
+        raise click.ClickException(f"no speech model for {language}: add one with `kiosk voice install {language}`")
     wanted = [phrase.strip() for phrase in phrases.split(",") if phrase.strip()] if phrases is not None else None
     try:
         pcm = read_wav_16k_mono(wav)
-        click.echo(Recogniser(model).transcribe(pcm, wanted))
+        recogniser = Recogniser(model) if model is not None else sphinx.SphinxRecogniser()
+        click.echo(recogniser.transcribe(pcm, wanted))
     except (ModelLoadError, ValueError) as exc:  # ValueError: an unreadable WAV, or no phrase the model knows
         raise click.ClickException(str(exc)) from exc

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import vosk
 
@@ -26,6 +26,70 @@ UNKNOWN_WORD = "[unk]"
 STILL_SPEAKING_LEVEL = 0.3
 """About -45 dBFS: louder than a quiet room. The silence timeout waits for a quieter chunk, so someone
 who starts to speak just before it is not cut off before vosk has recognised their first word."""
+
+
+class Utterances(Protocol):
+    """What the listening loop needs from an engine (vosk here, PocketSphinx in kiosk.voice.sphinx)."""
+
+    def accept(self, chunk: bytes) -> bool:
+        """Take 16 kHz mono 16-bit audio; True when an utterance has just ended (its words in result())."""
+
+    def result(self) -> str:
+        """The words of the utterance that just ended, lowercased ("" for noise)."""
+
+    def speaking(self) -> bool:
+        """Whether an utterance is under way (vosk: a word of it has been recognised)."""
+
+    def final(self) -> str:
+        """End the audio: the words of any utterance still under way."""
+
+
+class VoskUtterances:
+    def __init__(self, kaldi: vosk.KaldiRecognizer):
+        self.kaldi = kaldi
+
+    def accept(self, chunk: bytes) -> bool:
+        return bool(self.kaldi.AcceptWaveform(chunk))
+
+    def result(self) -> str:
+        return str(json.loads(self.kaldi.Result())["text"])
+
+    def speaking(self) -> bool:
+        return bool(json.loads(self.kaldi.PartialResult())["partial"])
+
+    def final(self) -> str:
+        return str(json.loads(self.kaldi.FinalResult())["text"])
+
+
+def decode(utterances: Utterances, chunks: Iterator[bytes], time_limit: float, silence_timeout: float,
+           on_level: Callable[[float], None] | None, muted: Callable[[], bool] | None,
+           cancel: threading.Event | None) -> Heard:
+    """The listening loop shared by every engine (see Recogniser.listen for what each outcome means)."""
+    audio_bytes = listened_bytes = 0  # whole numbers: ten 0.1 s chunks must make exactly 1 s
+    speaking = False
+    for chunk in chunks:
+        if cancel is not None and cancel.is_set():
+            return Heard("cancelled")
+        audio_bytes += len(chunk)
+        loudness = level(chunk)
+        if on_level is not None:
+            on_level(loudness)
+        if muted is None or not muted():
+            listened_bytes += len(chunk)
+            if utterances.accept(chunk):
+                text = utterances.result()
+                if text:
+                    return Heard("heard", text)
+                speaking = False  # it was only noise
+            else:  # a partial result shows up about one word after speech begins
+                speaking = speaking or utterances.speaking()
+            quiet = loudness < STILL_SPEAKING_LEVEL
+            if not speaking and quiet and listened_bytes >= silence_timeout * BYTES_PER_SECOND:
+                return Heard("silence")
+        if audio_bytes >= time_limit * BYTES_PER_SECOND:
+            return Heard("time-limit")
+    text = utterances.final()
+    return Heard("heard", text) if text else Heard("silence")
 
 
 class ModelLoadError(RuntimeError):
@@ -97,40 +161,10 @@ class Recogniser:
         kaldi = self._kaldi(phrases)
         chunks = source.chunks()
         try:
-            return self._decode(kaldi, chunks, time_limit, silence_timeout, on_level, muted, cancel)
+            return decode(VoskUtterances(kaldi), chunks, time_limit, silence_timeout, on_level, muted, cancel)
         finally:
             if isinstance(chunks, Generator):
                 chunks.close()  # a microphone stops recording here
-
-    @staticmethod
-    def _decode(kaldi: vosk.KaldiRecognizer, chunks: Iterator[bytes], time_limit: float, silence_timeout: float,
-                on_level: Callable[[float], None] | None, muted: Callable[[], bool] | None,
-                cancel: threading.Event | None) -> Heard:
-        audio_bytes = listened_bytes = 0  # whole numbers: ten 0.1 s chunks must make exactly 1 s
-        speaking = False
-        for chunk in chunks:
-            if cancel is not None and cancel.is_set():
-                return Heard("cancelled")
-            audio_bytes += len(chunk)
-            loudness = level(chunk)
-            if on_level is not None:
-                on_level(loudness)
-            if muted is None or not muted():
-                listened_bytes += len(chunk)
-                if kaldi.AcceptWaveform(chunk):
-                    text = json.loads(kaldi.Result())["text"]
-                    if text:
-                        return Heard("heard", text)
-                    speaking = False  # it was only noise
-                else:  # a partial result shows up about one word after speech begins
-                    speaking = speaking or bool(json.loads(kaldi.PartialResult())["partial"])
-                quiet = loudness < STILL_SPEAKING_LEVEL
-                if not speaking and quiet and listened_bytes >= silence_timeout * BYTES_PER_SECOND:
-                    return Heard("silence")
-            if audio_bytes >= time_limit * BYTES_PER_SECOND:
-                return Heard("time-limit")
-        text = json.loads(kaldi.FinalResult())["text"]
-        return Heard("heard", text) if text else Heard("silence")
 
     def transcribe(self, pcm: bytes, phrases: Sequence[str] | None = None) -> str:
         """Everything said in a 16 kHz mono 16-bit buffer, utterance after utterance, as one line."""
