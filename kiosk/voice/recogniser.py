@@ -61,10 +61,22 @@ class VoskUtterances:
         return str(json.loads(self.kaldi.FinalResult())["text"])
 
 
-def decode(utterances: Utterances, chunks: Iterator[bytes], time_limit: float, silence_timeout: float,
+def decode(utterances: Utterances, source: AudioSource, time_limit: float, silence_timeout: float,
            on_level: Callable[[float], None] | None, muted: Callable[[], bool] | None,
            cancel: threading.Event | None) -> Heard:
-    """The listening loop shared by every engine (see Recogniser.listen for what each outcome means)."""
+    """The listening loop shared by every engine (see Recogniser.listen for what each outcome means). The
+    source stays open: only the iterator this call took from it is closed."""
+    chunks = source.chunks()
+    try:
+        return _decode(utterances, chunks, time_limit, silence_timeout, on_level, muted, cancel)
+    finally:
+        if isinstance(chunks, Generator):
+            chunks.close()  # a microphone stops recording here
+
+
+def _decode(utterances: Utterances, chunks: Iterator[bytes], time_limit: float, silence_timeout: float,
+            on_level: Callable[[float], None] | None, muted: Callable[[], bool] | None,
+            cancel: threading.Event | None) -> Heard:
     audio_bytes = listened_bytes = 0  # whole numbers: ten 0.1 s chunks must make exactly 1 s
     speaking = False
     for chunk in chunks:
@@ -158,13 +170,8 @@ class Recogniser:
         that arrive while ``muted()`` is true are not recognised; ``on_level`` gets every chunk's loudness.
         The source stays open: only the iterator this call took from it is closed.
         """
-        kaldi = self._kaldi(phrases)
-        chunks = source.chunks()
-        try:
-            return decode(VoskUtterances(kaldi), chunks, time_limit, silence_timeout, on_level, muted, cancel)
-        finally:
-            if isinstance(chunks, Generator):
-                chunks.close()  # a microphone stops recording here
+        return decode(VoskUtterances(self._kaldi(phrases)), source, time_limit, silence_timeout, on_level, muted,
+                      cancel)
 
     def transcribe(self, pcm: bytes, phrases: Sequence[str] | None = None) -> str:
         """Everything said in a 16 kHz mono 16-bit buffer, utterance after utterance, as one line."""

@@ -13,10 +13,14 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from kiosk.voice.audio import SAMPLE_RATE, AudioSource
 from kiosk.voice.recogniser import Heard, decode
+
+if TYPE_CHECKING:
+    from pocketsphinx import Decoder
 
 LANGUAGES = frozenset({"en"})
 """Primary languages PocketSphinx's own model hears."""
@@ -30,11 +34,11 @@ class SphinxUtterances:
     decoding the endpointer's frames as they came (33 of 36 against 29 on held-out voices: it trims the
     start of the first word)."""
 
-    def __init__(self, grammar: str):
-        from pocketsphinx import Decoder, Endpointer
+    def __init__(self, decoder: Decoder, grammar: str):
+        from pocketsphinx import Endpointer
 
-        self.decoder = Decoder(**SETTINGS)
-        self.decoder.add_jsgf_string("answers", grammar)
+        self.decoder = decoder
+        self.decoder.add_jsgf_string("answers", grammar)  # replaces the previous question's answers
         self.decoder.activate_search("answers")
         self.endpointer = Endpointer(sample_rate=SAMPLE_RATE)
         self._audio = b""
@@ -73,19 +77,22 @@ class SphinxUtterances:
 
 
 class SphinxRecogniser:
-    """The English answers recogniser: the same calls as kiosk.voice.recogniser.Recogniser, in grammar mode."""
+    """The English answers recogniser: the same calls as kiosk.voice.recogniser.Recogniser, in grammar mode.
+    One decoder, loaded once (0.3 s) and given each question's answers in turn, so a listen or transcribe
+    waits for the one before it to finish."""
 
     def __init__(self) -> None:
         from pocketsphinx import Decoder
 
-        self._words = Decoder(**SETTINGS)  # only its pronouncing dictionary is used
+        self._decoder = Decoder(**SETTINGS)
+        self._lock = threading.Lock()
 
     def known_phrases(self, phrases: Sequence[str]) -> list[str]:
         """The phrases (lowercased) whose every word is in the pronouncing dictionary."""
         known = []
         for phrase in phrases:
             words = WORD.findall(phrase.lower())
-            if words and all(self._words.lookup_word(word) is not None for word in words):
+            if words and all(self._decoder.lookup_word(word) is not None for word in words):
                 known.append(" ".join(words))
         return list(dict.fromkeys(known))
 
@@ -96,20 +103,16 @@ class SphinxRecogniser:
         known = self.known_phrases(phrases)
         if not known:
             raise ValueError("none of the phrases are in the English pronouncing dictionary")
-        return SphinxUtterances("#JSGF V1.0;\ngrammar answers;\npublic <answer> = "
+        return SphinxUtterances(self._decoder, "#JSGF V1.0;\ngrammar answers;\npublic <answer> = "
                                 + " | ".join(f"( {phrase} )" for phrase in known) + ";")
 
     def listen(self, source: AudioSource, phrases: Sequence[str] | None = None, *, time_limit: float = 10.0,
                silence_timeout: float = 4.0, on_level: Callable[[float], None] | None = None,
                muted: Callable[[], bool] | None = None, cancel: threading.Event | None = None) -> Heard:
-        utterances = self._utterances(phrases)
-        chunks = source.chunks()
-        try:
-            return decode(utterances, chunks, time_limit, silence_timeout, on_level, muted, cancel)
-        finally:
-            if isinstance(chunks, Generator):
-                chunks.close()
+        with self._lock:
+            return decode(self._utterances(phrases), source, time_limit, silence_timeout, on_level, muted, cancel)
 
     def transcribe(self, pcm: bytes, phrases: Sequence[str] | None = None) -> str:
         """Which answer a whole recording holds (one utterance, decoded at once)."""
-        return self._utterances(phrases).words_in(pcm)
+        with self._lock:
+            return self._utterances(phrases).words_in(pcm)
