@@ -9,6 +9,8 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
 from kiosk.flow import FlowState
+from kiosk.ui.words import translate
+from kiosk.voice.prompts import what_happens_to_answers
 
 
 class KioskScreen(Screen):
@@ -19,6 +21,18 @@ class KioskScreen(Screen):
 
     def show(self, state: FlowState) -> None:
         """Draw ``state``; screens with nothing that changes keep the default."""
+
+
+class LeavingScreen(KioskScreen):
+    """A screen from which a session may end ("Start again?", "Are you still there?"): it says what becomes
+    of the answers given so far, as the kiosk's policy decides."""
+
+    about_answers = StringProperty("")
+    """ "Your answers so far are saved…" or "…will be deleted", in the person's language."""
+
+    def show(self, state: FlowState) -> None:
+        language = state.personal.language
+        self.about_answers = what_happens_to_answers(state, lambda text: translate(text, language))
 
 
 class QuestionScreen(KioskScreen):
