@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -72,14 +71,7 @@ def load_catalogue(path: Path | None) -> dict[str, CatalogueModel]:
         raise InstallError(f"{path}, field {where}: {problem['msg']}") from exc
 
 
-@dataclass(frozen=True)
-class Downloaded:
-    path: Path
-    resumed_from: int
-    """Bytes already there from an earlier, interrupted download (0 for a fresh one)."""
-
-
-def fetch(model: CatalogueModel, folder: Path, language: str, progress: bool = True) -> Downloaded:
+def fetch(model: CatalogueModel, folder: Path, language: str, progress: bool = True) -> Path:
     """Download ``model`` into ``folder``, resuming a ``.part`` left by a cut connection; check its size and
     SHA-256. A wrong file is deleted; a cut download is kept to resume next time."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,13 +80,12 @@ def fetch(model: CatalogueModel, folder: Path, language: str, progress: bool = T
     if have > model.size:
         part.unlink()
         have = 0
-    started_at = have
     if have < model.size:
         try:
             with requests.get(model.url, stream=True, timeout=TIMEOUT_SECONDS,
                               headers={"Range": f"bytes={have}-"} if have else {}) as response:
                 if response.status_code == 200 and have:  # the server ignored the Range: start again
-                    have = started_at = 0
+                    have = 0
                 elif response.status_code not in (200, 206):
                     raise InstallError(f"{model.url} answered {response.status_code} {response.reason}")
                 with part.open("ab" if have else "wb") as out, progress_bar(model.size, progress) as bar:
@@ -105,7 +96,7 @@ def fetch(model: CatalogueModel, folder: Path, language: str, progress: bool = T
         except requests.Timeout as exc:
             raise InstallError(f"{model.url} stopped answering; run the same command again to carry on") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            if not part.exists() or part.stat().st_size == started_at:
+            if not part.exists() or part.stat().st_size == have:
                 raise InstallError(f"no network: cannot reach {model.url}. Download it on another computer "
                                    f"and run `kiosk voice install {language} --from {model.file_name}`") from exc
     got = part.stat().st_size
@@ -118,7 +109,7 @@ def fetch(model: CatalogueModel, folder: Path, language: str, progress: bool = T
                            f"({got:,} bytes, expected {model.size:,}, or a different SHA-256); it was deleted")
     done = part.with_suffix("")
     part.rename(done)
-    return Downloaded(done, started_at)
+    return done
 
 
 def _sha256(path: Path) -> str:

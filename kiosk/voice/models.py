@@ -138,9 +138,9 @@ class VoiceModels:
                                f"install one you downloaded with `kiosk voice install {language} --from MODEL.zip`")
         downloaded = fetch(model, self.root / DOWNLOADS, language, progress)
         try:
-            return self.install(language, downloaded.path, progress)
+            return self.install(language, downloaded, progress)
         finally:
-            downloaded.path.unlink(missing_ok=True)
+            downloaded.unlink(missing_ok=True)
 
 
 def _unpack(source: Path, into: Path, progress: bool) -> None:
