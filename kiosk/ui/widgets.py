@@ -60,6 +60,14 @@ class PictureButton(Tappable, BoxLayout):
     """The word's font when it is not in the language on screen (a language's own name)."""
     markup = BooleanProperty(False)
     """Whether ``text`` is Kivy markup (``[font=...]``: words in several scripts on one button)."""
+    shown = BooleanProperty(True)
+    """False: out of its row, taking no room and no taps (a button that is there only sometimes)."""
+
+    def on_shown(self, _button: PictureButton, shown: bool) -> None:
+        # set here on every change: a kv rule's constant width of 0 is applied once only, and went stale
+        self.size_hint_x, self.width = (1, 1) if shown else (None, 0)
+        self.opacity = 1 if shown else 0
+        self.disabled = not shown
 
 
 class FitLabel(Label):
