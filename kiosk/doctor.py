@@ -261,13 +261,19 @@ def check_voice_models(kiosk: Kiosk) -> Verdict:
     settings = kiosk.settings
     if not settings.voice.listen:
         return ok("Listening is turned off in the settings: no speech model is needed.")
+    from kiosk.voice.engines import hearing_for
     from kiosk.voice.models import VoiceModels
 
     models = VoiceModels(kiosk.data_dir)
-    heard = [language for language in settings.offered if models.find(language) is not None]
-    touch = [language for language in settings.offered if language not in heard]
-    message = (f"People can say their answers in {', '.join(heard)}." if heard
+    hearing = {language: hearing_for(language, models) for language in settings.offered}
+    heard = [language for language, how in hearing.items() if how is not None and how.dictation]
+    answers_only = [language for language, how in hearing.items() if how is not None and not how.dictation]
+    touch = [language for language, how in hearing.items() if how is None]
+    message = (f"People can say their answers in {', '.join(heard + answers_only)}." if heard or answers_only
                else "There is no speech model yet, so no one can say their answers.")
+    if answers_only:
+        message += (f" In {', '.join(answers_only)} they say a question's answers; to say their own words too, "
+                    f"install a model: kiosk voice install {answers_only[0].split('-')[0]}.")
     if touch:
         message += f" In {', '.join(touch)} they answer by touch."
     if settings.language not in touch:

@@ -130,6 +130,11 @@ class FlowState:
     """This person's language and adjustments (the flow fills it in on every state it shows)."""
 
     @property
+    def takes_words(self) -> bool:
+        """Whether this screen's answer is words (a text question or a "tell us why"), not one of the answers."""
+        return self.question is not None and (self.follow_up or self.question.kind != "choice")
+
+    @property
     def forward(self) -> Literal["next", "skip", ""]:
         """What the forward button offers: "next" once an answer is chosen (on, keeping it), "skip" before,
         and nothing on the "About you" gate (its "No, finish" is the way on) or beside typed words (Done is)."""

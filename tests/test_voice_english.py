@@ -1,17 +1,20 @@
 """English answers heard with nothing installed (kiosk.voice.sphinx): PocketSphinx's own US English model, in
-grammar mode, on the Easy Read set's answers spoken by espeak-ng voices that were never used while tuning it
-(a Scottish and a Caribbean English voice, a US male voice), at two speeds. Through `kiosk transcribe` on a
-fresh data folder, and through the same listening loop the kiosk uses, fed from WAV files."""
+grammar mode, on every answer of the Easy Read set with the English pack's synonyms (as the kiosk listens), spoken
+by voices never used while tuning it: espeak-ng's Scottish, Caribbean and a US male voice at several speeds, and
+Piper's neural en_US-joe voice (a second synthesiser). Through `kiosk transcribe` on a fresh data folder, and
+through the same listening loop the kiosk uses, fed from WAV files."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from kiosk.settings import load_config
 from kiosk.voice.audio import WavFileSource
+from kiosk.voice.language_pack import match
 from kiosk.voice.sphinx import SphinxRecogniser
+from tests.spoken import espeak, piper
 from tests.test_voice_in import kiosk
 
 pytestmark = pytest.mark.slow
@@ -19,18 +22,37 @@ pytestmark = pytest.mark.slow
 ANSWERS = ["Very good", "Good", "OK", "Bad", "Very bad", "I don't know", "Yes", "Sometimes", "No"]
 """The Easy Read set's answers to its first three questions (config/questions/easy-read.toml)."""
 HELD_OUT = [("en-gb-scotland", 120), ("en-gb-scotland", 170), ("en-029", 150), ("en-us+m3", 150)]
+"""Tuned on en-gb 145, en-us 175, en-gb-x-rp 130, en-gb-x-gbclan 160 and en-uk 140 (docs/voice.md)."""
+
+Said = tuple[str, dict[str, str], str, Path]
+"""An answer's id, its question's phrases ({phrase: answer id}), the voice, and the WAV."""
+
+
+@pytest.fixture(scope="module")
+def every_answer(tmp_path_factory: pytest.TempPathFactory) -> list[Said]:
+    """Each answer of each Easy Read choice question, in each held-out voice."""
+    folder = tmp_path_factory.mktemp("spoken-en")
+    config = load_config()
+    pack, said = config.language_packs["en-GB"], []
+    for question in config.questions.in_language("en-GB")[0].questions:
+        if question.kind != "choice":
+            continue
+        phrases = pack.answer_phrases(question)
+        for number, answer in enumerate(question.answers):
+            stem = folder / f"{question.id}-{number}"
+            for voice, speed in HELD_OUT:
+                wav = espeak(answer.text, stem.with_name(f"{stem.name}-{voice}-{speed}.wav"), voice, speed)
+                said.append((answer.id, phrases, voice, wav))
+            said.append((answer.id, phrases, "piper", piper(answer.text, stem.with_name(f"{stem.name}-piper.wav"))))
+    return said
 
 
 @pytest.fixture(scope="module")
 def spoken(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, Path]]:
-    folder = tmp_path_factory.mktemp("spoken-en")
-    said = []
-    for voice, speed in HELD_OUT:
-        for number, answer in enumerate(ANSWERS):
-            path = folder / f"{voice}-{speed}-{number}.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(path), answer], check=True)
-            said.append((answer.lower(), path))
-    return said
+    """ANSWERS in espeak-ng's held-out voices, by their words."""
+    folder = tmp_path_factory.mktemp("answers-en")
+    return [(answer.lower(), espeak(answer, folder / f"{voice}-{speed}-{number}.wav", voice, speed))
+            for voice, speed in HELD_OUT for number, answer in enumerate(ANSWERS)]
 
 
 def test_kiosk_transcribe_hears_english_answers_on_a_fresh_install(spoken, tmp_path):
@@ -43,20 +65,34 @@ def test_kiosk_transcribe_hears_english_answers_on_a_fresh_install(spoken, tmp_p
     assert right >= 0.8 * len(spoken[::3]), (right, len(spoken[::3]))
 
 
-def test_the_kiosks_listening_loop_chooses_the_answer_said(spoken):
-    recogniser = SphinxRecogniser()
-    heard = [(answer, recogniser.listen(WavFileSource(path, realtime=False, trailing_silence=1.0), ANSWERS,
-                                        silence_timeout=3.0))
-             for answer, path in spoken]
-    assert all(outcome.outcome == "heard" for _answer, outcome in heard)
-    right = sum(outcome.text == answer for answer, outcome in heard)
-    print(f"English answers heard right: {right} of {len(heard)}")  # the rate, for docs/voice.md
-    assert right >= 0.85 * len(heard), [(answer, outcome.text) for answer, outcome in heard if outcome.text != answer]
+def heard_right(said: list[Said]) -> tuple[int, list[tuple[str, str, str]]]:
+    """How many the kiosk's listening loop took as the answer said, and the (answer, voice, words heard) it did not."""
+    recogniser, wrong = SphinxRecogniser(), []
+    for answer_id, phrases, voice, wav in said:
+        heard = recogniser.listen(WavFileSource(wav, realtime=False, trailing_silence=1.0), list(phrases),
+                                  silence_timeout=3.0)
+        if match(heard.text, phrases) != answer_id:
+            wrong.append((answer_id, voice, heard.text))
+    return len(said) - len(wrong), wrong
+
+
+def test_the_kiosk_takes_each_easy_read_answer_said_in_voices_it_was_not_tuned_on(every_answer):
+    said = [entry for entry in every_answer if entry[2] != "piper"]
+    right, wrong = heard_right(said)
+    print(f"espeak-ng held-out voices: {right} of {len(said)} answers taken right")  # for docs/voice.md
+    assert right >= 0.88 * len(said), wrong  # measured 118 of 128 (92 %)
+
+
+def test_a_second_synthesisers_voice_is_understood(every_answer):
+    said = [entry for entry in every_answer if entry[2] == "piper"]
+    right, wrong = heard_right(said)
+    print(f"Piper en_US-joe: {right} of {len(said)} answers taken right")
+    assert right >= 0.9 * len(said), wrong  # measured 32 of 32
 
 
 def test_silence_is_silence_and_dictation_needs_a_model(tmp_path):
     quiet = tmp_path / "quiet.wav"
-    subprocess.run(["espeak-ng", "-w", str(quiet), " "], check=True)
+    espeak(" ", quiet)
     heard = SphinxRecogniser().listen(WavFileSource(quiet, realtime=False, trailing_silence=4.0), ANSWERS,
                                       silence_timeout=2.0)
     assert heard.outcome == "silence"

@@ -119,7 +119,8 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
         colors = ObjectProperty(theme.Palette())
         """The colours on screen (kv: ``app.colors.text``): the standard palette or this person's high contrast."""
         can_listen = BooleanProperty(False)
-        """Whether the microphone button shows: only for a language with a speech model."""
+        """Whether the microphone button shows: for a language that can be heard, and on a text question only where
+        its engine takes dictation (kiosk.voice.engines)."""
         bigger = NumericProperty(1.0)
         """This person's "bigger text" factor: a box holding words grows by it (kv: ``dp(150) * app.bigger``)."""
         use_kivy_settings = False
@@ -216,6 +217,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             if state.screen == Screen.ATTRACT:
                 self._apply_updates()
             self._personalise(state.personal)
+            self.can_listen = self.voice.can_listen(state.personal.language, words=state.takes_words)
             screen = self.manager.get_screen(state.screen.value)
             screen.show(state)
             if self.staff.is_open:
@@ -268,7 +270,6 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             pack = config.language_packs[personal.language]
             self.font_name = theme.font_for(pack.fonts)
             self.language = personal.language
-            self.can_listen = self.voice.can_listen(personal.language)
             self.bigger = FitLabel.bigger = BIGGER_TEXT if personal.bigger_text else 1.0
             scale = self.bigger * pack.text_scale
             if Metrics.fontscale != scale:  # every size given in sp follows

@@ -78,22 +78,20 @@ def transcribe(wav: Path, language: str, phrases: str | None, data_dir: Path) ->
 
     Example: kiosk transcribe answer.wav --lang ko --phrases "네, 아니요, 좋아요"
     """
-    from kiosk.voice import sphinx
     from kiosk.voice.audio import read_wav_16k_mono
-    from kiosk.voice.models import InstallError, VoiceModels, language_folder
-    from kiosk.voice.recogniser import ModelLoadError, Recogniser
+    from kiosk.voice.engines import hearing_for
+    from kiosk.voice.models import InstallError, VoiceModels
+    from kiosk.voice.recogniser import ModelLoadError
 
     try:
-        model = VoiceModels(data_dir).find(language)
-        primary = language_folder(language).partition("-")[0]
+        hearing = hearing_for(language, VoiceModels(data_dir))
     except InstallError as exc:
         raise click.BadParameter(str(exc), param_hint="--lang") from exc
-    if model is None and primary not in sphinx.LANGUAGES:
+    if hearing is None:
         raise click.ClickException(f"no speech model for {language}: add one with `kiosk voice install {language}`")
     wanted = [phrase.strip() for phrase in phrases.split(",") if phrase.strip()] if phrases is not None else None
     try:
         pcm = read_wav_16k_mono(wav)
-        recogniser = Recogniser(model) if model is not None else sphinx.SphinxRecogniser()
-        click.echo(recogniser.transcribe(pcm, wanted))
+        click.echo(hearing.load().transcribe(pcm, wanted))
     except (ModelLoadError, ValueError) as exc:  # ValueError: an unreadable WAV, or no phrase the model knows
         raise click.ClickException(str(exc)) from exc

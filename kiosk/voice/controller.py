@@ -15,13 +15,14 @@ import dataclasses
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.flow import Flow, FlowState, Personal, Screen
 from kiosk.i18n import translations
 from kiosk.settings import Contact, KioskConfig
+from kiosk.voice.engines import Engine, Hearing, hearing_for
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
 from kiosk.voice.prompts import fixed_prompts, spoken_for
@@ -37,7 +38,7 @@ from kiosk.voice.speech_out import (
 
 if TYPE_CHECKING:  # vosk and numpy load on first use, not while the attract screen is starting
     from kiosk.voice.audio import AudioSource
-    from kiosk.voice.recogniser import Heard, Recogniser
+    from kiosk.voice.recogniser import Heard
 
 log = logging.getLogger(__name__)
 
@@ -54,27 +55,35 @@ def english(_language: str) -> Callable[[str], str]:
 
 
 class Listener:
-    """The speech model, loaded once on a background thread (a few seconds, ~500 MB) so the attract
-    screen is not held up, and the microphone it listens through."""
+    """A language's speech engine and the microphone it listens through. The engine loads on a background
+    thread (a vosk model takes a few seconds and ~500 MB) the first time the language is used, so neither
+    the attract screen nor a kiosk that is rarely asked for Korean pays for Korean."""
 
-    def __init__(self, model_path: Path, open_source: SourceFactory, *, time_limit: float, silence: float):
-        self.open_source, self.time_limit, self.silence = open_source, time_limit, silence
-        self._recogniser: Recogniser | None = None
+    def __init__(self, hearing: Hearing, open_source: SourceFactory, *, time_limit: float, silence: float):
+        self.hearing, self.open_source, self.time_limit, self.silence = hearing, open_source, time_limit, silence
+        self._recogniser: Engine | None = None
+        self._loading = threading.Lock()
+        self.started = False
         self.ready = threading.Event()
-        threading.Thread(target=self._load, args=(model_path,), name="speech-model", daemon=True).start()
 
-    def _load(self, model_path: Path) -> None:
-        from kiosk.voice.recogniser import Recogniser
+    def prepare(self) -> None:
+        """Start loading the engine, once."""
+        with self._loading:
+            if not self.started:
+                self.started = True
+                threading.Thread(target=self._load, name="speech-model", daemon=True).start()
 
+    def _load(self) -> None:
         try:
-            self._recogniser = Recogniser(model_path)
+            self._recogniser = self.hearing.load()
         except Exception:  # the kiosk carries on by touch; the reason is in the log
-            log.exception("the speech model in %s could not be loaded", model_path)
+            log.exception("%s could not be loaded", self.hearing.engine)
         self.ready.set()
 
     def listen(self, phrases: list[str] | None, *, cancel: threading.Event, muted: Callable[[], bool],
                on_level: Callable[[float], None]) -> Heard | None:
-        """One answer, or None when there is no model or no microphone."""
+        """One answer, or None when there is no engine or no microphone."""
+        self.prepare()
         self.ready.wait()
         source = self.open_source() if self._recogniser is not None else None
         if source is None or self._recogniser is None:
@@ -84,29 +93,6 @@ class Listener:
                                            on_level=on_level, muted=muted, cancel=cancel)
         finally:
             source.close()
-
-
-class LazyListeners(Mapping[str, Listener]):
-    """A listener for each language with a speech model, made (and its model loaded, ~500 MB) the first
-    time that language is used: a kiosk offering Korean does not load Korean until someone chooses it."""
-
-    def __init__(self, models: Mapping[str, Path], make: Callable[[Path], Listener]):
-        self._models, self._make = models, make
-        self._made: dict[str, Listener] = {}
-
-    def __getitem__(self, language: str) -> Listener:
-        if language not in self._made:
-            self._made[language] = self._make(self._models[language])
-        return self._made[language]
-
-    def __contains__(self, language: object) -> bool:
-        return language in self._models  # asking whether a language can listen loads nothing
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._models)
-
-    def __len__(self) -> int:
-        return len(self._models)
 
 
 def _screen_key(state: FlowState) -> tuple[object, ...]:
@@ -133,8 +119,11 @@ class VoiceController:
         self._key: tuple[object, ...] | None = None
         self._cancel = threading.Event()
 
-    def can_listen(self, language: str) -> bool:
-        return language in self.listeners
+    def can_listen(self, language: str, *, words: bool = False) -> bool:
+        """Whether the microphone is offered in ``language``: for a question's answers, or for ``words`` (a
+        text question: only an engine that takes dictation)."""
+        listener = self.listeners.get(language)
+        return listener is not None and (listener.hearing.dictation or not words)
 
     def attach(self) -> None:
         self.flow.subscribe(self._changed)
@@ -175,8 +164,8 @@ class VoiceController:
                 self.speech.say([pack.name], tag, voice_for(pack, personal), pack.recorded, queue=index > 0)
             return
         pack = self.packs[personal.language]
-        texts = spoken_for(state, can_listen=self.can_listen(personal.language), contacts=self.contacts,
-                           _=self.phrasebook(personal.language))
+        texts = spoken_for(state, can_listen=self.can_listen(personal.language, words=state.takes_words),
+                           contacts=self.contacts, _=self.phrasebook(personal.language))
         # "You said: …" repeats the person's own words: spoken from memory, never cached
         self.speech.say(texts, personal.language, voice_for(pack, personal), pack.recorded,
                         private=state.screen == Screen.CONFIRM_VOICE)
@@ -190,6 +179,8 @@ class VoiceController:
 
     def _changed(self, state: FlowState) -> None:
         self._prefetch(state.personal.language)
+        if state.personal.language in self.listeners:
+            self.listeners[state.personal.language].prepare()
         key = _screen_key(state)
         if key == self._key:
             return
@@ -201,8 +192,10 @@ class VoiceController:
         if listener is None:
             return
         if state.screen == Screen.LISTENING and state.question is not None:
-            choice = not state.follow_up and state.question.kind == "choice"
-            phrases = pack.answer_phrases(state.question) if choice else None
+            if state.takes_words and not listener.hearing.dictation:
+                self.call_soon(self.flow.stop_listening)  # only dictation hears words: give the keyboard back
+                return
+            phrases = None if state.takes_words else pack.answer_phrases(state.question)
             self._listen(listener, key, phrases, lambda heard: self._answer(heard, phrases))
         elif state.screen == Screen.CONFIRM_VOICE:
             confirm = pack.confirm_phrases()
@@ -257,15 +250,15 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
         speaker = speaker or (AplaySpeaker() if settings.speaker == "aplay" else SilentSpeaker())
         speech = SpeechWorker(Pyttsx3Synthesiser(), speaker, PromptCache())
         speech.start()
-    listeners: Mapping[str, Listener] = {}
+    listeners: dict[str, Listener] = {}
     models = VoiceModels(data_dir)
-    found = {language: models.find(language) for language in packs} if settings.listen else {}
-    found = {language: model for language, model in found.items() if model is not None}
-    if found and open_source is None and open_microphone(settings.microphone) is not None:
+    found = {language: hearing_for(language, models) for language in packs} if settings.listen else {}
+    heard = {language: hearing for language, hearing in found.items() if hearing is not None}
+    if heard and open_source is None and open_microphone(settings.microphone) is not None:
         open_source = lambda: open_microphone(settings.microphone)  # noqa: E731
-    if open_source is not None:  # no model or no microphone: no microphone button
-        listeners = LazyListeners(found, lambda model: Listener(model, open_source, time_limit=settings.listen_seconds,
-                                                               silence=settings.silence_seconds))
+    if open_source is not None:  # no engine or no microphone: no microphone button
+        listeners = {language: Listener(hearing, open_source, time_limit=settings.listen_seconds,
+                                        silence=settings.silence_seconds) for language, hearing in heard.items()}
     # each language's catalogue read once, not on every screen said (kiosk.i18n parses the .po file)
     phrasebook = functools.cache(functools.partial(_phrases, config.config_dirs))
     contacts = config.settings.help.contacts

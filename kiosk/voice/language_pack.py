@@ -84,13 +84,15 @@ class LanguagePack:
         return text.translate(str.maketrans("0123456789", self.digits)) if self.digits else text
 
     def answer_phrases(self, question: Question) -> dict[str, str]:
-        """``{phrase: answer id}`` a person may say on this question; the first answer to claim a phrase
-        keeps it (so "good" stays Good even if another answer lists it)."""
+        """``{phrase: answer id}`` a person may say on this question. An answer's own words come before every
+        synonym ("OK" on the screen means OK, even where another answer lists "ok"); then the first answer to
+        claim a synonym keeps it."""
         phrases: dict[str, str] = {}
-        for answer in question.answers:
-            for words in (answer.text, *self.synonyms.get(answer.id, ())):
-                if said := phrase(words):
-                    phrases.setdefault(said, answer.id)
+        for words, answer_id in [*((answer.text, answer.id) for answer in question.answers),
+                                 *((words, answer.id) for answer in question.answers
+                                   for words in self.synonyms.get(answer.id, ()))]:
+            if said := phrase(words):
+                phrases.setdefault(said, answer_id)
         return phrases
 
     def confirm_phrases(self) -> dict[str, str]:

@@ -16,16 +16,17 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from kiosk.voice.audio import SAMPLE_RATE, AudioSource
+from kiosk.voice.audio import BYTES_PER_SECOND, SAMPLE_RATE, AudioSource
 from kiosk.voice.recogniser import Heard, decode
 
 if TYPE_CHECKING:
     from pocketsphinx import Decoder
 
-LANGUAGES = frozenset({"en"})
-"""Primary languages PocketSphinx's own model hears."""
-SETTINGS = {"samprate": SAMPLE_RATE, "logfn": os.devnull, "bestpath": False, "dither": True}
+SETTINGS = {"samprate": SAMPLE_RATE, "logfn": os.devnull, "bestpath": False, "dither": True, "seed": 1,
+            "beam": 1e-120, "wbeam": 1e-100, "pbeam": 1e-120, "maxhmmpf": -1}
 WORD = re.compile(r"[a-z']+")
+KEPT_BYTES = 6 * BYTES_PER_SECOND
+"""How much audio an utterance that matched no answer may carry into the next one."""
 
 
 class SphinxUtterances:
@@ -56,7 +57,10 @@ class SphinxUtterances:
             self._framed += size
             if was_speaking and not self.endpointer.in_speech:
                 self._said, ended = self.words_in(self._audio[:self._framed]), True
-                self._audio, self._framed = self._audio[self._framed:], 0
+                if self._said or self._framed > KEPT_BYTES:
+                    self._audio, self._framed = self._audio[self._framed:], 0
+                # else no answer fits it: perhaps half of one said with a pause ("I do not ... want to say"),
+                # decoded again with what comes next
         return ended
 
     def words_in(self, pcm: bytes) -> str:
