@@ -249,8 +249,13 @@ def check_speech(kiosk: Kiosk) -> Verdict:
             _speak_in_memory(language, kiosk, synthesiser)
         except Exception as error:  # no espeak-ng, no voice for the language: any failure means silence
             mute[language] = one_line(error)
+    from kiosk.voice.piper import with_installed_voices
+
+    packs = with_installed_voices(kiosk.usable_config.language_packs, kiosk.data_dir)
+    natural = [language for language in kiosk.settings.offered if packs[language].voice.piper is not None]
+    with_piper = f" It speaks {', '.join(natural)} with a natural (Piper) voice." if natural else ""
     if not mute:
-        return ok(f"The kiosk can speak {', '.join(kiosk.settings.offered)}.")
+        return ok(f"The kiosk can speak {', '.join(kiosk.settings.offered)}.{with_piper}")
     first = next(iter(mute.items()))
     return warning(f"The kiosk cannot speak {', '.join(mute)} ({first[0]}: {first[1]}).",
                    "Ask IT to install espeak-ng (sudo apt install espeak-ng) and to check the voice in "

@@ -177,7 +177,9 @@ class ProgressDots(Widget):
 
     def _redraw(self, *_args: object) -> None:
         self.canvas.clear()
-        step, radius = dp(36), dp(9)
+        # 36 dp apart where there is room; closer (and smaller) beside bigger text and a microphone button
+        step = min(dp(36), (self.width - dp(10)) / max(self.total, 1))
+        radius = min(dp(9), step / 4)
         first = self.center_x - step * (self.total - 1) / 2
         with self.canvas:
             Color(*colors().selected_border)

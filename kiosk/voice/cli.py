@@ -17,9 +17,9 @@ TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people an
 
 @click.group()
 def voice() -> None:
-    """Speech models the kiosk listens with, one per language.
+    """Speech models the kiosk listens with, and natural voices it speaks with, one per language.
 
-    Example: kiosk voice install en
+    Examples: kiosk voice install en · kiosk voice install-speech en --from en_GB-alba-medium.onnx
     """
 
 
@@ -66,6 +66,28 @@ def install(language: str, source: Path | None, catalogue: Path | None, data_dir
     except InstallError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Installed the {language} speech model in {path}")
+
+
+@voice.command("install-speech")
+@click.argument("language")
+@click.option("--from", "source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Piper voice's .onnx file (https://huggingface.co/rhasspy/piper-voices), with its .onnx.json "
+                   "beside it.")
+@data_option
+def install_speech(language: str, source: Path, data_dir: Path) -> None:
+    """Speak LANGUAGE (en, en-GB...) with a natural Piper voice instead of espeak-ng, replacing an older one.
+
+    Example: kiosk voice install-speech en --from en_GB-alba-medium.onnx
+    """
+    from kiosk.voice.models import InstallError
+    from kiosk.voice.piper import PiperVoices
+
+    try:
+        path = PiperVoices(data_dir).install(language, source)
+    except InstallError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Installed the {language} voice in {path}. The kiosk speaks with it from its next start; the first "
+               "start makes every prompt again (a minute or two).")
 
 
 @click.command()

@@ -25,6 +25,7 @@ from kiosk.settings import Contact, KioskConfig
 from kiosk.voice.engines import Engine, Hearing, hearing_for
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
+from kiosk.voice.piper import PiperSynthesiser, with_installed_voices
 from kiosk.voice.prompts import fixed_prompts, spoken_for
 from kiosk.voice.speech_out import (
     AplaySpeaker,
@@ -244,11 +245,11 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
                speaker: Speaker | None = None, open_source: SourceFactory | None = None) -> VoiceController:
     """The kiosk's voice as its settings ask: ``speaker`` and ``open_source`` replace the sound card and
     the microphone (tests and demos feed real WAV files through them)."""
-    settings, packs = config.settings.voice, config.language_packs
+    settings, packs = config.settings.voice, with_installed_voices(config.language_packs, data_dir)
     speech = None
     if settings.speak:
         speaker = speaker or (AplaySpeaker() if settings.speaker == "aplay" else SilentSpeaker())
-        speech = SpeechWorker(Pyttsx3Synthesiser(), speaker, PromptCache())
+        speech = SpeechWorker(PiperSynthesiser(fallback=Pyttsx3Synthesiser()), speaker, PromptCache())
         speech.start()
     listeners: dict[str, Listener] = {}
     models = VoiceModels(data_dir)

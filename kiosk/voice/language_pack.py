@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +28,9 @@ class _Strict(BaseModel):
 
 
 class SpeechSettings(_Strict):
+    engine: Literal["piper", "espeak-ng"] = "piper"
+    """Piper where a Piper voice is installed for the language (kiosk.voice.piper), else espeak-ng; "espeak-ng":
+    espeak-ng whatever is installed."""
     voice: str = Field(min_length=1)
     rate: int = Field(default=150, ge=80, le=300)
     volume: float = Field(default=1.0, ge=0.0, le=1.0)
@@ -71,6 +75,8 @@ class LanguagePack:
     synonyms: dict[str, tuple[str, ...]]
     recorded: RecordedPrompts
     fonts: tuple[Path, Path] | None = None
+    piper: bool = True
+    """Whether this language is spoken with a Piper voice when one is installed (``[speech] engine``)."""
     """Regular and bold font files for this language's letters; None: the kiosk's Latin font."""
     text_scale: float = 1.0
     """How much larger this language's words are drawn than the kiosk's usual sizes."""
@@ -153,4 +159,5 @@ def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:
                 raise toml.error((field,), f"no font file {path}: install it (Debian's fonts-noto-core has most "
                                  "scripts) or correct the path")
     return LanguagePack(language, data.name or language, folder, Voice(speech.voice, speech.rate, speech.volume),
-                        data.confirm, data.synonyms, recorded, fonts, data.text_scale, data.digits)
+                        data.confirm, data.synonyms, recorded, fonts, speech.engine == "piper", data.text_scale,
+                        data.digits)

@@ -117,7 +117,7 @@ class VoiceModels:
             except ModelLoadError as exc:
                 raise InstallError(f"the model in {source} does not load: it may be damaged or incomplete") from exc
             try:
-                _swap_in(model, target, staging / "previous")
+                swap_in(model, target, staging / "previous")
             except OSError as exc:
                 raise InstallError(f"could not put the model in {target}: {exc.strerror or exc}") from exc
         finally:
@@ -203,7 +203,7 @@ def _model_root(folder: Path) -> Path | None:
     return next((path for path in sorted(folders, key=lambda path: len(path.parts)) if is_model_dir(path)), None)
 
 
-def _swap_in(model: Path, target: Path, previous: Path) -> None:
+def swap_in(model: Path, target: Path, previous: Path) -> None:
     """Two renames on one file system: the old model moves aside only at the moment the new one arrives."""
     had_previous = target.exists()
     if had_previous:

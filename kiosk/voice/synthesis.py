@@ -46,6 +46,9 @@ class Voice:
     """Words per minute."""
     volume: float = 1.0
     """0 to 1."""
+    piper: Path | None = None
+    """A Piper voice's .onnx file, when this language has one (kiosk.voice.piper); ``name`` then says what
+    espeak-ng would use instead."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.volume <= 1.0 or self.rate <= 0:
@@ -145,7 +148,8 @@ class PromptCache:
         self.folder = folder if folder is not None else default_cache_dir()
 
     def path_for(self, text: str, language: str, voice: Voice) -> Path:
-        key = json.dumps([text, language, voice.name, voice.rate, voice.volume], ensure_ascii=False)
+        engine = [str(voice.piper)] if voice.piper else []  # a new Piper voice does not reuse espeak-ng's prompts
+        key = json.dumps([text, language, voice.name, voice.rate, voice.volume, *engine], ensure_ascii=False)
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
 
     def get(self, text: str, language: str, voice: Voice, synthesiser: Synthesiser) -> Path:
