@@ -6,6 +6,8 @@ through the same listening loop the kiosk uses, fed from WAV files."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from kiosk.settings import load_config
 from kiosk.voice.audio import WavFileSource
 from kiosk.voice.language_pack import match
 from kiosk.voice.sphinx import SphinxRecogniser
+from tests.conftest import PROJECT
 from tests.spoken import espeak, piper
 from tests.test_voice_in import kiosk
 
@@ -100,3 +103,12 @@ def test_silence_is_silence_and_dictation_needs_a_model(tmp_path):
     assert result.returncode == 1
     assert result.stderr == ("Error: English with no speech model installed hears only a question's answers: give "
                              "the phrases, or install a model for dictation with `kiosk voice install en`\n")
+
+
+def test_the_english_listening_benchmark_runs():
+    result = subprocess.run([sys.executable, str(PROJECT / "bench" / "bench_english.py"), "-n", "1"],
+                            capture_output=True, text=True, timeout=300, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    for line in ("endpointer wait after the last chunk of speech", "end of speech to heard: median",
+                 "listen() CPU", "engine load:"):
+        assert line in result.stdout

@@ -19,7 +19,7 @@ TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people an
 def voice() -> None:
     """Speech models the kiosk listens with, and natural voices it speaks with, one per language.
 
-    Examples: kiosk voice install en · kiosk voice install-speech en --from en_GB-alba-medium.onnx
+    Example: kiosk voice install en · kiosk voice install-speech en --from en_GB-alba-medium.onnx
     """
 
 
