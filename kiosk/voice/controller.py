@@ -179,21 +179,22 @@ class VoiceController:
             self.speech.prefetch(self.prompts(language), language, self.packs[language].voice)
 
     def _changed(self, state: FlowState) -> None:
-        self._prefetch(state.personal.language)
-        if state.personal.language in self.listeners:
-            self.listeners[state.personal.language].prepare()
+        language = state.personal.language
+        self._prefetch(language)
+        listener = self.listeners.get(language)
+        if listener is not None:
+            listener.prepare()
         key = _screen_key(state)
         if key == self._key:
             return
         self._key = key
         self._cancel.set()  # whatever was listening belongs to the screen that went away
         self._say(state)
-        language = state.personal.language
-        listener, pack = self.listeners.get(language), self.packs[language]
+        pack = self.packs[language]
         if listener is None:
             return
         if state.screen == Screen.LISTENING and state.question is not None:
-            if state.takes_words and not listener.hearing.dictation:
+            if not self.can_listen(language, words=state.takes_words):
                 self.call_soon(self.flow.stop_listening)  # only dictation hears words: give the keyboard back
                 return
             phrases = None if state.takes_words else pack.answer_phrases(state.question)

@@ -21,7 +21,8 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
@@ -101,12 +102,7 @@ class VoiceModels:
         from kiosk.voice.recogniser import ModelLoadError, load_model
 
         target = self.root / language_folder(language)
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=self.root))
-        except OSError as exc:
-            raise InstallError(f"cannot write to {self.root}: {exc.strerror or exc}") from exc
-        try:
+        with staging_folder(self.root) as staging:
             unpacked = staging / "unpacked"
             _unpack(source, unpacked, progress)
             model = _model_root(unpacked)
@@ -116,12 +112,7 @@ class VoiceModels:
                 load_model(model)
             except ModelLoadError as exc:
                 raise InstallError(f"the model in {source} does not load: it may be damaged or incomplete") from exc
-            try:
-                swap_in(model, target, staging / "previous")
-            except OSError as exc:
-                raise InstallError(f"could not put the model in {target}: {exc.strerror or exc}") from exc
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            swap_in(model, target, staging, "model")
         return target
 
     def install_by_name(self, language: str, catalogue: Mapping[str, CatalogueModel] | None = None,
@@ -203,14 +194,34 @@ def _model_root(folder: Path) -> Path | None:
     return next((path for path in sorted(folders, key=lambda path: len(path.parts)) if is_model_dir(path)), None)
 
 
-def swap_in(model: Path, target: Path, previous: Path) -> None:
-    """Two renames on one file system: the old model moves aside only at the moment the new one arrives."""
-    had_previous = target.exists()
-    if had_previous:
-        os.rename(target, previous)
+@contextmanager
+def staging_folder(root: Path) -> Iterator[Path]:
+    """A scratch folder for an install, inside ``root`` so that :func:`swap_in` is two renames on one file
+    system; removed afterwards, whether the install worked or not."""
     try:
-        os.rename(model, target)
-    except OSError:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=root))
+    except OSError as exc:
+        raise InstallError(f"cannot write to {root}: {exc.strerror or exc}") from exc
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def swap_in(new: Path, target: Path, staging: Path, what: str) -> None:
+    """Put ``new`` (a folder in ``staging``) at ``target``: two renames, so the old ``what`` moves aside only at
+    the moment the new one arrives, and comes back if the new one cannot."""
+    previous = staging / "previous"
+    had_previous = target.exists()
+    try:
         if had_previous:
-            os.rename(previous, target)
-        raise
+            os.rename(target, previous)
+        try:
+            os.rename(new, target)
+        except OSError:
+            if had_previous:
+                os.rename(previous, target)
+            raise
+    except OSError as exc:
+        raise InstallError(f"could not put the {what} in {target}: {exc.strerror or exc}") from exc

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import threading
 import wave
 from collections.abc import Mapping
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.voice.language_pack import LanguagePack
-from kiosk.voice.models import InstallError, language_folder, swap_in
+from kiosk.voice.models import InstallError, language_folder, staging_folder, swap_in
 from kiosk.voice.synthesis import Synthesiser, Voice
 
 if TYPE_CHECKING:
@@ -76,12 +75,7 @@ class PiperVoices:
         if source.suffix != ".onnx" or not config.is_file():
             raise InstallError(f"{source} is not a Piper voice: give its .onnx file, with {config.name} beside it")
         target = self.root / language_folder(language)
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=self.root))
-        except OSError as exc:
-            raise InstallError(f"cannot write to {self.root}: {exc.strerror or exc}") from exc
-        try:
+        with staging_folder(self.root) as staging:
             voice = staging / "voice"
             voice.mkdir()
             try:
@@ -94,12 +88,7 @@ class PiperVoices:
             except Exception as exc:  # onnxruntime and piper raise many kinds; any of them means "not usable"
                 raise InstallError(f"the voice in {source} does not speak: it may be damaged or not a Piper "
                                    f"voice ({type(exc).__name__})") from exc
-            try:
-                swap_in(voice, target, staging / "previous")
-            except OSError as exc:
-                raise InstallError(f"could not put the voice in {target}: {exc.strerror or exc}") from exc
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            swap_in(voice, target, staging, "voice")
         return target / MODEL
 
 
