@@ -110,8 +110,9 @@ class PiperSynthesiser:
                 if voice.piper not in self._voices:
                     self._voices[voice.piper] = load_voice(voice.piper)
                 speak_to(self._voices[voice.piper], text, out, voice.rate, voice.volume)
-        except Exception:  # a prompt in espeak-ng's voice is better than silence
-            log.warning("the Piper voice %s failed; speaking with espeak-ng", voice.piper, exc_info=True)
+        except Exception as exc:  # a prompt in espeak-ng's voice is better than silence
+            # the kind of error only: its message may quote the words, and "You said: …" holds the person's own
+            log.warning("the Piper voice %s failed (%s); speaking with espeak-ng", voice.piper, type(exc).__name__)
             self.fallback.synthesise(text, voice, out)
 
 
