@@ -243,6 +243,20 @@ def test_say_returns_while_a_cold_prompt_is_still_being_synthesised(make_worker)
     assert [p.text for p in speaker.played] == ["Not in the cache yet"]
 
 
+def test_said_everything_waits_for_what_is_to_be_said_and_not_for_prefetching(make_worker):
+    gate = threading.Event()
+    synthesiser = CountingSynthesiser(gate)
+    worker = make_worker(synthesiser, CaptureSpeaker(speed=20))
+    worker.prefetch(["One", "Two"], "en", ENGLISH)
+    assert synthesiser.entered.wait(WAIT)
+    assert worker.said_everything()  # only prefetching: nobody hears that
+    worker.say(["Is that right?"], "en", ENGLISH)
+    assert not worker.said_everything()  # queued
+    gate.set()
+    assert worker.wait_idle(WAIT)
+    assert worker.said_everything()
+
+
 def test_prefetch_gives_way_to_say(make_worker, cache):
     gate = threading.Event()
     synthesiser, speaker = CountingSynthesiser(gate), CaptureSpeaker(speed=20)

@@ -1,11 +1,12 @@
 """English answers heard with nothing installed (kiosk.voice.sphinx): PocketSphinx's own US English model, in
 grammar mode, on every answer of the Easy Read set with the English pack's synonyms (as the kiosk listens), spoken
 by voices never used while tuning it: espeak-ng's Scottish, Caribbean and a US male voice at several speeds, and
-Piper's neural en_US-joe voice (a second synthesiser). Through `kiosk transcribe` on a fresh data folder, and
-through the same listening loop the kiosk uses, fed from WAV files."""
+Piper's neural en_US-joe voice (a second synthesiser), and every "yes" or "no" to "Is that right?". Through
+`kiosk transcribe` on a fresh data folder, and through the same listening loop the kiosk uses, fed from WAV files."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from kiosk.voice.audio import WavFileSource
 from kiosk.voice.language_pack import match
 from kiosk.voice.sphinx import SphinxRecogniser
 from tests.conftest import PROJECT
-from tests.spoken import espeak, piper
+from tests.spoken import after_a_pause, espeak, piper
 from tests.test_voice_in import kiosk
 
 pytestmark = pytest.mark.slow
@@ -27,13 +28,24 @@ ANSWERS = ["Very good", "Good", "OK", "Bad", "Very bad", "I don't know", "Yes", 
 HELD_OUT = [("en-gb-scotland", 120), ("en-gb-scotland", 170), ("en-029", 150), ("en-us+m3", 150)]
 """Tuned on en-gb 145, en-us 175, en-gb-x-rp 130, en-gb-x-gbclan 160 and en-uk 140 (docs/voice.md)."""
 
+CONFIRMATIONS = ["Yes", "Yeah", "Correct", "That's right", "No", "Try again", "Wrong"]
+"""What people say to "You said: Good. Is that right?" (the pack's [confirm] phrases)."""
+
 Said = tuple[str, dict[str, str], str, Path]
-"""An answer's id, its question's phrases ({phrase: answer id}), the voice, and the WAV."""
+"""What it means (an answer's id, or "yes"/"try_again"), the phrases listened for ({phrase: meaning}), the voice,
+and the WAV."""
+
+
+def in_every_voice(text: str, stem: Path) -> list[tuple[str, Path]]:
+    """``text`` said in each held-out voice, and in Piper's."""
+    said = [(voice, espeak(text, stem.with_name(f"{stem.name}-{voice}-{speed}.wav"), voice, speed))
+            for voice, speed in HELD_OUT]
+    return [*said, ("piper", piper(text, stem.with_name(f"{stem.name}-piper.wav")))]
 
 
 @pytest.fixture(scope="module")
 def every_answer(tmp_path_factory: pytest.TempPathFactory) -> list[Said]:
-    """Each answer of each Easy Read choice question, in each held-out voice."""
+    """Each answer of each Easy Read choice question, and each confirmation, in each held-out voice."""
     folder = tmp_path_factory.mktemp("spoken-en")
     config = load_config()
     pack, said = config.language_packs["en-GB"], []
@@ -42,11 +54,12 @@ def every_answer(tmp_path_factory: pytest.TempPathFactory) -> list[Said]:
             continue
         phrases = pack.answer_phrases(question)
         for number, answer in enumerate(question.answers):
-            stem = folder / f"{question.id}-{number}"
-            for voice, speed in HELD_OUT:
-                wav = espeak(answer.text, stem.with_name(f"{stem.name}-{voice}-{speed}.wav"), voice, speed)
-                said.append((answer.id, phrases, voice, wav))
-            said.append((answer.id, phrases, "piper", piper(answer.text, stem.with_name(f"{stem.name}-piper.wav"))))
+            said += [(answer.id, phrases, voice, wav)
+                     for voice, wav in in_every_voice(answer.text, folder / f"{question.id}-{number}")]
+    confirm = pack.confirm_phrases()
+    for number, words in enumerate(CONFIRMATIONS):
+        said += [(confirm[words.lower()], confirm, voice, wav)
+                 for voice, wav in in_every_voice(words, folder / f"confirm-{number}")]
     return said
 
 
@@ -68,29 +81,55 @@ def test_kiosk_transcribe_hears_english_answers_on_a_fresh_install(spoken, tmp_p
     assert right >= 0.8 * len(spoken[::3]), (right, len(spoken[::3]))
 
 
-def heard_right(said: list[Said]) -> tuple[int, list[tuple[str, str, str]]]:
-    """How many the kiosk's listening loop took as the answer said, and the (answer, voice, words heard) it did not."""
+def heard_right(said: list[Said], pause: float = 0.0) -> tuple[int, list[tuple[str, str, str]]]:
+    """How many the kiosk's listening loop took as meant, and the (meaning, voice, words heard) it did not.
+    ``pause``: seconds of digital silence (exact zeros) before each, as a person waits before answering."""
     recogniser, wrong = SphinxRecogniser(), []
-    for answer_id, phrases, voice, wav in said:
+    for meaning, phrases, voice, wav in said:
+        if pause:
+            wav = after_a_pause(Path(shutil.copy(wav, wav.with_name(f"paused-{wav.name}"))), pause)
         heard = recogniser.listen(WavFileSource(wav, realtime=False, trailing_silence=1.0), list(phrases),
                                   silence_timeout=3.0)
-        if match(heard.text, phrases) != answer_id:
-            wrong.append((answer_id, voice, heard.text))
+        if match(heard.text, phrases) != meaning:
+            wrong.append((meaning, voice, heard.text))
     return len(said) - len(wrong), wrong
 
 
+def answers(every_answer: list[Said], *, piper_voice: bool) -> list[Said]:
+    return [entry for entry in every_answer
+            if (entry[2] == "piper") == piper_voice and "try_again" not in entry[1].values()]
+
+
+def confirmations(every_answer: list[Said]) -> list[Said]:
+    return [entry for entry in every_answer if "try_again" in entry[1].values()]
+
+
 def test_the_kiosk_takes_each_easy_read_answer_said_in_voices_it_was_not_tuned_on(every_answer):
-    said = [entry for entry in every_answer if entry[2] != "piper"]
+    said = answers(every_answer, piper_voice=False)
     right, wrong = heard_right(said)
     print(f"espeak-ng held-out voices: {right} of {len(said)} answers taken right")  # for docs/voice.md
-    assert right >= 0.88 * len(said), wrong  # measured 118 of 128 (92 %)
+    assert right >= 0.92 * len(said), wrong  # measured 123 of 128 (96 %)
 
 
 def test_a_second_synthesisers_voice_is_understood(every_answer):
-    said = [entry for entry in every_answer if entry[2] == "piper"]
+    said = answers(every_answer, piper_voice=True)
     right, wrong = heard_right(said)
     print(f"Piper en_US-joe: {right} of {len(said)} answers taken right")
     assert right >= 0.9 * len(said), wrong  # measured 32 of 32
+
+
+def test_yes_and_no_to_is_that_right_are_heard(every_answer):
+    said = confirmations(every_answer)
+    right, wrong = heard_right(said)
+    print(f"confirmations: {right} of {len(said)} taken right")
+    assert right >= 0.9 * len(said), wrong  # measured 34 of 35
+
+
+def test_a_pause_before_the_answer_changes_nothing(every_answer):
+    """A second and a half of exact zeros first (a synthesised voice's silence; a microphone's noise gate). Before
+    the recogniser decoded from just before speech with a faint hiss, the same set lost 20 answers this way."""
+    said = every_answer[::2]
+    assert heard_right(said, pause=1.5)[0] >= heard_right(said)[0] - 2
 
 
 def test_silence_is_silence_and_dictation_needs_a_model(tmp_path):

@@ -198,6 +198,15 @@ def test_wav_source_adds_trailing_silence_and_ends_when_closed(tmp_path):
         pass
 
 
+def test_wav_source_is_silent_until_the_person_has_heard_the_kiosk_out(tmp_path):
+    wav = write_wav(tmp_path / "tone.wav", sine(0.5, SAMPLE_RATE))
+    asked = iter([False, False, False, True])
+    chunks = list(WavFileSource(wav, realtime=False, trailing_silence=0, when=lambda: next(asked)).chunks())
+    pcm = b"".join(chunks)
+    assert pcm[:3 * len(chunks[0])] == bytes(3 * len(chunks[0]))  # three chunks of silence while it waited
+    assert pcm[3 * len(chunks[0]):] == read_wav_16k_mono(wav)  # then the whole file
+
+
 @pytest.mark.parametrize(("width", "channels", "rate"), [(1, 2, 44100), (2, 1, 22050), (2, 1, 16000),
                                                           (3, 1, 48000), (4, 2, 8000)])
 def test_any_pcm_wav_becomes_16k_mono_with_the_same_sound(tmp_path, width, channels, rate):

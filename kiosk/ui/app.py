@@ -191,9 +191,9 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self.voice.attach()
             Clock.schedule_interval(lambda _dt: self.tick(), 0.5)
             # the concern rules take ~0.3 s to compile: do it on a thread once the first screen is up, not
-            # when the first person presses Done
+            # when the first person presses Done. Not a daemon, like the speech model's loader: it imports.
             Clock.schedule_once(lambda _dt: threading.Thread(target=rules, args=(config.settings.language,),
-                                                             daemon=True).start(), 1)
+                                                             name="concern-rules").start(), 1)
             beat_from_main_loop(lambda: "Out of order: answers cannot be saved. Run kiosk doctor."
                                 if manager.current == Screen.OUT_OF_ORDER.value else "Running")
             return manager

@@ -25,7 +25,8 @@ Steps (a JSON list, run one per drawn frame):
     {"disk_full": true}         limit this process's file size to 1 byte (RLIMIT_FSIZE): writes then
                                 fail with EFBIG exactly as on a full disk; false lifts the limit
     {"microphone": "a.wav"}     the next time the kiosk listens, it hears this file (in real time), as
-                                if said into the microphone; with none queued there is silence
+                                if said into the microphone (with a microphone's faint hiss) once the
+                                kiosk has finished speaking; with none queued there is silence
     {"wait_for": "confirm_voice", "seconds": 30}
                                 let the app run until that screen shows (listening takes real time)
     {"quiet": 30}               let the app run until the kiosk has finished speaking
@@ -60,6 +61,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+MICROPHONE_HISS = -60.0
+"""dBFS of the hiss under the fake microphone's audio: a quiet room through a cheap microphone."""
 
 
 class OffsetClock:
@@ -330,8 +334,17 @@ def main(argv: list[str] | None = None) -> int:
     clock = OffsetClock()
     heard: list[Path] = []
     speaker = CaptureSpeaker(args.speech_log, speed=args.speech_speed) if args.speech_log else None
-    app = build_app(config=config, data_dir=args.data, clock=clock, speaker=speaker,
-                    open_source=lambda: WavFileSource(heard.pop(0)) if heard else None, locked_down=args.kiosk_mode)
+
+    def microphone() -> WavFileSource | None:  # the person at it waits for the kiosk to finish asking
+        if not heard:
+            return None
+        speech = app.voice.speech
+        return WavFileSource(heard.pop(0), when=lambda: speech is None or speech.said_everything(),
+                             noise_floor=MICROPHONE_HISS)
+
+    app = build_app(config=config, data_dir=args.data, clock=clock, speaker=speaker, open_source=microphone,
+                    locked_down=args.kiosk_mode)
+
     pilot = Autopilot(app, clock, json.loads(args.script.read_text()), args.out, heard)
     pilot.start()
     app.run()

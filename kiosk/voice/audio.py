@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
@@ -92,14 +92,35 @@ class MicrophoneSource:
 
 class WavFileSource:
     """A fake microphone playing a real WAV file, then ``trailing_silence`` seconds of silence, like a
-    person who has finished speaking. With ``realtime`` it takes as long as the audio lasts."""
+    person who has finished speaking. With ``realtime`` it takes as long as the audio lasts.
 
-    def __init__(self, path: Path, *, realtime: bool = True, trailing_silence: float = 2.0):
-        self._pcm = read_wav_16k_mono(path) + bytes(2 * round(trailing_silence * SAMPLE_RATE))
-        self._realtime = realtime
+    ``when`` makes it a person who hears the kiosk out: silence until ``when()`` is true, then the file.
+    Without it the file starts at once, whatever the kiosk is still saying, and on a busy machine the
+    kiosk's slower speech would cut into a "yes" timed to follow it.
+
+    ``noise_floor`` (dBFS) adds the hiss every real microphone hears under everything, silence included.
+    A synthesised WAV's silence is exact zeros, which no microphone gives, and PocketSphinx decodes the
+    same word differently after one second of zeros than after none (docs/voice.md)."""
+
+    def __init__(self, path: Path, *, realtime: bool = True, trailing_silence: float = 2.0,
+                 when: Callable[[], bool] | None = None, noise_floor: float | None = None):
+        self._realtime, self._when = realtime, when
+        self._hiss = None if noise_floor is None else (np.random.default_rng(0), 32768 * 10 ** (noise_floor / 20))
+        self._pcm = self._heard(read_wav_16k_mono(path) + bytes(2 * round(trailing_silence * SAMPLE_RATE)))
         self._closed = threading.Event()
 
+    def _heard(self, pcm: bytes) -> bytes:
+        if self._hiss is None:
+            return pcm
+        rng, rms = self._hiss
+        samples = np.frombuffer(pcm, "<i2") + rng.normal(0, rms, len(pcm) // 2)
+        return np.clip(np.round(samples), -32768, 32767).astype("<i2").tobytes()
+
     def chunks(self) -> Iterator[bytes]:
+        while self._when is not None and not self._when():
+            if self._closed.wait(CHUNK_BYTES / BYTES_PER_SECOND):
+                return
+            yield self._heard(bytes(CHUNK_BYTES))
         start = time.monotonic()
         for offset in range(0, len(self._pcm), CHUNK_BYTES):
             chunk = self._pcm[offset:offset + CHUNK_BYTES]

@@ -72,7 +72,9 @@ class Listener:
         with self._loading:
             if not self.started:
                 self.started = True
-                threading.Thread(target=self._load, name="speech-model", daemon=True).start()
+                # not a daemon: one stopped at exit in the middle of an import holds Python's import lock
+                # for good, and the interpreter then hangs on its own last import
+                threading.Thread(target=self._load, name="speech-model").start()
 
     def _load(self) -> None:
         try:

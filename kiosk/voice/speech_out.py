@@ -109,6 +109,8 @@ class SpeechWorker:
         self._pending: deque[_Prompt] = deque()
         self._prefetch: deque[_Prompt] = deque()
         self._busy = False
+        self._saying = False
+        """The worker is synthesising or playing a prompt to be said now (not one being prefetched)."""
         self._playing: int | None = None
         """Generation of the prompt being played, None when not playing."""
         self._closed = False
@@ -154,6 +156,12 @@ class SpeechWorker:
         with self._cond:
             return self._cond.wait_for(lambda: not (self._pending or self._prefetch or self._busy), timeout)
 
+    def said_everything(self) -> bool:
+        """Nothing is waiting to be said or being said: what a person waits for before answering.
+        Prompts prefetched into the cache do not count: they are never heard."""
+        with self._cond:
+            return not (self._pending or self._saying)
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -175,7 +183,7 @@ class SpeechWorker:
                     return
                 speak = bool(self._pending)
                 prompt = self._pending.popleft() if speak else self._prefetch.popleft()
-                generation, self._busy = self._generation, True
+                generation, self._busy, self._saying = self._generation, True, speak
             try:
                 if speak:
                     self._speak(prompt, generation)
@@ -186,7 +194,7 @@ class SpeechWorker:
                             exc_info=True)
             finally:
                 with self._cond:
-                    self._busy = False
+                    self._busy = self._saying = False
                     quiet = not self._pending
                     self._cond.notify_all()
                 if quiet:
