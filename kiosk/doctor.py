@@ -288,6 +288,29 @@ def check_voice_models(kiosk: Kiosk) -> Verdict:
                             "(downloads it; with no network, add --from MODEL.zip).")
 
 
+def check_recordings(kiosk: Kiosk) -> Verdict:
+    """Spoken-only languages are offered once all their prompts are recorded: none recorded is a choice
+    not taken up (fine); some is a job half done (a warning, so it is finished)."""
+    from kiosk.voice.prompt_script import missing, prompt_script
+
+    config = kiosk.usable_config
+    notes, unfinished = [], []
+    for tag in kiosk.settings.spoken_languages:
+        total, gaps = len(prompt_script(config, tag)), len(missing(config, kiosk.data_dir, tag))
+        name = config.language_packs[tag].name
+        if not gaps:
+            notes.append(f"People can choose {name}, heard from your recordings.")
+        elif gaps == total:
+            notes.append(f"{name} is offered once its {total} prompts are recorded (kiosk voice prompts {tag}).")
+        else:
+            unfinished.append(f"{name} is not offered yet: {total - gaps} of {total} prompts are recorded.")
+    message = " ".join(notes + unfinished) or "No spoken-only language is set up (kiosk.toml: spoken_languages)."
+    if not unfinished:
+        return ok(message)
+    return warning(message, "Record the rest (kiosk voice prompts LANGUAGE lists them) and import them: "
+                            "kiosk voice recordings LANGUAGE --from FOLDER.")
+
+
 def check_disk(kiosk: Kiosk) -> Verdict:
     from kiosk.disk_space import free_mb, has_room
 
@@ -409,6 +432,7 @@ CHECKS: list[tuple[str, Callable[[Kiosk], Verdict]]] = [
     ("speaker", check_speaker),
     ("speech", check_speech),
     ("voice models", check_voice_models),
+    ("recordings", check_recordings),
     ("disk", check_disk),
     ("database", check_database),
     ("backups", check_backups),

@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
@@ -78,9 +78,17 @@ class Personal:
     ends (or they walk away), so the next person starts from the kiosk's own settings."""
 
     language: str
+    """The language on screen."""
     bigger_text: bool = False
     high_contrast: bool = False
     slower_speech: bool = False
+    spoken: str = ""
+    """A spoken-only language chosen (Sylheti): heard from recordings while ``language``'s words show."""
+
+    @property
+    def hears(self) -> str:
+        """The language this person hears and answers in (what their answers are stored as)."""
+        return self.spoken or self.language
 
 
 @dataclass(frozen=True)
@@ -165,11 +173,14 @@ class Flow:
         clock: Callable[[], float] = time.monotonic,
         channel: str = "touch",
         room: Callable[[], bool] = lambda: True,
+        spoken: Mapping[str, str] | None = None,
     ):
         self._base = questions
         self._localised: dict[str, QuestionSet] = {}
-        self.languages = settings.offered
-        """The languages a person may choose, the kiosk's own first."""
+        self._spoken = dict(spoken or {})
+        """Spoken-only languages offered, and the language each shows on screen: {"syl": "bn"}."""
+        self.languages = (*settings.offered, *self._spoken)
+        """The languages a person may choose, the kiosk's own first, spoken-only ones last."""
         self._afresh = Personal(settings.language)
         """How each person starts: the kiosk's own language, no adjustments."""
         self._personal = self._afresh
@@ -246,7 +257,8 @@ class Flow:
         """A language was chosen: back to the start screen, now in that language."""
         if self._state.screen == Screen.LANGUAGE and language in self.languages:
             self._touched()
-            self._personal = replace(self._personal, language=language)
+            shown = self._spoken.get(language)
+            self._personal = replace(self._personal, language=shown or language, spoken=language if shown else "")
             self._show(FlowState(Screen.ATTRACT))
 
     def adjust(self, what: Adjustment) -> None:
@@ -640,7 +652,7 @@ class Flow:
         record = SessionRecord(
             question_set=self._set.id,
             question_set_version=self._set.version,
-            language=self._personal.language,
+            language=self._personal.hears,
             answers=self._records,
             complete=complete,
             channel="voice" if self._used_voice else "keyboard" if self._used_keys else self._channel,

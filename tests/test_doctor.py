@@ -25,8 +25,8 @@ from kiosk.store import DB_FILENAME
 from tests.server_process import ServerProcess, enrol
 from tests.test_sync_e2e import KIOSK_SYNC
 
-CHECKS = ["config", "screen", "microphone", "speaker", "speech", "voice models", "disk", "database", "backups",
-          "server", "clock"]
+CHECKS = ["config", "screen", "microphone", "speaker", "speech", "voice models", "recordings", "disk", "database",
+          "backups", "server", "clock"]
 NO_SOUND_HARDWARE = not Path("/dev/snd").exists()
 NO_GRAPHICS_DEVICE = not list(Path("/dev/dri").glob("card*"))
 

@@ -96,6 +96,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.ui.text_speedups import words_measured_once, words_on_new_textures
     from kiosk.updates import load_question_set_update, load_you_said_we_did
     from kiosk.voice.controller import make_voice, open_microphone
+    from kiosk.voice.prompt_script import spoken_languages_ready
 
     @functools.cache
     def rules(language: str) -> ConcernRules:
@@ -154,10 +155,12 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             keep_free_mb = config.settings.storage.keep_free_mb
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
                              room=lambda: has_room(data_dir, keep_free_mb),
-                             concerns=lambda text, language: rules(language).concerns(text), clock=clock)
-            self.language_names = {tag: (pack.name, pack.fonts) for tag, pack in config.language_packs.items()}
-            """Each language's name in its own words, and its fonts (found when the language screen first
-            shows: opening them takes 0.17 s that the start screen need not wait for)."""
+                             concerns=lambda text, language: rules(language).concerns(text), clock=clock,
+                             spoken=spoken_languages_ready(config, data_dir))
+            self.language_names = {tag: (pack.name, pack.fonts, pack.picture)
+                                   for tag, pack in config.language_packs.items()}
+            """Each language's name in its own words, its fonts (found when the language screen first shows:
+            opening them takes 0.17 s that the start screen need not wait for) and its picture, if any."""
             self.voice = make_voice(flow=self.flow, config=config, data_dir=data_dir, speaker=speaker,
                                     open_source=open_source,
                                     call_soon=lambda action: Clock.schedule_once(lambda _dt: action(), 0))
@@ -217,7 +220,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             if state.screen == Screen.ATTRACT:
                 self._apply_updates()
             self._personalise(state.personal)
-            self.can_listen = self.voice.can_listen(state.personal.language, words=state.takes_words)
+            self.can_listen = self.voice.can_listen(state.personal.hears, words=state.takes_words)
             screen = self.manager.get_screen(state.screen.value)
             screen.show(state)
             if self.staff.is_open:

@@ -135,6 +135,12 @@ class WavFileSource:
 
 def read_wav_16k_mono(path: Path) -> bytes:
     """Any PCM WAV (8, 16, 24 or 32-bit, any channels and rate) as 16 kHz mono 16-bit PCM, in memory."""
+    mono, rate = read_wav_mono(path)
+    return np.clip(np.rint(_resample(mono, rate)), -32768, 32767).astype("<i2").tobytes()
+
+
+def read_wav_mono(path: Path) -> tuple[np.ndarray, int]:
+    """Any PCM WAV as mono samples on the 16-bit scale (floats, -32768 to 32767) at its own rate, and the rate."""
     try:
         with wave.open(str(path), "rb") as wav:
             channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
@@ -144,9 +150,7 @@ def read_wav_16k_mono(path: Path) -> bytes:
     except OSError as exc:
         raise AudioFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     samples = _as_int16_scale(raw, width, path)
-    mono = samples[: len(samples) // channels * channels].reshape(-1, channels).mean(axis=1)
-    resampled = _resample(mono, rate)
-    return np.clip(np.rint(resampled), -32768, 32767).astype("<i2").tobytes()
+    return samples[: len(samples) // channels * channels].reshape(-1, channels).mean(axis=1), rate
 
 
 def _as_int16_scale(raw: bytes, width: int, path: Path) -> np.ndarray:

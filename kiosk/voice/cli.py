@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli_options import data_option
+from kiosk.cli_options import config_option, data_option
 
 TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people answer by touch."
 
@@ -19,7 +19,8 @@ TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people an
 def voice() -> None:
     """Speech models the kiosk listens with, and natural voices it speaks with, one per language.
 
-    Example: kiosk voice install en · kiosk voice install-speech en --from en_GB-alba-medium.onnx
+    Example: kiosk voice install en · kiosk voice install-speech en --from en_GB-alba-medium.onnx ·
+    kiosk voice prompts syl · kiosk voice recordings syl --from FOLDER
     """
 
 
@@ -88,6 +89,71 @@ def install_speech(language: str, source: Path, data_dir: Path) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Installed the {language} voice in {path}. The kiosk speaks with it from its next start; the first "
                "start makes every prompt again (a minute or two).")
+
+
+@voice.command()
+@click.argument("language")
+@click.option("--format", "shape", type=click.Choice(["text", "csv", "html"]), default="text", show_default=True,
+              help="text to read on screen, csv for a spreadsheet, html to print (one line per prompt, a box to tick).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write it to this file instead of the screen.")
+@config_option
+def prompts(language: str, shape: str, out: Path | None, config_dir: Path | None) -> None:
+    """List every prompt to record for LANGUAGE: its file name, what it means in English, and the words on screen.
+
+    Example: kiosk voice prompts syl --format html --out sylheti-script.html
+    """
+    from kiosk.settings import load_config
+    from kiosk.voice.prompt_script import prompt_script, script_as
+
+    config = load_config(config_dir)
+    if language not in config.language_packs:
+        raise click.BadParameter(f"the kiosk offers no {language!r}: it offers "
+                                 f"{', '.join(config.language_packs)} (kiosk.toml: languages, spoken_languages)",
+                                 param_hint="LANGUAGE")
+    written = script_as(shape, config.language_packs[language], prompt_script(config, language))
+    if out is None:
+        click.echo(written, nl=False)
+    else:
+        out.write_text(written, encoding="utf-8")
+        click.echo(f"Wrote the {len(prompt_script(config, language))} prompts to record to {out}")
+
+
+@voice.command()
+@click.argument("language")
+@click.option("--from", "source", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of WAV files, each named by its prompt id (kiosk voice prompts LANGUAGE).")
+@config_option
+@data_option
+def recordings(language: str, source: Path, config_dir: Path | None, data_dir: Path) -> None:
+    """Check and import recordings of LANGUAGE's prompts, made at your site; they replace the synthetic voice.
+
+    Each WAV is checked (a WAV file, not silent, not clipped, not too short or long), trimmed and brought to one
+    loudness. A bad file is reported and left out; record it again and import the folder again. A spoken-only
+    language (Sylheti) is offered once every prompt is recorded.
+
+    Example: kiosk voice recordings syl --from ~/sylheti-recordings
+    """
+    from kiosk.settings import load_config
+    from kiosk.voice.recordings import import_recordings
+
+    config = load_config(config_dir)
+    if language not in config.language_packs:
+        raise click.BadParameter(f"the kiosk offers no {language!r}", param_hint="LANGUAGE")
+    report = import_recordings(config, data_dir, language, source)
+    click.echo(f"Imported {len(report.imported)} recordings of {language}.")
+    for name, problem in report.problems:
+        click.echo(f"  Not imported: {name}: {problem}")
+    if report.missing:
+        names = [f"{line.id}.wav" for line in report.missing]
+        more = f" and {len(names) - 10} more (kiosk voice prompts {language} lists them)" if len(names) > 12 else ""
+        click.echo(f"Still to record ({len(names)}): {', '.join(names[:10] if more else names)}{more}")
+    elif config.language_packs[language].shows:
+        click.echo(f"Every prompt is recorded: the language screen offers {config.language_packs[language].name} "
+                   "from the kiosk's next start.")
+    if report.problems:
+        raise click.ClickException(f"{len(report.problems)} of the recordings were not imported: record them again "
+                                   "and import the folder again")
 
 
 @click.command()

@@ -26,6 +26,7 @@ from kiosk.voice.engines import Engine, Hearing, hearing_for
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
 from kiosk.voice.piper import PiperSynthesiser, with_installed_voices
+from kiosk.voice.prompt_script import recorded_files
 from kiosk.voice.prompts import fixed_prompts, spoken_for
 from kiosk.voice.speech_out import (
     AplaySpeaker,
@@ -103,7 +104,7 @@ def _screen_key(state: FlowState) -> tuple[object, ...]:
     language is (the start screen says itself again in it); another adjustment is not."""
     question = state.question.id if state.question else None
     return (state.screen, question, state.follow_up, state.waiting, state.heard, state.attempt, state.help_page,
-            state.asked_for_help, state.personal.language, state.personal.slower_speech)
+            state.asked_for_help, state.personal.hears, state.personal.slower_speech)
 
 
 class VoiceController:
@@ -140,12 +141,9 @@ class VoiceController:
         """Say ``words`` (a button reached with the keyboard or a switch): each in the matching one of
         ``languages`` (a language's own name in its own voice), else in the person's language."""
         personal = self.flow.state.personal
-        if self.speech is None:
-            return
-        for index, (said, language) in enumerate(zip(words, languages or [personal.language] * len(words),
+        for index, (said, language) in enumerate(zip(words, languages or [personal.hears] * len(words),
                                                      strict=True)):
-            pack = self.packs[language]
-            self.speech.say([said], language, voice_for(pack, personal), pack.recorded, queue=index > 0)
+            self._speak([said], language, personal, queue=index > 0)
 
     def touched(self) -> None:
         """Any touch silences the kiosk at once: the person is busy with the screen."""
@@ -163,25 +161,34 @@ class VoiceController:
         personal = state.personal
         if state.screen == Screen.LANGUAGE:  # each language's name, in its own voice
             for index, tag in enumerate(self.flow.languages):
-                pack = self.packs[tag]
-                self.speech.say([pack.name], tag, voice_for(pack, personal), pack.recorded, queue=index > 0)
+                self._speak([self.packs[tag].name], tag, personal, queue=index > 0)
             return
-        pack = self.packs[personal.language]
-        texts = spoken_for(state, can_listen=self.can_listen(personal.language, words=state.takes_words),
+        texts = spoken_for(state, can_listen=self.can_listen(personal.hears, words=state.takes_words),
                            contacts=self.contacts, _=self.phrasebook(personal.language))
         # "You said: …" repeats the person's own words: spoken from memory, never cached
-        self.speech.say(texts, personal.language, voice_for(pack, personal), pack.recorded,
-                        private=state.screen == Screen.CONFIRM_VOICE)
+        self._speak(texts, personal.hears, personal, private=state.screen == Screen.CONFIRM_VOICE)
+
+    def _speak(self, texts: list[str], language: str, personal: Personal, *, private: bool = False,
+               queue: bool = False) -> None:
+        """Say ``texts`` in ``language``'s voice; in a spoken-only language, only those recorded."""
+        if self.speech is None:
+            return
+        pack = self.packs[language]
+        if pack.shows:
+            texts = [text for text in texts if pack.recorded.lookup(text) is not None]
+        self.speech.say(texts, language, voice_for(pack, personal), pack.recorded, private=private, queue=queue)
 
     def _prefetch(self, language: str) -> None:
         """Synthesise a language's prompts while nobody waits: the kiosk's own at start, another when a
         person first chooses it (never all languages at once, for a kiosk that is rarely asked for them)."""
+        if self.packs[language].shows:  # spoken-only: recordings, nothing to synthesise
+            return
         if self.speech is not None and self.prompts is not None and language not in self._prefetched:
             self._prefetched.add(language)
             self.speech.prefetch(self.prompts(language), language, self.packs[language].voice)
 
     def _changed(self, state: FlowState) -> None:
-        language = state.personal.language
+        language = state.personal.hears
         self._prefetch(language)
         listener = self.listeners.get(language)
         if listener is not None:
@@ -249,6 +256,9 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
     """The kiosk's voice as its settings ask: ``speaker`` and ``open_source`` replace the sound card and
     the microphone (tests and demos feed real WAV files through them)."""
     settings, packs = config.settings.voice, with_installed_voices(config.language_packs, data_dir)
+    packs = {tag: dataclasses.replace(pack, recorded=pack.recorded.with_recordings(recorded_files(config, data_dir,
+                                                                                                 tag)))
+             for tag, pack in packs.items()}
     speech = None
     if settings.speak:
         speaker = speaker or (AplaySpeaker() if settings.speaker == "aplay" else SilentSpeaker())

@@ -53,6 +53,11 @@ class PackFile(_Strict):
     digits: str = Field(default="", pattern=r"^(\S{10})?$")
     """The digits 0 to 9 in this language's script (Bengali ০১২৩৪৫৬৭৮৯), for the numbers the kiosk writes
     itself (question counts, seconds); empty: 0-9. Phone numbers are written as they are dialled."""
+    shows: str = ""
+    """For a language with no script of its own (Sylheti): the language whose words are on screen while
+    this one is heard, from human recordings only (`kiosk voice recordings`)."""
+    picture: str = ""
+    """A picture beside the language's name on the language screen (for a spoken-only language: an ear)."""
     speech: SpeechSettings
     confirm: ConfirmWords
     synonyms: dict[str, tuple[str, ...]] = {}
@@ -82,6 +87,9 @@ class LanguagePack:
     """How much larger this language's words are drawn than the kiosk's usual sizes."""
     digits: str = ""
     """0 to 9 in this language's script; empty for 0-9."""
+    shows: str = ""
+    """Spoken only: the language whose words are on screen (PackFile.shows); empty for a written language."""
+    picture: str = ""
 
     def number(self, value: int) -> str:
         """``value`` written with this language's digits: one digit system on a screen (a Latin eight looks
@@ -160,4 +168,4 @@ def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:
                                  "scripts) or correct the path")
     return LanguagePack(language, data.name or language, folder, Voice(speech.voice, speech.rate, speech.volume),
                         data.confirm, data.synonyms, recorded, fonts, speech.engine == "piper", data.text_scale,
-                        data.digits)
+                        data.digits, data.shows, data.picture)

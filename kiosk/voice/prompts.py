@@ -36,10 +36,10 @@ def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact
         return [_("Please wait a moment.")] if state.waiting else [
             _("Tell us what you think."), _("Touch the screen to start.")]
     if state.screen == Screen.CHOICE and question is not None:
-        hint = [_("Or touch the microphone, and say your answer.")] if can_listen else []
+        hint = [microphone_hint(state.screen, _)] if can_listen else []
         return [question.say, *(answer.say for answer in question.answers), *hint]
     if state.screen == Screen.TEXT and question is not None:
-        hint = [_("You can touch the microphone, and say it.")] if can_listen else []
+        hint = [microphone_hint(state.screen, _)] if can_listen else []
         return [question.follow_up_say if state.follow_up else question.say, *hint]
     if state.screen == Screen.LISTENING:
         return {"silence": [_("I did not hear anything. Please say your answer now.")],
@@ -72,7 +72,16 @@ def fixed_prompts(*, language: str, can_listen: bool, contacts: Sequence[Contact
         FlowState(Screen.START_AGAIN, keeps_answers=False)]
     if can_listen:
         states += [FlowState(Screen.LISTENING, listen_again=why) for why in ("silence", "not-understood")]
-    return [text for state in states for text in spoken_for(state, can_listen=can_listen, contacts=contacts, _=_)]
+    hints = [microphone_hint(screen, _) for screen in (Screen.CHOICE, Screen.TEXT)] if can_listen else []
+    return [text for state in states for text in spoken_for(state, can_listen=can_listen, contacts=contacts, _=_)
+            ] + hints
+
+
+def microphone_hint(screen: Screen, _: Callable[[str], str] = str) -> str:
+    """The last words of a question's screen where the kiosk listens: on a choice, or a text question."""
+    if screen == Screen.CHOICE:
+        return _("Or touch the microphone, and say your answer.")
+    return _("You can touch the microphone, and say it.")
 
 
 def what_happens_to_answers(state: FlowState, _: Callable[[str], str] = str) -> str:

@@ -8,6 +8,7 @@ ever posts to the queue: :meth:`SpeechWorker.say` and :meth:`SpeechWorker.stop` 
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -15,7 +16,7 @@ import threading
 import tomllib
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,12 @@ class RecordedPrompts:
 
     def lookup(self, text: str) -> Path | None:
         return self._paths.get(text)
+
+    def with_recordings(self, recordings: Mapping[str, Path]) -> RecordedPrompts:
+        """These, and ``recordings`` ({words said: WAV}, imported at the site by prompt id) before them."""
+        merged = copy.copy(self)
+        merged._paths = {**self._paths, **recordings}
+        return merged
 
 
 @dataclass(frozen=True)
