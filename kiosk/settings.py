@@ -60,6 +60,8 @@ class VoiceSettings(_Section):
     listen_seconds: float = Field(ge=3, le=60)
     silence_seconds: float = Field(ge=1, le=30)
     microphone: str
+    barge_in: bool = False
+    """Keep listening while the kiosk speaks: only for a microphone that cancels the kiosk's own voice."""
 
 
 class ContactWords(_Section):

@@ -46,15 +46,16 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 class Kiosk:
     """A Korean kiosk's flow and voice; ``said`` is what the microphone will hear next, in turn."""
 
-    def __init__(self, tmp_path: Path, store: Store):
+    def __init__(self, tmp_path: Path, store: Store, *, speed: float = 20.0, barge_in: bool = False):
         config_dir = tmp_path / "config"
         config_dir.mkdir()
         (config_dir / "kiosk.toml").write_text('language = "ko"\n')
         config = load_config(config_dir)
         self.flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
                          concerns=concerns)
-        self.said: list[Path] = []
-        self.speaker = CaptureSpeaker(speed=20.0)  # real prompts, played 20 times faster than life
+        self.said: list[Path | AudioSource] = []
+        """WAV files, heard faster than real time, or sources of their own."""
+        self.speaker = CaptureSpeaker(speed=speed)  # real prompts, by default played 20 times faster than life
         speech = SpeechWorker(Pyttsx3Synthesiser(), self.speaker, PromptCache(tmp_path / "cache"))
         speech.start()
         hearing = hearing_for("ko", VoiceModels(tmp_path / "data"))
@@ -62,7 +63,7 @@ class Kiosk:
         listener = Listener(hearing, self._microphone, time_limit=8, silence=1)
         self.ui: queue.Queue[Callable[[], None]] = queue.Queue()
         self.voice = VoiceController(flow=self.flow, packs=config.language_packs, speech=speech,
-                                     listeners={"ko": listener}, call_soon=self.ui.put)
+                                     listeners={"ko": listener}, call_soon=self.ui.put, barge_in=barge_in)
         # as make_voice does at start: the kiosk's own prompts are ready before anyone needs them (this
         # microphone feeds its file faster than real time, so a prompt made on demand would lose the race)
         speech.prefetch(fixed_prompts(language="ko", can_listen=True), "ko", config.language_packs["ko"].voice)
@@ -70,7 +71,10 @@ class Kiosk:
         self.voice.attach()
 
     def _microphone(self) -> AudioSource | None:
-        return WavFileSource(self.said.pop(0), realtime=False, trailing_silence=1.5) if self.said else None
+        if not self.said:
+            return None
+        said = self.said.pop(0)
+        return WavFileSource(said, realtime=False, trailing_silence=1.5) if isinstance(said, Path) else said
 
     def run_until(self, screen: Screen, attempt: int | None = None) -> None:
         """Run what the voice hands to the UI thread until the flow shows ``screen``."""
@@ -96,6 +100,33 @@ def test_an_answer_confirmed_by_saying_yes_is_stored(kiosk, recordings, store):
     kiosk.flow.choose("no")  # nothing about me
     [payload] = stored(store)
     assert by_question(payload)["overall"]["choice"] == "good" and payload["channel"] == "voice"
+
+
+@pytest.mark.parametrize("barge_in", [False, True])
+def test_yes_said_over_is_that_right_is_heard_only_with_barge_in(tmp_path, store, recordings, barge_in):
+    """The person says 네 (yes) at once, while "You said: 좋아요. Is that right?" is still being read at life speed.
+    With the microphone muted while the kiosk speaks (the default) it is not heard, and the buttons wait; with
+    barge-in (an echo-cancelled microphone) it is, and the kiosk stops talking over the person."""
+    kiosk = Kiosk(tmp_path, store, speed=1.0, barge_in=barge_in)
+    try:
+        kiosk.flow.start()
+        speaking = kiosk.voice.speech.speaking.is_set  # the person answers once the kiosk has started to ask
+        kiosk.said += [recordings["good"], WavFileSource(recordings["yes"], trailing_silence=1.5, when=speaking)]
+        kiosk.flow.listen()
+        kiosk.run_until(Screen.CONFIRM_VOICE)
+        if barge_in:
+            kiosk.run_until(Screen.TEXT)
+            confirming = next(p for p in kiosk.speaker.played if p.text.startswith("You said"))
+            assert confirming.interrupted
+        else:
+            while True:  # what the listening thread hands over, until it has finished
+                try:
+                    kiosk.ui.get(timeout=10)()
+                except queue.Empty:
+                    break
+            assert kiosk.flow.state.screen == Screen.CONFIRM_VOICE and kiosk.said == []
+    finally:
+        kiosk.voice.close()
 
 
 def test_silence_is_met_with_a_gentle_prompt_then_the_pictures_come_back(kiosk, recordings):

@@ -50,6 +50,8 @@ Phrasebook = Callable[[str], Callable[[str], str]]
 """The kiosk's own words in a language: ``phrasebook("bn")("Thank you!")``."""
 SLOWER = 0.75
 """Speech rate for a person who asked for slower speech, as a share of the language's own rate."""
+BARGE_IN_LEVEL, BARGE_IN_CHUNKS = 0.5, 3
+"""With barge-in, 0.3 s at -35 dBFS or louder is a person answering (a voice at arm's length), not a cough."""
 
 
 def english(_language: str) -> Callable[[str], str]:
@@ -111,15 +113,18 @@ class VoiceController:
     def __init__(self, *, flow: Flow, packs: Mapping[str, LanguagePack], speech: SpeechWorker | None,
                  listeners: Mapping[str, Listener], call_soon: Callable[[Callable[[], None]], None],
                  contacts: Sequence[Contact] = (), phrasebook: Phrasebook = english,
-                 prompts: Callable[[str], list[str]] | None = None):
+                 prompts: Callable[[str], list[str]] | None = None, barge_in: bool = False):
         """``packs`` and ``listeners`` by language tag: a language with no speech model has no listener.
-        ``prompts(language)`` lists what to synthesise ahead in a language, the first time it is used."""
+        ``prompts(language)`` lists what to synthesise ahead in a language, the first time it is used.
+        ``barge_in`` (``[voice] barge_in``, for echo-cancelled microphones only): the microphone stays open
+        while the kiosk speaks, and the kiosk stops talking when the person does."""
         self.flow, self.packs, self.speech, self.listeners = flow, packs, speech, listeners
-        self.contacts, self.phrasebook, self.prompts = contacts, phrasebook, prompts
+        self.contacts, self.phrasebook, self.prompts, self.barge_in = contacts, phrasebook, prompts, barge_in
         self._prefetched: set[str] = set()
         self.call_soon = call_soon
         self.level = 0.0
         """Loudness of the last chunk heard (0..1), for the "I'm listening" meter."""
+        self._loud_chunks = 0
         self._key: tuple[object, ...] | None = None
         self._cancel = threading.Event()
 
@@ -218,7 +223,7 @@ class VoiceController:
 
         def run() -> None:
             heard = listener.listen(list(phrases) if phrases is not None else None, cancel=cancel,
-                                    muted=self._speaking, on_level=self._set_level)
+                                    muted=self._muted, on_level=self._set_level)
             self.level = 0.0
             if heard is not None and heard.outcome == "cancelled":
                 return
@@ -229,8 +234,15 @@ class VoiceController:
     def _speaking(self) -> bool:
         return self.speech is not None and self.speech.speaking.is_set()
 
+    def _muted(self) -> bool:
+        """The microphone is not heard while the kiosk speaks, unless its own voice is cancelled out."""
+        return not self.barge_in and self._speaking()
+
     def _set_level(self, value: float) -> None:
         self.level = value
+        self._loud_chunks = self._loud_chunks + 1 if value >= BARGE_IN_LEVEL else 0
+        if self.barge_in and self._loud_chunks >= BARGE_IN_CHUNKS and self._speaking():
+            self.touched()  # the person has started to answer: stop talking over them
 
     def _answer(self, heard: Heard | None, phrases: dict[str, str] | None) -> None:
         if heard is None:  # no microphone after all: give the pictures back
@@ -283,7 +295,7 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
         return own + _every_prompt(config, language)
 
     return VoiceController(flow=flow, packs=packs, speech=speech, listeners=listeners, call_soon=call_soon,
-                           contacts=contacts, phrasebook=phrasebook, prompts=prompts)
+                           contacts=contacts, phrasebook=phrasebook, prompts=prompts, barge_in=settings.barge_in)
 
 
 def _phrases(config_dirs: list[Path], language: str) -> Callable[[str], str]:
