@@ -4,7 +4,8 @@ docs/screenshots/ (named LANGUAGE-ORIENTATION-NN-screen.png).
     .venv/bin/python docs/make_screenshots.py [--staff-only]
 
 Runs the real app offscreen through kiosk.ui.autopilot (the voice screens on the Korean example
-kiosk, hearing espeak-ng's Korean through the real speech model), then shrinks each PNG to half size so the
+kiosk, hearing espeak-ng's Korean through the real speech model; Sylheti on a stand-in set of recordings),
+then shrinks each PNG to half size so the
 repository stays small. Look at every one after a change to the screens.
 """
 
@@ -17,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from example_recordings import make_example  # docs/, beside this script
 from PIL import Image
 
 from kiosk.settings import load_config
@@ -87,6 +89,15 @@ def voice_steps(shot: str, said: Path) -> list[dict]:
     ]
 
 
+def sylheti_steps(shot: str) -> list[dict]:
+    """Sylheti, spoken only: offered once its recordings are in (a stand-in set here), shown in Bengali."""
+    def snap(name: str) -> dict:
+        return {"screenshot": f"{shot}-{name}.png"}
+
+    return [{"tap": "setting:language"}, snap("02-language"), {"tap": "language:syl"}, snap("01-attract"),
+            {"tap": "start"}, snap("03-choice")]
+
+
 STAFF_PIN = "2580"
 
 
@@ -120,6 +131,8 @@ def main() -> None:
                KIVY_NO_FILELOG="1", KIVY_NO_CONSOLELOG="1")
     with tempfile.TemporaryDirectory() as tmp:
         env["KIVY_HOME"] = f"{tmp}/kivy"
+        recorded = Path(tmp, "sylheti")
+        make_example("syl", recorded)
         for orientation, size in (("landscape", "1280x800"), ("portrait", "800x1280")):
             data = Path(tmp, f"data-staff-{orientation}")
             set_pin(data, STAFF_PIN)
@@ -130,6 +143,10 @@ def main() -> None:
                 data = Path(tmp, f"data-{language}-{orientation}")
                 save_updates(data, EXAMPLE_UPDATES, load_config().picture_dirs)  # so "You said, we did" shows
                 take(steps(f"{tmp}/{language}-{orientation}", language), tmp, data, size, env)
+            data = Path(tmp, f"data-syl-{orientation}")
+            subprocess.run([sys.executable, "-m", "kiosk", "voice", "recordings", "syl", "--from", str(recorded),
+                            "--data", str(data)], check=True, capture_output=True)
+            take(sylheti_steps(f"{tmp}/syl-{orientation}"), tmp, data, size, env)
             said = Path(tmp, "said.wav")
             subprocess.run(["espeak-ng", "-v", "ko", "-w", str(said), "좋아요"], check=True)
             take(voice_steps(f"{tmp}/ko-{orientation}", said), tmp, Path(tmp, f"voice-{orientation}"), size, env,

@@ -297,8 +297,11 @@ def check_recordings(kiosk: Kiosk) -> Verdict:
     notes, unfinished = [], []
     for tag in kiosk.settings.spoken_languages:
         total, gaps = len(prompt_script(config, tag)), len(missing(config, kiosk.data_dir, tag))
-        name = config.language_packs[tag].name
-        if not gaps:
+        name, shown = config.language_packs[tag].name, config.language_packs[tag].shows
+        if shown not in kiosk.settings.offered:
+            unfinished.append(f"{name} is not offered: its screens show {shown}, which this kiosk does not offer "
+                              f"(kiosk.toml: add {shown!r} to languages, or take {tag!r} out of spoken_languages).")
+        elif not gaps:
             notes.append(f"People can choose {name}, heard from your recordings.")
         elif gaps == total:
             notes.append(f"{name} is offered once its {total} prompts are recorded (kiosk voice prompts {tag}).")

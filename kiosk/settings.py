@@ -209,12 +209,6 @@ def load_config(config_dir: Path | None = None) -> KioskConfig:
     config_dirs = [*search, BUILTIN_CONFIG]
     packs = {language: load_language_pack(language, config_dirs)
              for language in dict.fromkeys([*settings.offered, *settings.spoken_languages])}
-    for index, language in enumerate(settings.spoken_languages):
-        if packs[language].shows not in settings.offered:
-            raise files[0].error(("spoken_languages", index),
-                                 f"{language!r} is spoken only and shows {packs[language].shows or 'no'} words "
-                                 f"on screen: its pack must name one of the languages offered ({settings.offered}) "
-                                 "with `shows`")
     for language in settings.offered:
         translations(language, config_dirs)  # a broken messages.po stops the kiosk here, not mid-screen
     return KioskConfig(settings, load_question_set(set_file, picture_dirs), picture_dirs, packs, config_dirs)

@@ -21,7 +21,6 @@ import numpy as np
 import pytest
 
 from docs.example_recordings import make_example
-from kiosk.config_files import ConfigError
 from kiosk.flow import Flow, Screen
 from kiosk.privacy import concerns, scrub
 from kiosk.settings import load_config
@@ -163,11 +162,14 @@ def test_sylheti_is_offered_only_when_every_prompt_is_recorded(example, tmp_path
     assert "People can choose ছিলটি (Sylheti)" in kiosk("doctor", "--data", str(data)).stdout
 
 
-def test_a_spoken_only_language_must_show_a_language_the_kiosk_offers(tmp_path):
-    (tmp_path / "kiosk.toml").write_text('languages = ["en-GB", "ko"]\nspoken_languages = ["syl"]\n')
-    with pytest.raises(ConfigError) as error:
-        load_config(tmp_path)
-    assert "spoken_languages" in str(error.value) and "'syl' is spoken only and shows bn" in str(error.value)
+def test_sylheti_is_not_offered_where_its_screens_language_is_not(example, tmp_path):
+    """A kiosk that does not offer Bengali cannot show Sylheti's screens: not offered, and the doctor says why
+    (not a config error: Sylheti is in the built-in settings, and a site offering English alone must start)."""
+    (tmp_path / "kiosk.toml").write_text('languages = ["en-GB", "ko"]\n')
+    data = imported(example, tmp_path / "data")
+    assert spoken_languages_ready(load_config(tmp_path), data) == {}
+    doctor = kiosk("doctor", "--config", str(tmp_path), "--data", str(data))
+    assert "its screens show bn, which this kiosk does not offer" in doctor.stdout
 
 
 def test_a_sylheti_session_shows_bengali_and_is_stored_as_sylheti(store):

@@ -121,7 +121,9 @@ def missing(config: KioskConfig, data_dir: Path, language: str) -> list[ScriptLi
 
 
 def spoken_languages_ready(config: KioskConfig, data_dir: Path) -> dict[str, str]:
-    """The spoken-only languages whose every prompt is recorded, and the language each shows:
-    {"syl": "bn"}. One with a prompt missing is not offered: half a session in silence serves nobody."""
-    return {tag: config.language_packs[tag].shows for tag in config.settings.spoken_languages
-            if not missing(config, data_dir, tag)}
+    """The spoken-only languages whose every prompt is recorded and whose screens' language is offered, and
+    the language each shows: {"syl": "bn"}. One with a prompt missing is not offered: half a session in
+    silence serves nobody."""
+    return {tag: shown for tag in config.settings.spoken_languages
+            if (shown := config.language_packs[tag].shows) in config.settings.offered
+            and not missing(config, data_dir, tag)}
