@@ -197,10 +197,12 @@ def quarterly_html(report: QuarterlyReport, suppress_below: int) -> str:
 
 
 def pdf_bytes(html: str) -> bytes:
-    """The page printed to PDF on A4 by WeasyPrint (imported here: only PDFs need it and Pango)."""
-    from weasyprint import HTML
+    """The page printed to PDF on A4 by WeasyPrint (imported here: only PDFs need it and Pango). A report carries
+    its pictures and fonts inside it (``data:`` URLs), so WeasyPrint may fetch nothing else: no web address and
+    no file on the server, whatever the page says."""
+    from weasyprint import HTML, URLFetcher
 
-    return HTML(string=html).write_pdf()
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
 
 
 def write_report(html: str, fmt: Format, out: Path) -> None:
