@@ -5,15 +5,17 @@ and see it reach a kiosk, name a theme, download an export. Each page's screensh
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from kiosk.updates import load_you_said_we_did
-from sync.server.db import open_database
+from sync.server.db import audit_log, open_database
 from sync.server.demo import generate
 from sync.server.kiosks import add_kiosk
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
@@ -114,6 +116,11 @@ def test_name_a_theme_and_it_keeps_its_name(page, server, tmp_path):
     assert page.locator("article.theme h2 strong", has_text="Noise at night").count() == 1
     assert proposed.split(" · ")[0] not in page.locator("article.theme h2").first.inner_text()
     keep(page, tmp_path, "themes")
+    engine = open_database(server.db)
+    with engine.connect() as connection:  # the audit log names themes by id: their names are people's words
+        [detail] = connection.execute(sa.select(audit_log.c.detail).where(audit_log.c.action == "theme-renamed"))
+    engine.dispose()
+    assert re.fullmatch(r"1 theme → saved #\d+", detail[0]), detail
 
 
 def test_resolve_a_safeguarding_concern_with_what_was_done(page, server, tmp_path):

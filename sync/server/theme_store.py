@@ -128,14 +128,20 @@ def load_saved(connection: Connection, site: str) -> list[tuple[int, SavedTheme]
     return [(row_id, saved_theme_from_json(text)) for row_id, text in rows]
 
 
-def save_theme(connection: Connection, site: str, theme: SavedTheme, member: str, replaces: Sequence[int]) -> None:
-    """Keep ``theme`` for ``site``; the saved themes it was made from (``replaces``) go."""
+def save_theme(connection: Connection, site: str, theme: SavedTheme, member: str, replaces: Sequence[int]) -> int:
+    """Keep ``theme`` for ``site``; the saved themes it was made from (``replaces``) go. Its id, for the audit
+    log (which names things by id: a theme's name may be made of people's words)."""
     if replaces:
         connection.execute(saved_themes.delete().where(saved_themes.c.site == site, saved_themes.c.id.in_(replaces)))
-    connection.execute(saved_themes.insert().values(site=site, name=theme.name, centroids=saved_theme_to_json(theme),
-                                                    created_at=utc_now(), created_by=member))
+    inserted = connection.execute(saved_themes.insert().values(
+        site=site, name=theme.name, centroids=saved_theme_to_json(theme), created_at=utc_now(), created_by=member))
+    return int(inserted.inserted_primary_key[0])
 
 
-def forget_saved(connection: Connection, site: str, name: str) -> bool:
-    return bool(connection.execute(saved_themes.delete().where(saved_themes.c.site == site,
-                                                               saved_themes.c.name == name)).rowcount)
+def forget_saved(connection: Connection, site: str, name: str) -> list[int]:
+    """Forget the saved theme called ``name``; the ids forgotten (none if it was not there)."""
+    ids = list(connection.execute(sa.select(saved_themes.c.id).where(saved_themes.c.site == site,
+                                                                     saved_themes.c.name == name)).scalars())
+    if ids:
+        connection.execute(saved_themes.delete().where(saved_themes.c.id.in_(ids)))
+    return ids

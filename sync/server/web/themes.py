@@ -117,6 +117,10 @@ def _chosen(themes: list[Theme], names: list[str]) -> list[Theme] | None:
     return [by_name[name] for name in names] if all(name in by_name for name in names) else None
 
 
+def _ids(ids: list[int]) -> str:
+    return ", ".join(f"#{row_id}" for row_id in ids)
+
+
 @router.post("/themes")
 async def change_themes(request: Request, checked: ThemeForm) -> Response:
     signed, form = checked
@@ -130,8 +134,8 @@ async def change_themes(request: Request, checked: ThemeForm) -> Response:
     names = [str(name) for name in form.getlist("theme")]
     if action == "forget":
         with engine.begin() as connection:
-            if forget_saved(connection, site, field(form, "theme")):
-                audit(connection, signed.member.name, "theme-forgotten", site, field(form, "theme"))
+            if forgotten := forget_saved(connection, site, field(form, "theme")):
+                audit(connection, signed.member.name, "theme-forgotten", site, _ids(forgotten))
         return _back(request, "forgotten")
     if action not in ("rename", "merge"):
         raise BadRequest("Choose rename or merge.")
@@ -149,7 +153,10 @@ async def change_themes(request: Request, checked: ThemeForm) -> Response:
         raise BadRequest(str(exc).capitalize() + ".") from None
     replaces = [row_id for row_id, theme in saved if theme.name in {t.name for t in chosen if t.named_by_staff}]
     with engine.begin() as connection:
-        save_theme(connection, site, kept, signed.member.name, replaces)
-        audit(connection, signed.member.name, f"theme-{action}d", site, f"{', '.join(names)} → {new_name}")
+        saved_id = save_theme(connection, site, kept, signed.member.name, replaces)
+        # ids, never names: a theme's name is made of the words of the comments in it
+        audit(connection, signed.member.name, f"theme-{action}d", site,
+              f"{len(chosen)} theme{'s' if len(chosen) > 1 else ''}"
+              + (f" (saved {_ids(replaces)})" if replaces else "") + f" → saved {_ids([saved_id])}")
     return _back(request, "renamed" if action == "rename" else "merged")
 
