@@ -210,8 +210,9 @@ def _check_unique(toml: TomlFile, ids: list[str], loc: tuple[str | int, ...]) ->
 
 
 def find_picture(name: str, picture_dirs: list[Path]) -> Path | None:
-    """A picture is named by its file stem (``thumbs-up``) or a path relative to a picture folder."""
-    if not re.fullmatch(r"[\w./-]+", name) or ".." in name:
+    """A picture is named by its file stem (``thumbs-up``) or a path relative to a picture folder; never an
+    absolute path, which ``folder / name`` would follow anywhere on the kiosk."""
+    if not re.fullmatch(r"\w[\w./-]*", name) or ".." in name:
         return None
     filename = name if name.endswith(".png") else f"{name}.png"
     for folder in picture_dirs:

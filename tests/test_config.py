@@ -11,6 +11,7 @@ import pytest
 from kiosk.config_files import ConfigError
 from kiosk.questions import Question, QuestionSet
 from kiosk.settings import BUILTIN_CONFIG, load_config
+from tests.conftest import PROJECT
 
 DEFAULT_SET = (BUILTIN_CONFIG / "questions" / "default.toml").read_text()
 
@@ -106,6 +107,18 @@ def test_missing_picture_points_at_its_line(tmp_path):
     assert error.line == line_number(broken, "face-saad")
     assert error.field == "questions[1].answers[4].picture"
     assert "no picture named 'face-saad'" in error.reason
+
+
+def test_a_picture_outside_the_picture_folders_is_refused(tmp_path):
+    """An absolute path (security review, finding 6) names a file anywhere on the kiosk: only names inside the
+    picture folders count, even for a picture that exists."""
+    outside = tmp_path / "elsewhere" / "face-sad.png"
+    outside.parent.mkdir()
+    outside.write_bytes((PROJECT / "assets" / "pictures" / "face-sad.png").read_bytes())
+    for name in (str(outside.with_suffix("")), str(outside)):
+        broken = DEFAULT_SET.replace('picture = "face-sad"', f'picture = "{name}"')
+        error = expect_error(config_dir(tmp_path / str(len(name)), questions=broken))
+        assert error.field == "questions[1].answers[4].picture" and "no picture named" in error.reason
 
 
 def test_duplicate_answer_id_points_at_the_second_one(tmp_path):
