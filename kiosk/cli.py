@@ -19,16 +19,19 @@ from kiosk.cli_options import config_option, data_option
 from kiosk.config_files import ConfigError
 from kiosk.doctor import doctor
 from kiosk.flow import SaveFailed
+from kiosk.private_files import private_by_default, tighten
 from kiosk.staff_pin import set_pin_command
 from kiosk.voice.cli import transcribe, voice
 
 
 def open_store(data_dir: Path, *, create: bool = False):  # type: ignore[no-untyped-def]
-    """Open the kiosk's store; commands that only read must not create an empty one by mistake."""
+    """Open the kiosk's store, private to this user (kiosk.private_files); commands that only read must not create
+    an empty one by mistake."""
     from kiosk.store import DB_FILENAME, Store
 
     if not create and not (data_dir / DB_FILENAME).is_file():
         raise click.UsageError(f"no kiosk answers found in {data_dir} (is --data or KIOSK_DATA_DIR right?)")
+    tighten(data_dir / DB_FILENAME, folder_too=True)
     return Store(data_dir)
 
 
@@ -191,7 +194,9 @@ cli.add_command(set_pin_command)
 
 def run_command(command: click.Command, plain_errors: tuple[type[Exception], ...] = ()) -> None:
     """Run a command so that every failure a person can cause ends in one plain line and a non-zero exit.
-    ``plain_errors`` are the command's own exceptions whose message already says what to do."""
+    ``plain_errors`` are the command's own exceptions whose message already says what to do. All it makes is
+    readable by this user only (kiosk.private_files)."""
+    private_by_default()
     try:
         command.main(standalone_mode=False)
     except click.exceptions.Exit as done:

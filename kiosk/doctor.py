@@ -328,6 +328,24 @@ def check_disk(kiosk: Kiosk) -> Verdict:
     return ok(f"{megabytes(free)} of disk space free.")
 
 
+def check_permissions(kiosk: Kiosk) -> Verdict:
+    """The data folder 0700 and the database 0600 (kiosk.private_files): the kiosk makes them so, and tightens them
+    when it opens its answers, but a folder can be opened up again by hand or restored from a copy."""
+    from kiosk.private_files import database_files, open_to_others
+    from kiosk.store import DB_FILENAME
+
+    folder = kiosk.data_dir
+    if not folder.is_dir():
+        return ok(f"There is no data folder at {folder} yet: the kiosk makes it readable by its own user only.")
+    loose = [path for path in (folder, *database_files(folder / DB_FILENAME)) if open_to_others(path)]
+    if not loose:
+        return ok("Only the kiosk's own user can open its data folder and read its answers.")
+    seen = ", ".join(f"{path} ({path.stat().st_mode & 0o777:o})" for path in loose)
+    fix = "; ".join(f"chmod {700 if path == folder else 600} {path}" for path in loose)
+    return warning(f"Other users of this computer can read the kiosk's answers: {seen}.",
+                   f"As the kiosk's user: {fix} (the kiosk also does this itself the next time it starts).")
+
+
 def check_database(kiosk: Kiosk) -> Verdict:
     import sqlite3
 
@@ -437,6 +455,7 @@ CHECKS: list[tuple[str, Callable[[Kiosk], Verdict]]] = [
     ("voice models", check_voice_models),
     ("recordings", check_recordings),
     ("disk", check_disk),
+    ("permissions", check_permissions),
     ("database", check_database),
     ("backups", check_backups),
     ("server", check_server),
@@ -467,8 +486,8 @@ def examine(config_dir: Path | None, data_dir: Path) -> list[Finding]:
 @data_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {check, status, message, fix}.")
 def doctor(config_dir: Path | None, data_dir: Path, as_json: bool) -> None:
-    """Check the screen, microphone, speaker, speech, settings, clock, disk, database and server, and say
-    what to do about anything wrong. Exits with 1 when something is a PROBLEM.
+    """Check the screen, microphone, speaker, speech, settings, clock, disk, who can read the data folder,
+    database and server, and say what to do about anything wrong. Exits with 1 when something is a PROBLEM.
 
     Example: kiosk doctor --config /etc/kiosk
     """

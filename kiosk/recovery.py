@@ -39,6 +39,7 @@ from kiosk.backup import (
     read_only,
     utc_now,
 )
+from kiosk.private_files import tighten
 from kiosk.record import payload_sha256
 from kiosk.store import DB_FILENAME, Recovery, Store, StoreUnavailable
 
@@ -55,8 +56,10 @@ log = logging.getLogger(__name__)
 
 def open_store(data_dir: Path) -> Store:
     """The kiosk's store, repaired from the newest good backup if the file is damaged; raises
-    StoreUnavailable when it cannot be opened and no backup can stand in for it."""
+    StoreUnavailable when it cannot be opened and no backup can stand in for it. A data folder an older version
+    left open to other users is made private first (kiosk.private_files)."""
     path = data_dir / DB_FILENAME
+    tighten(path, folder_too=True)
     problem = _damage(data_dir)
     if problem is None:
         return Store(data_dir)

@@ -22,6 +22,7 @@ from sqlite_utils.migrations import Migrations
 
 from kiosk.flow import SaveFailed
 from kiosk.plain_words import plain_duration
+from kiosk.private_files import FOLDER_MODE
 from kiosk.record import SessionRecord, canonical_json, payload_sha256
 
 DB_FILENAME = "kiosk.db"
@@ -125,7 +126,7 @@ class Store:
     def __init__(self, data_dir: Path):
         self.path = data_dir / DB_FILENAME
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)  # see kiosk.private_files
             self.db = Database(self.path)
             self.db.execute("PRAGMA busy_timeout = 5000")
             self.db.enable_wal()

@@ -40,13 +40,14 @@ def enrol(db: str, name: str = "lounge-1", site: str = "Mile End") -> str:
 
 
 class ServerProcess:
-    """`feedback-server serve` running until stopped or killed; ``log`` collects everything it printed."""
+    """`feedback-server serve` running until stopped or killed; ``log`` collects everything it printed. ``umask``
+    is the one it starts with (-1: this process's)."""
 
-    def __init__(self, db: str, *extra: str):
+    def __init__(self, db: str, *extra: str, umask: int = -1):
         self.db = db
         self.log: list[str] = []
         self.process = subprocess.Popen([FEEDBACK_SERVER, "serve", "--db", db, "--port", "0", *extra], text=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, umask=umask)
         self._port: int | None = None
         self._scheme = "http"
         self._ready = threading.Event()

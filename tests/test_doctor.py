@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -25,8 +26,8 @@ from kiosk.store import DB_FILENAME
 from tests.server_process import ServerProcess, enrol
 from tests.test_sync_e2e import KIOSK_SYNC
 
-CHECKS = ["config", "screen", "microphone", "speaker", "speech", "voice models", "recordings", "disk", "database",
-          "backups", "server", "clock"]
+CHECKS = ["config", "screen", "microphone", "speaker", "speech", "voice models", "recordings", "disk", "permissions",
+          "database", "backups", "server", "clock"]
 NO_SOUND_HARDWARE = not Path("/dev/snd").exists()
 NO_GRAPHICS_DEVICE = not list(Path("/dev/dri").glob("card*"))
 
@@ -129,6 +130,26 @@ def test_a_damaged_database_is_a_problem_and_is_not_touched(tmp_path, kiosk_env)
     assert found["clock"]["status"] == "OK"  # checks that need the database still give an answer
     assert database.read_bytes() == before
     assert {path.name for path in data.iterdir()} <= {DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm"}
+
+
+def test_a_data_folder_or_database_other_users_can_read_is_reported_with_the_fix_and_left_as_it_is(
+        tmp_path, kiosk_env):
+    data = tmp_path / "data"
+    fill(data, kiosk_env, 3)
+    _status, found = doctor_json("--data", data, env=kiosk_env)
+    assert found["permissions"] == {"check": "permissions", "status": "OK", "fix": "", "message":
+                                    "Only the kiosk's own user can open its data folder and read its answers."}
+    data.chmod(0o755)  # by hand, or left so by a version before the kiosk made its folder private
+    (data / DB_FILENAME).chmod(0o644)
+    status, found = doctor_json("--data", data, env=kiosk_env)
+    assert status == 0  # a warning: the kiosk still takes and keeps answers
+    assert found["permissions"]["status"] == "WARNING"
+    assert found["permissions"]["message"] == (f"Other users of this computer can read the kiosk's answers: {data} "
+                                               f"(755), {data / DB_FILENAME} (644).")
+    assert found["permissions"]["fix"] == (f"As the kiosk's user: chmod 700 {data}; chmod 600 {data / DB_FILENAME} "
+                                           "(the kiosk also does this itself the next time it starts).")
+    assert found["database"]["status"] == "OK"
+    assert (stat.S_IMODE(data.stat().st_mode), stat.S_IMODE((data / DB_FILENAME).stat().st_mode)) == (0o755, 0o644)
 
 
 # -- the server -----------------------------------------------------------------------------------------

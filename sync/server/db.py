@@ -36,6 +36,8 @@ from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.private_files import FOLDER_MODE, holds_only, tighten
+
 DEFAULT_FILENAME = "feedback-server.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another to finish; batches commit in milliseconds."""
@@ -356,9 +358,10 @@ def _open_sqlite(url: sa.URL, *, create: bool) -> Engine:
         if not create:
             raise DatabaseSetupError(f"no server database at {path} (is --db or FEEDBACK_SERVER_DB right?)")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseSetupError(f"cannot make the folder {path.parent} ({exc.strerror})") from None
+    tighten(path, folder_too=holds_only(path))  # made by an older version, or by hand: kiosk.private_files
     engine = sa.create_engine(url, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
