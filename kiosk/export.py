@@ -3,7 +3,8 @@
 CSV and XLSX have one row per response and one column per question (the question's words as the
 header), in a stable order: question sets by first use, questions in set order, each choice question's
 "tell us why" right after it. CSV is UTF-8 with a BOM so Excel and LibreOffice keep Bengali and Korean
-intact. Free text that starts like a formula is prefixed with ' so a spreadsheet never runs it.
+intact. Every cell, headers and the XLSX summary included, is a kiosk.spreadsheet.spreadsheet_cell, so no
+words a person, a kiosk or a question set wrote can run as a formula.
 
 Rows go by period (the hour, day or week shown), then by their random id, with no sequence number, so
 nothing in a file tells which response came after which within a period.
@@ -25,12 +26,12 @@ from typing import IO, Any, Literal, Protocol, get_args
 import orjson
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from tqdm import tqdm
 
 from kiosk.record import without_about_you
+from kiosk.spreadsheet import spreadsheet_cell
 from kiosk.store import Store
 
 Format = Literal["csv", "jsonl", "xlsx"]
@@ -45,7 +46,6 @@ TIME_COLUMNS = ("created_at_device", "received_at")
 can match a response to the person seen at the kiosk at 14:07."""
 PAYLOAD_COLUMNS = ("question_set", "language", "channel", "complete", "misuse_suspected")
 """Columns every export takes from the response itself, after the source's own columns."""
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_STEP = 1000
 
 class ExportSource(Protocol):
@@ -152,7 +152,7 @@ def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _text_cell(value: object) -> str:
-    return _safe(value) if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
 
 
 def _flag(value: object) -> bool | str:
@@ -182,10 +182,6 @@ def _question_columns(examples: list[str]) -> Columns:
     return [(s, q, f, h if headers.count(h) == 1 else f"{h} ({s})") for (s, q, f), h in columns.items()]
 
 
-def _safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
     """Pass rows through, moving the progress bar in steps (once per row is a real cost at 100,000)."""
     shown = 0
@@ -200,8 +196,11 @@ def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
 
 def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns: Columns,
            bar: tqdm) -> Iterator[list[Any]]:
-    """Header row, then one row per response; ``columns`` are the answer columns (_question_columns)."""
-    yield [*source.columns, *PAYLOAD_COLUMNS, *(c[3] for c in columns)]
+    """Header row, then one row per response; ``columns`` are the answer columns (_question_columns). Every
+    value is a spreadsheet_cell: the CSV, the XLSX and its summary write nothing else, so nothing a person, a
+    kiosk or a manager wrote can run as a formula (and openpyxl writes a string as a formula only if it starts
+    with "=")."""
+    yield [spreadsheet_cell(title) for title in (*source.columns, *PAYLOAD_COLUMNS, *(c[3] for c in columns))]
     # (question set, question) -> the cells its chosen answer and its text go to (None: no such column).
     slots: dict[tuple[str, str], list[int | None]] = {}
     for i, (qset, question, field, _header) in enumerate(columns):
@@ -218,8 +217,9 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
                 cells[choice_slot] = _text_cell(answer.get("choice_text"))  # words from the question set
             if text_slot is not None:
                 cells[text_slot] = _text_cell(answer.get("text"))
-        yield [*row[:-1], qset, _text_cell(payload.get("language")), _text_cell(payload.get("channel")),
-               _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")), *cells]
+        yield [spreadsheet_cell(value) for value in (
+            *row[:-1], qset, _text_cell(payload.get("language")), _text_cell(payload.get("channel")),
+            _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")), *cells)]
 
 
 def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm) -> None:
@@ -258,8 +258,7 @@ def _xlsx(rows: Iterator[list[Any]], out: Path, fixed: int, choices: list[int], 
     tally: dict[int, Counter[str]] = {column: Counter() for column in choices}
     try:
         for row in rows:
-            # XLSX cannot hold control characters; one typed by accident must not stop the whole export.
-            sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
+            sheet.append(row)
             for column, counts in tally.items():
                 if row[column]:
                     counts[row[column]] += 1

@@ -16,11 +16,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from kiosk.config_files import TomlFile
+from kiosk.spreadsheet import starts_like_formula
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -45,16 +46,28 @@ def translation(translations: Mapping[str, T], language: str) -> T | None:
     return translations.get(language) or translations.get(base_language(language))
 
 
+def _not_a_formula(words: str) -> str:
+    if starts_like_formula(words):
+        raise ValueError("must not start with =, +, - or @ (even after spaces), a tab or a carriage return: a "
+                         "spreadsheet opening the exported answers could take these words for a formula")
+    return words
+
+
+Words = Annotated[str, AfterValidator(_not_a_formula)]
+"""Words a person sees or hears. Question and answer words are copied into every response and so into every
+export (kiosk/export.py), where a spreadsheet must show them, never run them."""
+
+
 class AnswerWords(_Strict):
-    text: str = Field(default="", max_length=40)
-    spoken: str = ""
+    text: Words = Field(default="", max_length=40)
+    spoken: Words = ""
 
 
 class QuestionWords(_Strict):
-    text: str = Field(default="", max_length=200)
-    spoken: str = ""
-    follow_up: str = ""
-    follow_up_spoken: str = ""
+    text: Words = Field(default="", max_length=200)
+    spoken: Words = ""
+    follow_up: Words = ""
+    follow_up_spoken: Words = ""
 
 
 class SetWords(_Strict):
@@ -86,9 +99,9 @@ class Answer(_Strict):
     """One picture button on a choice question."""
 
     id: str = Field(pattern=ID_PATTERN)
-    text: str = Field(min_length=1, max_length=40)
+    text: Words = Field(min_length=1, max_length=40)
     picture: str = Field(min_length=1)
-    spoken: str = ""
+    spoken: Words = ""
     finish: bool = False
     """Choosing this answer ends the session here, with thanks ("No, finish" on the "About you" question)."""
     translations: dict[str, AnswerWords] = {}
@@ -103,12 +116,12 @@ class Question(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     kind: Literal["choice", "text"]
-    text: str = Field(min_length=1, max_length=200)
+    text: Words = Field(min_length=1, max_length=200)
     picture: str = Field(min_length=1)
-    spoken: str = ""
+    spoken: Words = ""
     answers: tuple[Answer, ...] = ()
-    follow_up: str = ""
-    follow_up_spoken: str = ""
+    follow_up: Words = ""
+    follow_up_spoken: Words = ""
     follow_up_picture: str = "keyboard"
     about_you: bool = False
     """An optional "About you" question (age band, who the person is): asked after the feedback, never required,

@@ -135,6 +135,31 @@ def test_missing_required_field_points_at_its_block(tmp_path):
     assert error.line == line_number(broken, "[[questions]]", occurrence=3)
 
 
+FORMULA_WORDS = [  # (what the set says, what a manager changed it to, the field named)
+    ('text = "Overall, how was your experience of our service?"',
+     'text = "=HYPERLINK(\\"http://evil.example/q\\",\\"q\\")"', "questions[1].text"),
+    ('spoken = "Overall, how was your experience of our service? Touch a picture."', 'spoken = "  +Overall"',
+     "questions[1].spoken"),
+    ('follow_up = "Tell us why"', 'follow_up = "@Tell us why"', "questions[1].follow_up"),
+    ('follow_up_spoken = "Tell us why. You can type, or touch skip."', 'follow_up_spoken = "\\t-Tell us why"',
+     "questions[1].follow_up_spoken"),
+    ('text = "Very good"', 'text = "\\u0001=SUM(1)"', "questions[1].answers[1].text"),
+    ('spoken = "I don\'t know"', 'spoken = "-I don\'t know"', "questions[1].answers[6].spoken"),
+    ('translations.bn = { text = "খুব ভালো" }', 'translations.bn = { text = "=খুব ভালো" }',
+     "questions[1].answers[1].translations.bn.text"),
+]
+
+
+@pytest.mark.parametrize(("written", "changed", "field"), FORMULA_WORDS, ids=[case[2] for case in FORMULA_WORDS])
+def test_words_that_start_like_a_spreadsheet_formula_are_refused(tmp_path, written, changed, field):
+    """Question and answer words are copied into every export; a spreadsheet must never run them."""
+    assert written in DEFAULT_SET
+    broken = DEFAULT_SET.replace(written, changed, 1)
+    error = expect_error(config_dir(tmp_path, questions=broken))
+    assert (error.path.name, error.line, error.field) == ("default.toml", line_number(broken, changed), field)
+    assert error.reason.startswith("must not start with =, +, - or @")
+
+
 def test_choice_question_needs_answers(tmp_path):
     broken = DEFAULT_SET.replace('id = "listen"\nkind = "choice"', 'id = "listen"\nkind = "choice"\nfollow_up = "Why?"')
     broken = broken[: broken.index('id = "yes"') - len("  [[questions.answers]]\n  ")] + "\n"

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -16,7 +17,8 @@ import sqlalchemy as sa
 from sync.protocol import UPDATES_PATH
 from sync.server.db import audit_log, open_database
 from tests.dashboard import StaffBrowser, add_people, mixed_answers, payload, seed, signed_in
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, enrol, make_batch, make_record
+from tests.test_export import EVIL_SET, assert_no_formula, review_session
 
 NEW_PASSWORD = "another long password"
 START, END = date.today() - timedelta(days=30), date.today()
@@ -129,3 +131,23 @@ def test_no_one_exports_another_sites_answers(server):
     assert vera.post(f"/staff/export?{PERIOD}", {"format": "csv"}).status_code == 403
     refused = manny.post(f"/staff/export?{PERIOD}", {"format": "pdf"})
     assert refused.status_code == 400 and "format must be one of: csv, jsonl, xlsx" in refused.text
+
+
+def test_a_managers_export_of_a_kiosks_formulas_holds_only_text(tmp_path):
+    """The review's record sent over HTTP by a kiosk, downloaded by the site's manager as XLSX and CSV."""
+    db = str(tmp_path / "central.db")
+    add_people(db)
+    token = enrol(db, name='=HYPERLINK("http://evil.example/k","k")', site="Mile End")
+    with ServerProcess(db) as running:
+        sent = running.post_batch(token, make_batch([make_record(1, review_session().payload())],
+                                                    device_id=str(uuid.uuid4())))
+        assert sent.status_code == 200 and sent.json()["accepted"] == 1
+        manny = signed_in(running, "manny")
+        manny.get("/staff/export")
+        for fmt in ("xlsx", "csv"):
+            response = manny.post(f"/staff/export?{PERIOD}", {"format": fmt, "time_detail": "day"})
+            assert response.status_code == 200
+            (tmp_path / f"download.{fmt}").write_bytes(response.content)
+            assert_no_formula(tmp_path / f"download.{fmt}")
+    [row] = list(csv.DictReader(io.StringIO((tmp_path / "download.csv").read_text(encoding="utf-8-sig"))))
+    assert row["question_set"] == "'" + EVIL_SET and row["kiosk"].startswith("'=HYPERLINK(")

@@ -172,6 +172,9 @@ BROKEN = [
       r"no picture called &#39;smiel&#39;", r'<code class="qs-line">picture = &#34;smiel&#34;</code>']),
     ("missing", DEFAULT.replace('text = "What is working? What is the best thing that has happened?"\n', "", 1),
      [r"On line \d+ at question 3, text \(questions\[3\]\.text\): “text” is missing"]),
+    ("formula", DEFAULT.replace(f'text = "{OVERALL}"', 'text = "=HYPERLINK(\\"http://evil.example/q\\",\\"q\\")"', 1),
+     [rf"On line {line_of(DEFAULT, OVERALL)} at question 1, text \(questions\[1\]\.text\): must not start with =, \+, "
+      "- or @"]),
 ]
 
 

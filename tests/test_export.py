@@ -6,6 +6,7 @@ import csv
 import gc
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +25,7 @@ from kiosk.export import PAYLOAD_COLUMNS, KioskSource, coarsen, export, period_o
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskConfig
 from kiosk.simulate import simulate
+from kiosk.spreadsheet import spreadsheet_cell
 from kiosk.store import Saved, Store
 from sync.server.db import database_url
 from tests.test_cli import kiosk
@@ -163,7 +165,7 @@ def test_a_control_character_typed_by_accident_does_not_stop_the_xlsx_export(sto
     export(store, "xlsx", tmp_path / "feedback.xlsx")
     export(store, "csv", tmp_path / "feedback.csv")
     assert by_header(read_table(tmp_path / "feedback.xlsx"))[0][WORKING] == "The bell rings all night"
-    assert by_header(read_table(tmp_path / "feedback.csv"))[0][WORKING] == "The bell\x0b rings all night"
+    assert by_header(read_table(tmp_path / "feedback.csv"))[0][WORKING] == "The bell rings all night"
 
 
 def in_libreoffice(export_file: Path, tmp_path: Path) -> list[list[str]]:
@@ -447,3 +449,77 @@ def test_about_you_answers_are_never_exported_beside_the_other_answers(store, co
     assert "Good" in text
     for hidden in ("How old are you?", "65 or over", "65-or-over", "Family or carer", "about-age", "about_you"):
         assert hidden not in text
+
+
+EVIL_SET = '=HYPERLINK("http://evil.example/qs","qs")'
+EVIL_QUESTION = '=HYPERLINK("http://evil.example/q","q")'
+EVIL_TEXT = '\u0001=HYPERLINK("http://evil.example/t","t")'
+
+
+def review_session() -> SessionRecord:
+    """The outside review's record, as a kiosk could send it: a formula for the question set's id and a
+    question's words, a formula hidden behind a control character in typed text; and the other ways in:
+    + - @ first, after spaces, or a leading tab or carriage return."""
+    answers = [
+        AnswerRecord("overall", EVIL_QUESTION, "choice", "answered", choice="good", choice_text="+Good",
+                     text=EVIL_TEXT, follow_up_text="@Tell us why"),
+        AnswerRecord("working", "-What is working?", "text", "answered", text="  =1+1"),
+        AnswerRecord("not-working", "What is not working?", "text", "answered", text="\t=cmd|' /C calc'!A0"),
+        AnswerRecord("listen", "Do you feel we listen?", "text", "answered", text="\r\n@SUM(1)"),
+    ]
+    return SessionRecord(EVIL_SET, 1, "en", answers, True)
+
+
+def formula_like(text: str) -> bool:
+    """True if a spreadsheet could run ``text``: = + - or @ first (after any spaces or control characters),
+    or a leading tab or carriage return."""
+    return re.match(r"[\t\r]|[\s\x00-\x1f\x7f-\x9f]*[=+\-@]", text) is not None
+
+
+def assert_no_formula(path: Path) -> None:
+    """No cell of a CSV or XLSX export, on any sheet, headers included, can run as a formula; in XLSX every
+    text is stored as text."""
+    if path.suffix == ".xlsx":
+        book = load_workbook(path)  # not read-only: each cell's data_type
+        cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None]
+        assert len(book.sheetnames) == 2 and cells
+        unsafe = [(cell.parent.title, cell.coordinate, cell.value) for cell in cells
+                  if cell.data_type not in ("s", "n", "b") or (cell.data_type == "s" and formula_like(cell.value))]
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            unsafe = [cell for row in csv.reader(handle) for cell in row if formula_like(cell)]
+    assert unsafe == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_no_cell_of_a_kiosk_export_can_run_as_a_formula(store, tmp_path, fmt):
+    store.save(review_session())
+    out = tmp_path / f"feedback.{fmt}"
+    assert export(store, fmt, out) == 1
+    assert_no_formula(out)
+    [row] = by_header(read_table(out))
+    assert row["question_set"] == "'" + EVIL_SET and row["'" + EVIL_QUESTION] == "'+Good"
+    assert row["'" + EVIL_QUESTION + " — @Tell us why"] == "'" + EVIL_TEXT[1:]  # the control character gone first
+    assert row["'-What is working?"] == "'  =1+1"
+
+
+def test_real_numbers_and_true_or_false_stay_numbers_and_booleans_in_xlsx(store, config, saved, tmp_path):
+    simulate(20, config=config, store=store, seed=9, on_saved=lambda _saved: None)
+    store.save(review_session())
+    export(store, "xlsx", tmp_path / "all.xlsx")
+    book = load_workbook(tmp_path / "all.xlsx")
+    complete = [row[FIXED_COLUMNS.index("complete")] for row in book["Responses"].iter_rows(min_row=2)]
+    assert {cell.data_type for cell in complete} == {"b"}
+    counts = [row[2] for row in book["Summary"].iter_rows(min_row=2)]
+    assert {cell.data_type for cell in counts if isinstance(cell.value, int)} == {"n"}
+    assert any(isinstance(cell.value, int) for cell in counts)
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("\u0001=HYPERLINK(1)", "'=HYPERLINK(1)"), (" \u200b+1", "' \u200b+1"), ("\t1", "'\t1"), ("\r\n@a", "'\r\n@a"),
+    (" =1", "' =1"), ("", ""), ("-5", "'-5"), ("The bell\x0b rings", "The bell rings"), ("two\nlines", "two\nlines"),
+    ("a = b", "a = b"),
+    (5, 5), (-5, -5), (2.5, 2.5), (True, True), (None, None),
+])
+def test_a_cell_is_text_that_cannot_run_or_a_real_number(value, cell):
+    assert spreadsheet_cell(value) == cell and type(spreadsheet_cell(value)) is type(cell)

@@ -15,7 +15,7 @@ from kiosk.export import PAYLOAD_COLUMNS
 from sync.protocol import BATCHES_PATH
 from sync.server.export import ServerSource
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
-from tests.test_export import answers_against_the_clock, expected_order
+from tests.test_export import EVIL_SET, answers_against_the_clock, assert_no_formula, expected_order, review_session
 from tests.test_sync_e2e import Kiosk
 
 
@@ -117,3 +117,22 @@ def test_bad_export_arguments_are_one_line(tmp_path):
                              db=str(tmp_path / "missing.db"))
     assert result.returncode != 0 and result.stderr.count("\n") == 1 and result.stderr.startswith("Error:")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_kiosks_formulas_and_a_formula_site_name_export_as_text(tmp_path):
+    """The review's record, sent over HTTP by a kiosk enrolled under names that start like formulas."""
+    db = str(tmp_path / "server.db")
+    token = enrol(db, name="@lounge", site='=HYPERLINK("http://evil.example/site","site")')
+    with ServerProcess(db) as server:
+        sent = server.post_batch(token, make_batch([make_record(1, review_session().payload())],
+                                                   device_id=str(uuid.uuid4())))
+        assert sent.status_code == 200 and sent.json()["accepted"] == 1
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"all.{fmt}"
+        result = feedback_server("export", "--format", fmt, "--out", str(out), db=db)
+        assert result.returncode == 0, result.stderr
+        assert_no_formula(out)
+    with (tmp_path / "all.csv").open(encoding="utf-8-sig", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert (row["site"], row["kiosk"], row["question_set"]) == ("'=HYPERLINK(\"http://evil.example/site\",\"site\")",
+                                                              "'@lounge", "'" + EVIL_SET)

@@ -29,6 +29,7 @@ from kiosk.usb_export import (
     export_to_usb,
     find_usb_drives,
 )
+from tests.test_export import assert_no_formula, review_session
 
 USB_DISK = "devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block"
 NVME_DISK = "devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0"
@@ -216,3 +217,12 @@ def test_a_read_only_filesystem_that_looked_writable_is_reported_as_read_only(ma
 def _folder_drive(folder: Path) -> Drive:
     folder.mkdir()
     return Drive(folder, folder.name, "/dev/sdz1", False, folder.stat().st_dev)
+
+
+def test_a_usb_export_of_answers_that_start_like_formulas_holds_only_text(machine, filled):
+    filled.save(review_session())
+    machine.usb_stick()
+    result = export_to_usb(filled, machine.drives())
+    assert result.count == 41
+    for written in result.files:
+        assert_no_formula(written)

@@ -26,7 +26,7 @@ from kiosk.privacy import concerns, scrub
 from kiosk.settings import load_config
 from kiosk.voice.audio import read_wav_mono
 from kiosk.voice.controller import _every_prompt
-from kiosk.voice.prompt_script import prompt_script, spoken_languages_ready
+from kiosk.voice.prompt_script import ScriptLine, prompt_script, script_as, spoken_languages_ready
 from kiosk.voice.prompts import fixed_prompts
 from kiosk.voice.recordings import PAUSE
 from tests.conftest import FAST_SPEECH
@@ -96,6 +96,13 @@ def test_the_script_prints_as_text_csv_and_a_page(tmp_path):
     assert html.count('<td class="file">') == count and "kiosk voice recordings syl --from FOLDER" in html
     wrong = kiosk("voice", "prompts", "xx")
     assert wrong.returncode == 2 and "offers no 'xx'" in wrong.stderr and "syl" in wrong.stderr
+
+
+def test_the_script_as_a_spreadsheet_shows_words_that_start_like_formulas_as_text():
+    """A site's own translations (messages.po) and help contacts are its words; a spreadsheet must not run them."""
+    lines = [ScriptLine("a", "=1+1", "@SUM(1)"), ScriptLine("b", "\u0001-2", " +3")]
+    table = script_as("csv", load_config().language_packs["syl"], lines)
+    assert [row[1:] for row in csv.reader(io.StringIO(table))][1:] == [["'=1+1", "'@SUM(1)"], ["'-2", "' +3"]]
 
 
 def write(path: Path, samples: np.ndarray, rate: int = 22050) -> Path:

@@ -24,6 +24,7 @@ import jinja2
 
 from kiosk.i18n import translations
 from kiosk.settings import Contact, KioskConfig
+from kiosk.spreadsheet import spreadsheet_cell
 from kiosk.voice.language_pack import LanguagePack
 from kiosk.voice.prompts import fixed_prompts, help_line
 
@@ -92,7 +93,8 @@ def script_as(shape: str, pack: LanguagePack, lines: list[ScriptLine]) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["file", "meaning (English)", "on screen"])
-        writer.writerows([f"{line.id}.wav", line.english, line.said] for line in lines)
+        writer.writerows([spreadsheet_cell(cell) for cell in (f"{line.id}.wav", line.english, line.said)]
+                         for line in lines)
         return buffer.getvalue()
     if shape == "html":
         template = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True)
