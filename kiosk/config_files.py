@@ -97,6 +97,8 @@ class TomlFile:
             match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
             message = re.sub(r"\s*\(at line.*\)", "", str(exc))
             raise ConfigError(path, f"is not valid TOML: {message}", int(match.group(1)) if match else None) from exc
+        except RecursionError:  # tomllib reads nested lists and tables by recursion: a short file can exhaust it
+            raise ConfigError(path, "is not valid TOML: lists or tables are nested too deeply") from None
         self.lines = line_index(self.text)
 
     def line_of(self, loc: Loc) -> int | None:

@@ -223,9 +223,15 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
 
 
 def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm) -> None:
+    """A line per response: its columns and payload. A payload nested deeper than orjson writes (255 levels; the
+    server stored such records before it refused them) costs its own fields, never the whole export."""
     for row in _counted(_coarse_rows(source, since, detail), bar):
-        record = {**dict(zip(source.columns, row, strict=False)), **without_about_you(orjson.loads(row[-1]))}
-        out.write(orjson.dumps(record).decode("utf-8") + "\n")
+        columns = dict(zip(source.columns, row, strict=False))
+        try:
+            line = orjson.dumps({**columns, **without_about_you(orjson.loads(row[-1]))})
+        except orjson.JSONEncodeError:
+            line = orjson.dumps(columns)
+        out.write(line.decode("utf-8") + "\n")
 
 
 def _choice_columns(source: ExportSource, columns: Columns) -> list[int]:

@@ -31,6 +31,9 @@ MAX_BODY_BYTES = 1_000_000
 """Default cap on a request body; larger bodies get 413 and the kiosk halves its batch."""
 MAX_RECORD_BYTES = 64_000
 """Cap on one record's canonical payload; larger records are rejected (dead-lettered), not the batch."""
+MAX_RECORD_DEPTH = 32
+"""Cap on how deeply one record's payload nests objects and lists (a kiosk's, a few levels); deeper records are
+rejected, not the batch: JSON writers refuse deep nesting (orjson at 255), and no record may break an export."""
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 BIGINT_MAX = 2**63 - 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -105,3 +107,26 @@ def signed_in(server: ServerProcess, name: str) -> StaffBrowser:
     browser = StaffBrowser(server.url)
     assert browser.sign_in(name).status_code == 200
     return browser
+
+
+BOUNDARY = "feedback-test-boundary"
+CHUNKED_FORM = f"multipart/form-data; boundary={BOUNDARY}"
+"""The Content-Type of :func:`chunked_form`'s body."""
+
+
+def chunked_form(fields: dict[str, str], file_megabytes: int) -> Iterator[bytes]:
+    """A multipart form with ``fields`` and a file of ``file_megabytes`` MB, as 64 KB pieces: requests sends a
+    body it is given as a generator with Transfer-Encoding: chunked, so the server cannot know its size."""
+    for name, value in fields.items():
+        yield f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    yield (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.toml"\r\n'
+           "Content-Type: application/octet-stream\r\n\r\n").encode()
+    for _ in range(file_megabytes * 16):
+        yield b"#" * 65536
+    yield f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def bytes_written(pid: int) -> int:
+    """Everything process ``pid`` has written with write() so far: files (a form part spooled to a temporary
+    file), its log, the database."""
+    return int(re.search(r"wchar:\s+(\d+)", Path(f"/proc/{pid}/io").read_text()).group(1))  # type: ignore[union-attr]

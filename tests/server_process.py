@@ -126,6 +126,14 @@ def make_record(seq: int, payload: dict[str, Any] | None = None, record_id: str 
             "sha256": payload_hash(payload)}
 
 
+def nested(depth: int) -> dict[str, Any]:
+    """A payload whose objects nest ``depth`` deep (the payload alone is 1)."""
+    payload: dict[str, Any] = {}
+    for _ in range(depth - 1):
+        payload = {"inner": payload}
+    return payload
+
+
 def make_batch(records: list[dict[str, Any]], *, device_id: str, pending: int = 0,
                sent_at_device: str | None = None) -> dict[str, Any]:
     return {"batch_id": str(uuid.uuid4()), "kiosk_id": device_id, "schema_version": SCHEMA_VERSION,

@@ -11,7 +11,17 @@ import requests
 
 from sync.server.db import open_database
 from sync.server.staff import list_staff
-from tests.dashboard import PASSWORD, StaffBrowser, add_people, mixed_answers, seed, signed_in
+from tests.dashboard import (
+    CHUNKED_FORM,
+    PASSWORD,
+    StaffBrowser,
+    add_people,
+    bytes_written,
+    chunked_form,
+    mixed_answers,
+    seed,
+    signed_in,
+)
 from tests.server_process import FEEDBACK_SERVER, ServerProcess
 
 
@@ -64,6 +74,19 @@ def test_sign_in_without_its_form_token_is_refused(server):
     browser.get("/staff/sign-in")
     response = browser.post("/staff/sign-in", {"name": "vera", "password": PASSWORD}, with_token=False)
     assert response.status_code == 403 and "security token" in response.text
+
+
+def test_a_huge_sign_in_form_is_refused_before_it_is_read_even_when_sent_in_chunks(server):
+    browser = StaffBrowser(server.url)
+    before = bytes_written(server.process.pid)
+    streamed = browser.http.post(server.url + "/staff/sign-in", data=chunked_form({"name": "nobody"}, 30),
+                                 headers={"Content-Type": CHUNKED_FORM}, timeout=60)  # no Content-Length
+    declared = browser.http.post(server.url + "/staff/sign-in", data={"name": "nobody", "password": "x" * 100_000},
+                                 timeout=60)
+    for response in (streamed, declared):
+        assert response.status_code == 413 and "What was sent is larger than 64 KB" in response.text
+    assert bytes_written(server.process.pid) - before < 1_000_000  # the 30 MB file was never spooled to disk
+    assert browser.sign_in("vera").status_code == 200
 
 
 def test_five_wrong_passwords_lock_the_name_for_a_while_even_with_the_right_one(server, tmp_path):

@@ -75,6 +75,22 @@ def test_a_site_with_fewer_answers_than_the_threshold_shows_no_count_or_breakdow
     assert "Friends and Family Test" not in page  # three people's shares would single them out
 
 
+@pytest.mark.parametrize("period", ["start=9999-12-01", "start=9999-12-01&end=9999-12-31", "end=0001-01-01",
+                                    "start=0001-01-01&end=0001-01-05"])
+def test_a_date_out_of_range_is_refused_with_the_reason(server, period):
+    page = signed_in(server, "vera").get(f"/staff/?{period}")
+    assert page.status_code == 400 and "choose a date from 1970 to 2999" in page.text
+
+
+def test_a_report_period_out_of_range_is_refused_with_the_reason(server):
+    ada = signed_in(server, "ada")
+    for form in ({"kind": "monthly", "month": "9999-12", "site": "Mile End"},
+                 {"kind": "quarterly", "quarter": "9999-Q4"}):
+        ada.get("/staff/reports")
+        refused = ada.post("/staff/reports", {**form, "format": "html"})
+        assert refused.status_code == 400 and "like 2026-10" in refused.text
+
+
 def test_the_easy_read_and_standard_wordings_count_together_as_the_friends_and_family_test(tmp_path):
     """A site where new kiosks ask in Easy Read words and an older one in the standard words: the overview leads
     with the one national question counted over both, equal to a direct count of the stored answers."""

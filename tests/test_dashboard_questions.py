@@ -22,7 +22,17 @@ from sync.server.site_content import PICTURE_DIRS, VersionTaken, publish_questio
 from sync.server.staff import add_staff
 from sync.server.web.questions import history_of
 from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
-from tests.dashboard import PASSWORD, StaffBrowser, add_people, mixed_answers, seed, signed_in
+from tests.dashboard import (
+    CHUNKED_FORM,
+    PASSWORD,
+    StaffBrowser,
+    add_people,
+    bytes_written,
+    chunked_form,
+    mixed_answers,
+    seed,
+    signed_in,
+)
 from tests.server_process import ServerProcess
 
 DEFAULT = (BUILTIN_CONFIG / "questions/default.toml").read_text(encoding="utf-8")
@@ -235,7 +245,32 @@ def test_a_huge_form_is_refused_before_it_is_read(server):
     manny = signed_in(server, "manny")
     manny.get("/staff/questions/edit?site=Mile End")
     refused = manny.post("/staff/questions/edit", {"site": "Mile End", "text": "#" * 2_100_000, "action": "publish"})
-    assert refused.status_code == 400 and "larger than 2 MB" in refused.text
+    assert refused.status_code == 413 and "larger than 2 MB" in refused.text
+
+
+def test_a_huge_upload_sent_in_chunks_is_cut_off_at_the_limit_not_written_to_disk(server):
+    manny = signed_in(server, "manny")
+    manny.get("/staff/questions/edit?site=Mile End")
+    before = bytes_written(server.process.pid)
+    fields = {"csrf_token": manny.csrf, "site": "Mile End", "action": "publish"}
+    refused = manny.http.post(server.url + "/staff/questions/upload", data=chunked_form(fields, 20),
+                              headers={"Content-Type": CHUNKED_FORM}, timeout=60)  # no Content-Length to check
+    assert refused.status_code == 413 and "larger than 2 MB" in refused.text
+    assert bytes_written(server.process.pid) - before < 2_000_000  # not the 20 MB sent
+
+
+def test_a_file_nested_too_deeply_to_read_is_refused_with_the_reason(server):
+    ada = signed_in(server, "ada")
+    ada.get("/staff/questions/edit?site=Bow")
+    before = stored(server, "Bow")
+    nested = "a = " + "[" * 5000 + "]" * 5000 + "\n"  # 10 KB
+    uploaded = ada.post("/staff/questions/upload", {"site": "Bow", "action": "publish"},
+                        files={"file": ("deep.toml", nested.encode("utf-8"))})
+    typed = ada.post("/staff/questions/edit", {"site": "Bow", "text": nested, "action": "preview"})
+    for refused in (uploaded, typed):
+        assert refused.status_code == 400 and "lists or tables are nested too deeply" in refused.text
+    assert "In the file deep.toml" in uploaded.text
+    assert stored(server, "Bow") == before
 
 
 def test_a_typed_set_over_the_limit_is_refused_and_kept(server):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sqlite3
 import threading
@@ -15,9 +16,17 @@ from typing import Any
 import pytest
 import requests
 
-from sync.protocol import MAX_BODY_BYTES, MAX_RECORD_BYTES, TIMESTAMP_PATTERN, UPDATES_PATH, Receipt, Updates
+from sync.protocol import (
+    MAX_BODY_BYTES,
+    MAX_RECORD_BYTES,
+    MAX_RECORD_DEPTH,
+    TIMESTAMP_PATTERN,
+    UPDATES_PATH,
+    Receipt,
+    Updates,
+)
 from tests.conftest import PROJECT
-from tests.server_process import FREE_TEXT, ServerProcess, enrol, feedback_server, make_batch, make_record
+from tests.server_process import FREE_TEXT, ServerProcess, enrol, feedback_server, make_batch, make_record, nested
 
 
 def query(db: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -204,6 +213,19 @@ def test_a_body_over_the_cap_gets_413_without_the_server_holding_it(server, toke
     assert receipt(server.post_batch(token, make_batch([make_record(1)], device_id=device))).accepted == 1
     assert server.session.get(server.url + "/v1/health", timeout=60).json() == {"status": "ok"}
     assert count(db, "responses") == 1
+
+
+def test_a_record_nested_too_deeply_or_holding_infinity_is_rejected_alone(server, token, db, device):
+    records = [make_record(1, nested(MAX_RECORD_DEPTH)), make_record(2, nested(MAX_RECORD_DEPTH + 1)),
+               make_record(3, {"answers": [], "score": -math.inf})]
+    # json.dumps writes -inf as -Infinity, which is not JSON; -1e400 is a JSON number Python reads as -inf
+    body = json.dumps(make_batch(records, device_id=device)).replace("-Infinity", "-1e400").encode()
+    got = receipt(server.post_batch(token, body, **{"Content-Type": "application/json"}))
+    assert got.accepted == 1
+    assert [(r.id, r.reason) for r in got.rejected] == [
+        (records[1]["id"], f"the payload nests objects and lists more than {MAX_RECORD_DEPTH} deep"),
+        (records[2]["id"], "the payload has a number too large to store")]
+    assert query(db, "SELECT id FROM responses") == [(records[0]["id"],)]
 
 
 def test_two_identical_batches_sent_at_once_store_each_record_once(server, token, db, device):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 import uuid
+from contextlib import closing
 
 import pytest
 import requests
@@ -14,7 +16,7 @@ from openpyxl import load_workbook
 from kiosk.export import PAYLOAD_COLUMNS
 from sync.protocol import BATCHES_PATH
 from sync.server.export import ServerSource
-from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
+from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record, nested
 from tests.test_export import EVIL_SET, answers_against_the_clock, assert_no_formula, expected_order, review_session
 from tests.test_sync_e2e import Kiosk
 
@@ -110,6 +112,29 @@ def test_an_odd_payload_from_a_newer_kiosk_costs_its_own_cells_not_the_export(tm
         rows = list(csv.DictReader(handle))
     assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in odd)
     assert {r["complete"] for r in rows} == {"", "True"}
+
+
+def test_a_stored_record_nested_deeper_than_orjson_writes_costs_its_own_fields_not_the_export(tmp_path):
+    """The server refuses such records now; one stored before still leaves every export whole."""
+    db = str(tmp_path / "server.db")
+    token = enrol(db)
+    records = [make_record(seq) for seq in (1, 2)]
+    with ServerProcess(db) as server:
+        response = requests.post(server.url + BATCHES_PATH, json=make_batch(records, device_id=str(uuid.uuid4())),
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert response.status_code == 200 and response.json()["accepted"] == 2
+    deep, fine = (record["id"] for record in records)
+    with closing(sqlite3.connect(db)) as connection, connection:  # orjson writes at most 255 levels
+        connection.execute("UPDATE responses SET payload = ? WHERE id = ?", (json.dumps(nested(300)), deep))
+    for fmt in ("csv", "xlsx", "jsonl"):
+        out = tmp_path / f"all.{fmt}"
+        result = feedback_server("export", "--format", fmt, "--out", str(out), db=db)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"Wrote 2 responses to {out}"
+    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "all.jsonl").read_text().splitlines())}
+    assert set(rows) == {deep, fine}
+    assert set(rows[deep]) == set(ServerSource.columns)
+    assert rows[fine]["answers"] and rows[fine]["site"] == "Mile End"
 
 
 def test_bad_export_arguments_are_one_line(tmp_path):

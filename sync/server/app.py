@@ -3,6 +3,11 @@
 Every error answer is a :class:`sync.protocol.Problem` — ``{"detail": "<one plain sentence>"}`` — and
 is declared in the OpenAPI document (/openapi.json) so a fuzzer can check the server against it.
 Nothing here logs free text or payloads: the engine hides SQL parameters, conflicts log only the id.
+
+Every request body is limited before it is read, chunked or not (sync/server/body_limit.py): a kiosk's
+batch to ``max_body_bytes`` (:data:`sync.protocol.MAX_BODY_BYTES`), a question set to
+:data:`sync.server.web.questions.MAX_REQUEST_BYTES`, anything else, the sign-in form first of all, to
+:data:`sync.server.web.sessions.MAX_FORM_BYTES`.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from fastapi.responses import JSONResponse
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync import protocol
 from sync.server.auth import Kiosk, require_kiosk
-from sync.server.batch_request import parse_batch, read_capped_body
+from sync.server.batch_request import parse_batch
 from sync.server.batches import store_batch
+from sync.server.body_limit import BodyLimit
 from sync.server.db import open_database
 from sync.server.kiosks import record_contact
 from sync.server.notify import (
@@ -40,7 +46,8 @@ from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, refe
 from sync.server.retention import KEEP_DAYS_VARIABLE, start_forgetting
 from sync.server.site_content import updates_for_site
 from sync.server.timestamps import utc_now
-from sync.server.web.dashboard import add_dashboard
+from sync.server.web.dashboard import BODY_LIMITS, PREFIX, add_dashboard, too_large_page
+from sync.server.web.sessions import MAX_FORM_BYTES
 
 HEALTH_PATH = "/v1/health"
 RETRY_AFTER_SECONDS = 5
@@ -128,7 +135,7 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
                   "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}})
     async def post_batch(request: Request, kiosk: AuthorisedKiosk) -> protocol.Receipt:
         """Store a batch of the kiosk's responses, then answer with a receipt (only after COMMIT)."""
-        body = await read_capped_body(request, max_body_bytes)
+        body = await request.body()
         # parsing a large batch takes milliseconds of CPU: keep it off the event loop, like the database work
         return await run_in_threadpool(lambda: _store(kiosk, parse_batch(body)))
 
@@ -170,13 +177,23 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         return Health(status="ok")
 
     _describe_batch_body(app)
+    # added before the dashboard's middleware, so inside it: a 413 page gets the dashboard's security headers
+    app.add_middleware(BodyLimit, default=MAX_FORM_BYTES, limits={protocol.BATCHES_PATH: max_body_bytes, **BODY_LIMITS},
+                       refuse=_too_large)
     add_dashboard(app, suppress_below=suppress_below, reference_mix=reference_mix)
     return app
 
 
+def _too_large(request: Request, limit: int) -> Response:
+    if request.url.path.startswith(PREFIX):
+        return too_large_page(request, limit)
+    return JSONResponse(status_code=413, content={
+        "detail": f"The request body is larger than {limit} bytes; send fewer records in each batch."})
+
+
 def _describe_batch_body(app: FastAPI) -> None:
-    """Put the Batch schema in the OpenAPI document: the endpoint reads its body itself (to cap its size),
-    so FastAPI cannot see the model."""
+    """Put the Batch schema in the OpenAPI document: the endpoint reads its body itself (to answer each
+    problem with its own status, sync/server/batch_request.py), so FastAPI cannot see the model."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

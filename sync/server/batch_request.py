@@ -1,8 +1,8 @@
-"""Reading a ``POST /v1/batches`` body: capped in size, then UTF-8, JSON and the Batch schema in turn.
+"""Reading a ``POST /v1/batches`` body: UTF-8, JSON and the Batch schema in turn.
 
-Each step fails with its own status and one plain sentence, before anything is stored: 413 (too big,
-so the kiosk halves its batch), 400 (not UTF-8 JSON: a broken client or proxy), 422 (JSON of the wrong
-shape or schema version).
+Each step fails with its own status and one plain sentence, before anything is stored: 400 (not UTF-8
+JSON: a broken client or proxy), 422 (JSON of the wrong shape or schema version). A body too big was
+already refused with 413 as it arrived (sync/server/app.py), so the kiosk halves its batch.
 """
 
 from __future__ import annotations
@@ -11,27 +11,9 @@ import json
 from typing import Any, NoReturn
 
 import pydantic
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 
 from sync.protocol import SCHEMA_VERSION, Batch
-
-
-async def read_capped_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as its declared or streamed size passes ``limit``, so a
-    huge body is never held in memory (uvicorn discards the unread rest after our answer)."""
-    too_big = HTTPException(status_code=413, detail=f"The request body is larger than {limit} bytes; "
-                                                    "send fewer records in each batch.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _reject_constant(name: str) -> NoReturn:

@@ -3,13 +3,15 @@
 The whole batch goes in one transaction; the response id's primary key decides what is new
 (INSERT … ON CONFLICT DO NOTHING, never check-then-insert), and the receipt is built only after COMMIT,
 so a receipt the kiosk holds always means the records are durably here. A record that is itself wrong
-(bad hash, too large, id repeated in the batch) is rejected alone so the rest of the batch still lands.
+(bad hash, too large, nested too deeply, id repeated in the batch) is rejected alone so the rest of the
+batch still lands.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from kiosk.privacy import scrub
 from kiosk.record import canonical_json, payload_sha256
-from sync.protocol import MAX_RECORD_BYTES, Batch, Receipt, Record, Rejection
+from sync.protocol import MAX_RECORD_BYTES, MAX_RECORD_DEPTH, Batch, Receipt, Record, Rejection
 from sync.server.aggregates import add_stored, column_text
 from sync.server.auth import Kiosk
 from sync.server.db import (
@@ -43,6 +45,9 @@ def _checked_payload(record: Record, times_in_batch: int) -> tuple[str | None, s
     that is a third of the server's work under load."""
     if times_in_batch > 1:
         return "this id appears more than once in the batch", ""
+    unreadable = _unreadable(record.payload)
+    if unreadable:
+        return unreadable, ""
     text = canonical_json(record.payload)
     try:
         data = text.encode("utf-8")
@@ -53,6 +58,25 @@ def _checked_payload(record: Record, times_in_batch: int) -> tuple[str | None, s
     if payload_sha256(text) != record.sha256:
         return "sha256 does not match the payload", ""
     return None, _scrubbed(record.payload, text)
+
+
+def _unreadable(payload: dict[str, Any]) -> str | None:
+    """Why a payload, once stored, could not be read or written back whole, or None. orjson (exports, the
+    dashboard's counts) refuses objects and lists nested 255 deep and numbers beyond a float's range, such as
+    1e400, which Python's JSON reader takes as infinity. Walked a level at a time, never by recursion."""
+    level, depth = [payload], 1
+    while level:
+        if depth > MAX_RECORD_DEPTH:
+            return f"the payload nests objects and lists more than {MAX_RECORD_DEPTH} deep"
+        below = []
+        for value in level:
+            for child in value.values() if isinstance(value, dict) else value:
+                if isinstance(child, (dict, list)):
+                    below.append(child)
+                elif isinstance(child, (int, float)) and not abs(child) <= sys.float_info.max:
+                    return "the payload has a number too large to store"
+        level, depth = below, depth + 1
+    return None
 
 
 def _scrubbed(payload: dict[str, Any], text: str) -> str:

@@ -11,6 +11,9 @@ from typing import Protocol
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 _QUARTER = re.compile(r"([0-9]{4})-[Qq]([0-9])")
+YEARS = range(2000, 3000)
+"""The years a report can be about; not up to 9999, where a month's end (the day before the next month) is
+past the calendar's."""
 
 
 class ReportError(Exception):
@@ -109,7 +112,7 @@ class Period(Protocol):
 def parse_month(text: str) -> Month:
     """``2026-10`` as a :class:`Month`; :class:`ReportError` saying how to write it otherwise."""
     found = _MONTH.fullmatch(text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) not in YEARS:
         raise ReportError(f"The period {text!r} is not a month: write the year and the month, like 2026-10.")
     return Month(int(found.group(1)), int(found.group(2)))
 
@@ -117,7 +120,7 @@ def parse_month(text: str) -> Month:
 def parse_period(text: str) -> Month | Quarter:
     """``2026-10`` as a :class:`Month`, ``2026-Q3`` as a :class:`Quarter`; :class:`ReportError` otherwise."""
     found = _QUARTER.fullmatch(text.strip())
-    if found and 1 <= int(found.group(2)) <= 4 and int(found.group(1)) >= 2000:
+    if found and 1 <= int(found.group(2)) <= 4 and int(found.group(1)) in YEARS:
         return Quarter(int(found.group(1)), int(found.group(2)))
     try:
         return parse_month(text)

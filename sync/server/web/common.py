@@ -23,6 +23,9 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 DEFAULT_WEEKS = 12
 LONGEST_PERIOD = timedelta(days=3 * 366)
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
+"""The dates a period may start and end on: from a kiosk clock never set (1970), to well before the days
+the counting around a period (its weeks, the day after it) would run past the calendar's end (9999)."""
 
 
 class BadRequest(Exception):
@@ -72,9 +75,13 @@ def _date(request: Request, name: str, default: date) -> date:
     if not text:
         return default
     try:
-        return date.fromisoformat(text)
+        chosen = date.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"The {name} date {text!r} is not a date; write it as 2026-11-23.") from None
+    if not EARLIEST <= chosen <= LATEST:
+        raise BadRequest(f"The {name} date {text!r} is out of range: choose a date from {EARLIEST.year} to "
+                         f"{LATEST.year}.")
+    return chosen
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,16 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+BODY_LIMITS = {f"{PREFIX}{path}": questions.MAX_REQUEST_BYTES for path in (questions.EDIT, questions.UPLOAD)}
+"""The pages that take more than a small form (sessions.MAX_FORM_BYTES), and how much, in bytes."""
+
+
+def too_large_page(request: Request, limit: int) -> Response:
+    """The page for a form or file refused, unread, as larger than ``limit`` bytes (sync/server/body_limit.py)."""
+    size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} KB"
+    return render(request, "error.html", None, status_code=413, title="Too much was sent",
+                  reason=f"What was sent is larger than {size}, the most this page takes. If you chose a file, "
+                         "check it is the right one.")
 
 
 def add_dashboard(app: FastAPI, *, suppress_below: int, reference_mix: ReferenceMix | None = None) -> None:

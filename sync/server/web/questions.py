@@ -43,21 +43,17 @@ WHAT = "change question sets"
 MAX_BYTES = 200_000
 """The largest set accepted: the built-in default, with two translations, is about 8 KB."""
 MAX_REQUEST_BYTES = 2_000_000
-"""Refused before the form is read: a set at :data:`MAX_BYTES`, in Bengali, is about 1.8 MB as a typed form."""
+"""The largest form :data:`EDIT` and :data:`UPLOAD` take, refused before it is read (sync/server/body_limit.py): a
+set at :data:`MAX_BYTES`, in Bengali, is about 1.8 MB as a typed form."""
 TYPED = "the question set"
 """What messages call a set typed into the page (an uploaded one is called by its file name)."""
+EDIT = f"{PATH}/edit"
+UPLOAD = f"{PATH}/upload"
 DEFAULT_SET = "default"
 PUBLISHED = "question-set-published"
 
 Manager = Annotated[Signed, Depends(needs("manager", WHAT))]
 ManagerForm = Annotated[tuple[Signed, FormData], Depends(form_reader("manager", WHAT))]
-
-
-def _not_too_big(request: Request) -> None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
-        raise BadRequest(f"What was sent is larger than {MAX_REQUEST_BYTES // 1_000_000} MB. A question set is a "
-                         f"short text file of at most {MAX_BYTES // 1000} KB: check you chose the right file.")
 
 
 # --- sites -----------------------------------------------------------------------------------------------
@@ -311,7 +307,7 @@ def _act(request: Request, signed: Signed, site: str, text: str, *, action: str,
     return _back(site, "published")
 
 
-@router.post(f"{PATH}/edit", dependencies=[Depends(_not_too_big)])
+@router.post(EDIT)
 def edit(request: Request, sent: ManagerForm) -> Response:
     signed, form = sent
     with request.app.state.engine.connect() as connection:
@@ -327,7 +323,7 @@ def file_name(sent: str) -> str:
     return name[:100] or "the file"
 
 
-@router.post(f"{PATH}/upload", dependencies=[Depends(_not_too_big)])
+@router.post(UPLOAD)
 def upload(request: Request, sent: ManagerForm) -> Response:
     signed, form = sent
     with request.app.state.engine.connect() as connection:

@@ -39,6 +39,10 @@ IDLE = timedelta(hours=2)
 LONGEST = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
 """How stale last_seen_at may get before a request writes it again (not a write per page view)."""
+MAX_FORM_BYTES = 64_000
+"""The largest body the server takes where no other limit is set (sync/server/app.py): the sign-in form and
+every other form but a question set's. The largest, a safeguarding note (5,000 characters), is under 46 KB
+as a form even in Bengali."""
 
 
 class SignInNeeded(Exception):
