@@ -90,6 +90,24 @@ def test_a_batch_is_stored_and_the_receipt_counts_it(server, token, db, device):
     assert query(db, "PRAGMA journal_mode") == [("wal",)]
 
 
+def test_a_kiosk_cannot_write_into_another_kiosks_numbering(server, token, db, device):
+    """Security review, finding 7: a second kiosk's token naming the first kiosk's device id, with seq 2**40,
+    gave the first kiosk 1,099,511,627,275 "gaps". A device id belongs to the kiosk that sent from it first."""
+    receipt(server.post_batch(token, make_batch([make_record(seq) for seq in (1, 2)], device_id=device)))
+    other = enrol(db, name="hall-2", site="Bow")
+    response = server.post_batch(other, make_batch([make_record(2 ** 40)], device_id=device))
+    assert response.status_code == 403 and "device id of another kiosk" in response.json()["detail"]
+    assert "lounge-1" not in response.text  # nor does it say whose
+    assert query(db, "SELECT kiosk, MAX(seq) FROM responses GROUP BY kiosk") == [("lounge-1", 2)]
+    [first] = [row for row in stats(db)["kiosks"] if row["name"] == "lounge-1"]
+    assert first["sequence_gaps"] == 0
+    receipt(server.post_batch(token, make_batch([make_record(3)], device_id=device)))  # its own kiosk goes on
+    revoked = feedback_server("revoke-kiosk", "lounge-1", db=db)
+    assert revoked.returncode == 0, revoked.stderr
+    moved = server.post_batch(other, make_batch([make_record(4)], device_id=device))  # its store, a new token
+    assert moved.status_code == 200, moved.text
+
+
 def test_the_same_batch_again_is_all_duplicate_and_adds_nothing(server, token, db, device):
     batch = make_batch([make_record(seq) for seq in (1, 2, 3)], device_id=device)
     receipt(server.post_batch(token, batch))

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 import sqlalchemy as sa
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -31,7 +31,7 @@ from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync import protocol
 from sync.server.auth import Kiosk, require_kiosk
 from sync.server.batch_request import parse_batch
-from sync.server.batches import store_batch
+from sync.server.batches import DeviceOfAnotherKiosk, store_batch
 from sync.server.body_limit import BodyLimit
 from sync.server.db import open_database
 from sync.server.kiosks import record_contact
@@ -146,7 +146,10 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
 
     def _store(kiosk: Any, batch: protocol.Batch) -> protocol.Receipt:
         with write_turn:
-            return store_batch(engine, kiosk, batch, on_concern)
+            try:
+                return store_batch(engine, kiosk, batch, on_concern)
+            except DeviceOfAnotherKiosk as error:  # a token used to write into another kiosk's numbering
+                raise HTTPException(status_code=403, detail=str(error).capitalize() + ".") from None
 
     @app.get(protocol.UPDATES_PATH, response_model=protocol.Updates, responses={
         304: {"description": "Nothing changed since the ETag sent in If-None-Match."}, **_problems(401, 422, 503)})

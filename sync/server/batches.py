@@ -30,6 +30,7 @@ from sync.server.db import (
     forgotten,
     insert_ignoring_duplicates,
     insert_responses,
+    kiosks,
     responses,
 )
 from sync.server.kiosks import record_contact
@@ -106,6 +107,26 @@ def _categories(value: object) -> str:
     return ",".join(labels)[:200]
 
 
+class DeviceOfAnotherKiosk(Exception):
+    """A batch names a device id (a kiosk store's own id) that another enrolled kiosk sends from."""
+
+
+def _check_device_is_its_own(connection: sa.Connection, kiosk: Kiosk, device_id: str) -> None:
+    """A device id belongs to the kiosk that first sent from it, until that kiosk is revoked (a kiosk moved on
+    with a new token keeps its store). Without this, one kiosk's token could write into another kiosk's
+    sequence numbers: a seq of 2**40 under its device id gave that kiosk a trillion "gaps"."""
+    owner = connection.execute(sa.select(responses.c.kiosk).where(responses.c.device_id == device_id,
+                                                                  responses.c.kiosk != kiosk.name).limit(1)).scalar()
+    owner = owner or connection.execute(sa.select(kiosks.c.name).where(kiosks.c.last_device_id == device_id,
+                                                                       kiosks.c.name != kiosk.name)).scalar()
+    if owner is None:
+        return
+    revoked = connection.execute(sa.select(kiosks.c.revoked_at).where(kiosks.c.name == owner)).scalar()
+    if revoked is None:
+        raise DeviceOfAnotherKiosk("this batch names the device id of another kiosk: each kiosk sends from its own "
+                                   "store")
+
+
 def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernHandler | None = None) -> Receipt:
     """Store ``batch`` exactly once; ``on_concern`` hears of each newly stored flagged response after
     COMMIT (to notify staff), never of one already held."""
@@ -128,6 +149,7 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
     rows.sort(key=lambda row: row["id"])
     conflicting: list[dict[str, Any]] = []
     with engine.begin() as connection:
+        _check_device_is_its_own(connection, kiosk, batch.kiosk_id)
         # counted before this batch's records, or they would hide a loss (see Receipt.high_water_seq); what
         # retention forgot counts as held, or the kiosk would send it all again
         held, forgot = connection.execute(sa.select(
