@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from sync.protocol import BATCHES_PATH, SCHEMA_VERSION, payload_hash
+from sync.server.app import HEALTH_PATH
 from sync.server.timestamps import iso_z, utc_now
 
 FEEDBACK_SERVER = str(Path(sys.executable).parent / "feedback-server")
@@ -66,7 +67,7 @@ class ServerProcess:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             try:
-                self.session.get(self.url + "/openapi.json", timeout=5, verify=False)
+                self.session.get(self.url + HEALTH_PATH, timeout=5, verify=False)
                 return
             except requests.ConnectionError:
                 if time.monotonic() > deadline:

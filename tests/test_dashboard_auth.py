@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
 
 from sync.server.db import open_database
-from sync.server.staff import list_staff
+from sync.server.staff import MAX_FAILURES_PER_NAME, MAX_FAILURES_PER_PAIR, list_staff
 from tests.dashboard import (
     CHUNKED_FORM,
     PASSWORD,
@@ -89,14 +90,54 @@ def test_a_huge_sign_in_form_is_refused_before_it_is_read_even_when_sent_in_chun
     assert browser.sign_in("vera").status_code == 200
 
 
-def test_five_wrong_passwords_lock_the_name_for_a_while_even_with_the_right_one(server, tmp_path):
-    with ServerProcess(str(tmp_path / "locked.db")) as fresh:
+def from_address(browser: StaffBrowser, address: str) -> StaffBrowser:
+    """``browser`` connecting from ``address``: all of 127.0.0.0/8 reaches the server on this machine."""
+    browser.http.mount("http://", SourceAddress(address))
+    return browser
+
+
+class SourceAddress(HTTPAdapter):
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, source_address=(self.address, 0), **kwargs)
+
+
+def test_wrong_passwords_slow_the_address_they_come_from_not_the_name_elsewhere(tmp_path):
+    with ServerProcess(str(tmp_path / "throttled.db")) as fresh:
         add_people(fresh.db)
-        for _ in range(5):
+        for _ in range(MAX_FAILURES_PER_PAIR):
             assert StaffBrowser(fresh.url).sign_in("manny", "wrong password here").status_code == 401
-        locked = StaffBrowser(fresh.url).sign_in("manny")
-        assert locked.status_code == 429 and "Too many tries. Wait 15 minutes" in locked.text
-        assert StaffBrowser(fresh.url).sign_in("vera").status_code == 200  # other names are not locked out
+        waiting = StaffBrowser(fresh.url).sign_in("manny")
+        assert waiting.status_code == 429 and "Too many tries. Wait 15 minutes" in waiting.text
+        # the manager at their own desk is not kept out by someone else's guesses
+        assert from_address(StaffBrowser(fresh.url), "127.0.0.2").sign_in("manny").status_code == 200
+        # X-Forwarded-For is believed only from a trusted proxy (serve --trust-proxy): not here
+        claimed = StaffBrowser(fresh.url)
+        claimed.http.headers["X-Forwarded-For"] = "198.51.100.7"
+        assert claimed.sign_in("manny").status_code == 429
+        assert StaffBrowser(fresh.url).sign_in("vera").status_code == 200  # other names are not slowed
+
+
+def test_a_guess_spread_over_many_addresses_is_slowed_for_the_name_but_never_locked(tmp_path):
+    with ServerProcess(str(tmp_path / "spread.db"), "--trust-proxy", "127.0.0.1") as fresh:
+        add_people(fresh.db)
+
+        def via_proxy(address: str) -> StaffBrowser:
+            browser = StaffBrowser(fresh.url)
+            browser.http.headers["X-Forwarded-For"] = address
+            return browser
+
+        addresses = [f"203.0.113.{n}" for n in range(MAX_FAILURES_PER_NAME // MAX_FAILURES_PER_PAIR)]
+        for address in addresses:
+            for _ in range(MAX_FAILURES_PER_PAIR):
+                assert via_proxy(address).sign_in("manny", "wrong password here").status_code == 401
+            assert via_proxy(address).sign_in("manny").status_code == 429
+        slowed = via_proxy("198.51.100.7").sign_in("manny")
+        assert slowed.status_code == 429 and "Too many tries. Wait 1 minute," in slowed.text
+        assert via_proxy("198.51.100.7").sign_in("vera").status_code == 200
 
 
 def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(server):

@@ -1,7 +1,9 @@
 """The central server's HTTP API (sync/protocol.py says what the messages mean).
 
 Every error answer is a :class:`sync.protocol.Problem` — ``{"detail": "<one plain sentence>"}`` — and
-is declared in the OpenAPI document (/openapi.json) so a fuzzer can check the server against it.
+is declared in the OpenAPI document (/openapi.json, served only with ``serve --openapi``) so a fuzzer can
+check the server against it. /docs and /redoc are never served: FastAPI's pages load scripts from a CDN,
+which would run on the dashboard's origin.
 Nothing here logs free text or payloads: the engine hides SQL parameters, conflicts log only the id.
 
 Every request body is limited before it is read, chunked or not (sync/server/body_limit.py): a kiosk's
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -30,10 +33,12 @@ from fastapi.responses import JSONResponse
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync import protocol
 from sync.server.auth import Kiosk, require_kiosk
+from sync.server.batch_rate import BATCHES_PER_MINUTE, BatchRate
 from sync.server.batch_request import parse_batch
 from sync.server.batches import DeviceOfAnotherKiosk, store_batch
 from sync.server.body_limit import BodyLimit
 from sync.server.db import open_database
+from sync.server.headers import add_security_headers
 from sync.server.kiosks import record_contact
 from sync.server.notify import (
     NOTIFY_EMAIL_VARIABLE,
@@ -50,6 +55,9 @@ from sync.server.web.dashboard import BODY_LIMITS, PREFIX, add_dashboard, too_la
 from sync.server.web.sessions import MAX_FORM_BYTES
 
 HEALTH_PATH = "/v1/health"
+OPENAPI_VARIABLE = "FEEDBACK_OPENAPI"
+BATCHES_PER_MINUTE_VARIABLE = "FEEDBACK_BATCHES_PER_MINUTE"
+"""How ``serve --openapi`` and ``--batches-per-minute`` reach each worker process (``serve --workers``)."""
 RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,7 @@ _PROBLEMS = {
     401: "No kiosk token, or one that is unknown or revoked.",
     413: "The body is larger than the server accepts; send fewer records per batch.",
     422: "The request does not match the protocol.",
+    429: "This kiosk sent too many batches in the last minute; try again after Retry-After seconds.",
     503: "The database is busy or unreachable; try again after Retry-After seconds.",
 }
 
@@ -69,6 +78,19 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 AuthorisedKiosk = Annotated[Kiosk, Depends(require_kiosk)]
+
+
+async def _batch_allowed(request: Request, kiosk: AuthorisedKiosk) -> Kiosk:
+    """The kiosk, if within its allowance of batches (async: the buckets are only touched on the event loop)."""
+    wait = request.app.state.batch_rate.wait(kiosk.name)
+    if wait:
+        raise HTTPException(status_code=429, headers={"Retry-After": str(math.ceil(wait))},
+                            detail="This kiosk has sent too many batches in the last minute; "
+                                   "try again after Retry-After seconds.")
+    return kiosk
+
+
+AllowedKiosk = Annotated[Kiosk, Depends(_batch_allowed)]
 
 
 class Health(pydantic.BaseModel):
@@ -90,16 +112,20 @@ def app_from_environment() -> FastAPI:
         webhook_url=os.environ.get(NOTIFY_WEBHOOK_VARIABLE), email_to=os.environ.get(NOTIFY_EMAIL_VARIABLE),
         smtp=os.environ.get(SMTP_VARIABLE)), keep_days=int(os.environ.get(KEEP_DAYS_VARIABLE) or 0),
         suppress_below=int(os.environ.get(SUPPRESS_BELOW_VARIABLE) or SUPPRESS_BELOW),
-        reference_mix=reference_mix_from(os.environ.get(PARTICIPATION_VARIABLE)))
+        reference_mix=reference_mix_from(os.environ.get(PARTICIPATION_VARIABLE)),
+        openapi=os.environ.get(OPENAPI_VARIABLE) == "1",
+        batches_per_minute=int(os.environ.get(BATCHES_PER_MINUTE_VARIABLE) or BATCHES_PER_MINUTE))
 
 
 def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYTES,
                on_concern: Notifier | None = None, keep_days: int = 0,
-               suppress_below: int = SUPPRESS_BELOW, reference_mix: ReferenceMix | None = None) -> FastAPI:
+               suppress_below: int = SUPPRESS_BELOW, reference_mix: ReferenceMix | None = None,
+               openapi: bool = False, batches_per_minute: int = BATCHES_PER_MINUTE) -> FastAPI:
     """The server on ``database_url``, with the staff dashboard; with ``keep_days`` it forgets older responses
     at start and daily, in a thread of its own (sync/server/retention.py). Every worker process does: that
     is safe. The dashboard shows counts below ``suppress_below`` as "fewer than N", and compares who answers
-    with ``reference_mix``."""
+    with ``reference_mix``. ``openapi`` serves /openapi.json; each kiosk may send ``batches_per_minute``
+    batches a minute (0: any number, sync/server/batch_rate.py)."""
     engine = open_database(database_url)
 
     @asynccontextmanager
@@ -113,9 +139,11 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
             engine.dispose()
 
     app = FastAPI(title="Feedback kiosk central server", version=str(protocol.SCHEMA_VERSION), lifespan=lifespan,
+                  openapi_url="/openapi.json" if openapi else None, docs_url=None, redoc_url=None,
                   description="Receives kiosks' answers exactly once; sends back question sets and "
                               "\"You said, we did\". Every error body is {\"detail\": \"<one plain sentence>\"}.")
     app.state.engine = engine
+    app.state.batch_rate = BatchRate(batches_per_minute)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -130,10 +158,11 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
                             content={"detail": "The server's database is busy or unreachable; try again shortly."})
 
-    @app.post(protocol.BATCHES_PATH, response_model=protocol.Receipt, responses=_problems(400, 401, 413, 422, 503),
+    @app.post(protocol.BATCHES_PATH, response_model=protocol.Receipt,
+              responses=_problems(400, 401, 413, 422, 429, 503),
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}}})
-    async def post_batch(request: Request, kiosk: AuthorisedKiosk) -> protocol.Receipt:
+    async def post_batch(request: Request, kiosk: AllowedKiosk) -> protocol.Receipt:
         """Store a batch of the kiosk's responses, then answer with a receipt (only after COMMIT)."""
         body = await request.body()
         # parsing a large batch takes milliseconds of CPU: keep it off the event loop, like the database work
@@ -180,10 +209,10 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
         return Health(status="ok")
 
     _describe_batch_body(app)
-    # added before the dashboard's middleware, so inside it: a 413 page gets the dashboard's security headers
     app.add_middleware(BodyLimit, default=MAX_FORM_BYTES, limits={protocol.BATCHES_PATH: max_body_bytes, **BODY_LIMITS},
                        refuse=_too_large)
     add_dashboard(app, suppress_below=suppress_below, reference_mix=reference_mix)
+    add_security_headers(app)  # last, so outside every other middleware: a 413 gets the headers too
     return app
 
 

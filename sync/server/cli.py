@@ -19,6 +19,7 @@ from kiosk.cli import check_export_folder, export_to_file, run_command, time_det
 from kiosk.config_files import ConfigError
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.protocol import Translation
+from sync.server.batch_rate import BATCHES_PER_MINUTE
 from sync.server.cli_options import participation_option
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 from sync.server.kiosks import KioskError, check_label
@@ -112,16 +113,28 @@ def cli() -> None:
               help="Who each site expects to hear from, by language, channel and \"About you\" group (example: "
                    f"config/participation.toml); the dashboard's \"Who is answering\" compares. Also "
                    f"${PARTICIPATION_VARIABLE}.")
+@click.option("--trust-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="Believe X-Forwarded-For and X-Forwarded-Proto only from this reverse proxy (an address or a "
+                   "network such as 10.0.0.0/24); repeat for several. A proxy on this machine is 127.0.0.1. "
+                   "Without it the headers are ignored: sign-in limits then count the proxy's address, and the "
+                   "session cookie and HSTS need --tls-cert.")
+@click.option("--openapi", is_flag=True,
+              help="Serve the API's OpenAPI document at /openapi.json (for fuzzers and client generators). "
+                   "/docs and /redoc are never served: they load scripts from another site.")
+@click.option("--batches-per-minute", type=click.IntRange(0, 100_000), default=BATCHES_PER_MINUTE, show_default=True,
+              metavar="N", help="Batches each kiosk may send a minute (a minute's worth at once); more are answered "
+                                "429, and the kiosk tries again later. 0: no limit.")
 def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | None, workers: int,
           notify_webhook: str | None, notify_email: str | None, smtp: str, keep_days: int,
-          suppress_below: int, participation: str | None) -> None:
+          suppress_below: int, participation: str | None, trusted_proxies: tuple[str, ...], openapi: bool,
+          batches_per_minute: int) -> None:
     """Run the central server until stopped with Ctrl+C. Creates the database on first run.
 
     Example: feedback-server serve --db /srv/feedback/feedback-server.db --port 8000 --keep-days 730
     """
     import uvicorn
 
-    from sync.server.app import create_app
+    from sync.server.app import BATCHES_PER_MINUTE_VARIABLE, OPENAPI_VARIABLE, create_app
 
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("give both --tls-cert and --tls-key, or neither")
@@ -133,6 +146,8 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
                            (NOTIFY_EMAIL_VARIABLE, notify_email), (SMTP_VARIABLE, smtp)) if value})
         os.environ[KEEP_DAYS_VARIABLE] = str(keep_days)
         os.environ[SUPPRESS_BELOW_VARIABLE] = str(suppress_below)
+        os.environ[OPENAPI_VARIABLE] = "1" if openapi else ""
+        os.environ[BATCHES_PER_MINUTE_VARIABLE] = str(batches_per_minute)
     try:
         reference_mix = reference_mix_from(participation)
     except ConfigError as error:
@@ -142,12 +157,14 @@ def serve(db: str, host: str, port: int, tls_cert: str | None, tls_key: str | No
     on_concern = notifier(webhook_url=notify_webhook, email_to=notify_email, smtp=smtp) if workers == 1 else None
     # creates or upgrades the tables before any worker starts; only a lone process forgets in this app
     app = create_app(db, on_concern=on_concern, keep_days=keep_days if workers == 1 else 0,
-                     suppress_below=suppress_below, reference_mix=reference_mix)
+                     suppress_below=suppress_below, reference_mix=reference_mix, openapi=openapi,
+                     batches_per_minute=batches_per_minute)
     engine = app.state.engine
     click.echo(f"Feedback server using {engine.url.render_as_string(hide_password=True)}", err=True)
     # h11: after an early 413 it discards the unread body, so the kiosk still reads our answer
     options: dict[str, Any] = dict(host=host, port=port, http="h11", log_level="info", ssl_certfile=tls_cert,
-                                   ssl_keyfile=tls_key)
+                                   ssl_keyfile=tls_key, proxy_headers=bool(trusted_proxies),
+                                   forwarded_allow_ips=list(trusted_proxies))
     if workers == 1:
         uvicorn.run(app, **options)
         return

@@ -8,9 +8,12 @@ Roles, each able to do all the one before it can:
 - **admin**: also adding staff and enrolling or revoking kiosks, for every site.
 
 Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommended setting); a
-hash made with older settings is replaced at the next sign-in. Sign-in is limited: after
-:data:`MAX_FAILURES` failures for one name, or :data:`MAX_FAILURES_PER_ADDRESS` from one address, within
-:data:`FAILURE_WINDOW`, further tries are refused until the oldest failure is that old.
+hash made with older settings is replaced at the next sign-in.
+
+Sign-in is throttled, never locked (:func:`wait_before_trying`): wrong passwords slow down the address
+they come from, so five of them from a stranger's laptop cannot keep a manager at their own desk out
+during a safeguarding incident; and a guess spread over many addresses is slowed for the whole name, to
+one try a minute, which is still no lock.
 """
 
 from __future__ import annotations
@@ -32,9 +35,21 @@ Role = Literal["viewer", "manager", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 MIN_PASSWORD = 12
 """NCSC and NIST both favour length over character rules; 12 is the common floor for staff accounts."""
-MAX_FAILURES = 5
-MAX_FAILURES_PER_ADDRESS = 20
 FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_PAIR = 5
+"""Wrong passwords for one name from one address in :data:`FAILURE_WINDOW` before that address waits until
+the oldest is that old: enough for a person who mistypes, and at most 20 guesses an hour at one name from
+one address. Only that address waits; the same name from elsewhere still signs in."""
+MAX_FAILURES_PER_ADDRESS = 20
+"""Wrong passwords from one address in :data:`FAILURE_WINDOW`, whatever the names: one address trying many
+names waits too. A shared office address stays usable: it takes 20 failures."""
+NAME_WINDOW = timedelta(hours=1)
+MAX_FAILURES_PER_NAME = 30
+"""Wrong passwords for one name from every address in :data:`NAME_WINDOW` before :data:`NAME_SPACING`
+applies. More than a team mistyping in an hour; guessing from many addresses at once stops here."""
+NAME_SPACING = timedelta(minutes=1)
+"""Past :data:`MAX_FAILURES_PER_NAME`, one try a minute for that name from anywhere: at most 1,440 guesses a
+day at a password of 12 characters or more, and the real person waits a minute, never 15."""
 _hasher = argon2.PasswordHasher()
 
 
@@ -136,24 +151,34 @@ def list_staff(connection: Connection) -> list[dict[str, object]]:
              "sites": sites.get(row["name"], []), "disabled": row["disabled_at"] is not None} for row in rows]
 
 
+def _oldest_of_last(connection: Connection, where: sa.ColumnElement[bool], since: datetime,
+                    limit: int) -> datetime | None:
+    """The oldest of the last ``limit`` failures matching ``where`` after ``since``; None when there are fewer."""
+    recent = connection.execute(sa.select(login_failures.c.at).where(where, login_failures.c.at > since)
+                                .order_by(login_failures.c.at.desc()).limit(limit)).scalars().all()
+    return as_utc(recent[-1]) if len(recent) >= limit else None
+
+
 def wait_before_trying(connection: Connection, name: str, address: str, now: datetime) -> timedelta | None:
-    """How long until this name (or address) may try again, or None when it may now."""
+    """How long until this name may be tried from this address, or None when it may be now."""
     since = now - FAILURE_WINDOW
-    waits = []
-    for column, value, limit in ((login_failures.c.username, name, MAX_FAILURES),
-                                 (login_failures.c.address, address, MAX_FAILURES_PER_ADDRESS)):
-        recent = connection.execute(sa.select(login_failures.c.at).where(column == value, login_failures.c.at > since)
-                                    .order_by(login_failures.c.at.desc()).limit(limit)).scalars().all()
-        if len(recent) >= limit:
-            waits.append(as_utc(recent[-1]) + FAILURE_WINDOW - now)
-    return max(waits) if waits else None
+    by_name = login_failures.c.username == name
+    by_address = login_failures.c.address == address
+    ends = [oldest + FAILURE_WINDOW
+            for oldest in (_oldest_of_last(connection, by_name & by_address, since, MAX_FAILURES_PER_PAIR),
+                           _oldest_of_last(connection, by_address, since, MAX_FAILURES_PER_ADDRESS)) if oldest]
+    if _oldest_of_last(connection, by_name, now - NAME_WINDOW, MAX_FAILURES_PER_NAME):
+        latest = connection.execute(sa.select(sa.func.max(login_failures.c.at)).where(by_name)).scalar_one()
+        ends.append(as_utc(latest) + NAME_SPACING)
+    wait = max(ends, default=now) - now
+    return wait if wait > timedelta(0) else None
 
 
 def authenticate(engine: Engine, name: str, password: str, address: str) -> StaffMember | timedelta | None:
     """The member of staff, if the name and password are right; a wait, when too many tries failed; else None.
     Each failure is recorded (name and address, never the password tried)."""
     now = utc_now()
-    name = name.strip()[:100]
+    name, address = name.strip()[:100], address[:64]
     with engine.begin() as connection:
         wait = wait_before_trying(connection, name, address, now)
         if wait is not None:
@@ -166,13 +191,15 @@ def authenticate(engine: Engine, name: str, password: str, address: str) -> Staf
         except argon2.exceptions.VerificationError:
             right = False
         if not right:
-            connection.execute(login_failures.insert().values(username=name, address=address[:64], at=now))
-            connection.execute(login_failures.delete().where(login_failures.c.at < now - 4 * FAILURE_WINDOW))
+            connection.execute(login_failures.insert().values(username=name, address=address, at=now))
+            connection.execute(login_failures.delete().where(login_failures.c.at < now - NAME_WINDOW))
             return None
         if _hasher.check_needs_rehash(row.password_hash):
             connection.execute(staff.update().where(staff.c.name == name)
                                .values(password_hash=_hasher.hash(password)))
-        connection.execute(login_failures.delete().where(login_failures.c.username == name))
+        # only this address's failures: the name's count across addresses keeps slowing a distributed guess
+        connection.execute(login_failures.delete().where(login_failures.c.username == name,
+                                                         login_failures.c.address == address))
         return load_member(connection, name)
 
 

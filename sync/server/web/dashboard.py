@@ -7,7 +7,6 @@ OpenAPI document: that describes what kiosks speak.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -34,14 +33,6 @@ from sync.server.web.sessions import CsrfRefused, NotAllowed, SignInNeeded
 
 PREFIX = "/staff"
 PAGES = (sign_in, overview, themes, participation, concerns, you_said_we_did, reports, questions, exports, admin)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 BODY_LIMITS = {f"{PREFIX}{path}": questions.MAX_REQUEST_BYTES for path in (questions.EDIT, questions.UPLOAD)}
 """The pages that take more than a small form (sessions.MAX_FORM_BYTES), and how much, in bytes."""
 
@@ -66,16 +57,6 @@ def add_dashboard(app: FastAPI, *, suppress_below: int, reference_mix: Reference
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=303)
-
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        """Security headers on every page, and how long the server took (Server-Timing, read by bench/)."""
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        if request.url.path.startswith(PREFIX):
-            response.headers.update(SECURITY_HEADERS)
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
-        return response
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in_first(request: Request, _exc: SignInNeeded) -> Response:

@@ -147,7 +147,8 @@ def form_reader(role: Role, what: str) -> Callable[[Request], Awaitable[tuple[Si
 
 
 def client_address(request: Request) -> str:
-    """The address sign-in failures are counted against (uvicorn applies X-Forwarded-For from trusted proxies)."""
+    """The address sign-in failures are counted against: X-Forwarded-For only from a proxy trusted with
+    ``serve --trust-proxy`` (uvicorn applies it), else the connection's own."""
     return request.client.host if request.client else "unknown"
 
 

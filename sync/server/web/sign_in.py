@@ -54,6 +54,13 @@ def _form(request: Request, status_code: int = 200, problem: str = "") -> Respon
     return response
 
 
+def _in_words(wait: timedelta) -> str:
+    """A wait as "45 seconds" or "15 minutes": the name-wide wait is a minute at most."""
+    seconds = math.ceil(wait.total_seconds())
+    amount, unit = (seconds, "second") if seconds < 60 else (math.ceil(seconds / 60), "minute")
+    return f"{amount} {unit}{'s' * (amount != 1)}"
+
+
 @router.get("/sign-in")
 def sign_in_page(request: Request) -> Response:
     return _form(request)
@@ -68,8 +75,7 @@ async def sign_in(request: Request) -> Response:
     engine = request.app.state.engine
     result = authenticate(engine, name, password, client_address(request))
     if isinstance(result, timedelta):
-        minutes = max(1, math.ceil(result.total_seconds() / 60))
-        return _form(request, 429, f"Too many tries. Wait {minutes} minute{'s' * (minutes != 1)}, then try again.")
+        return _form(request, 429, f"Too many tries. Wait {_in_words(result)}, then try again.")
     if not isinstance(result, StaffMember):
         return _form(request, 401, "That name and password do not match. Check them and try again.")
     with engine.begin() as connection:
