@@ -69,11 +69,13 @@ def script(count: int, said: dict[str, str]) -> list[dict[str, object]]:
     return steps
 
 
-def sample(pid: int, data: Path, cache: Path) -> dict[str, float]:
-    """What the app holds now: memory, descriptors, threads, and what it keeps on disk."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    rss_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
-    threads = int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:")))
+def sample(pid: int, data: Path, cache: Path) -> dict[str, float] | None:
+    """What the app holds now: memory, descriptors, threads, and what it keeps on disk; None once it has ended
+    (a process that has exited but not been waited for has no memory left to show)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    if "VmRSS" not in fields:
+        return None
+    rss_kb, threads = int(fields["VmRSS"].split()[0]), int(fields["Threads"])
     return {"rss_mb": rss_kb / 1024, "open_files": len(os.listdir(f"/proc/{pid}/fd")), "threads": threads,
             "db_kb": sum(_size(data / name) for name in ("kiosk.db", "kiosk.db-wal")) / 1024,
             "backups_kb": _size(data / "backups") / 1024, "speech_cache_kb": _size(cache) / 1024,
@@ -155,8 +157,10 @@ def run(app: subprocess.Popen[bytes], args: argparse.Namespace, data: Path, cach
                 done = subprocess.run([KIOSK_SYNC, "--once", "--data", str(data), "--server", url, "--token-file",
                                        str(token_file)], env=env, capture_output=True, text=True, timeout=300)
                 sent, failed = sent + (done.returncode == 0), failed + (done.returncode != 0)
-            rows.append({"minutes": (now - started) / 60, **sample(app.pid, data, cache), "syncs_ok": sent,
-                         "syncs_failed": failed})
+            held = sample(app.pid, data, cache)
+            if held is None:
+                break
+            rows.append({"minutes": (now - started) / 60, **held, "syncs_ok": sent, "syncs_failed": failed})
             print(", ".join(f"{key} {value:.1f}" for key, value in rows[-1].items()), flush=True)
     finally:
         if server is not None:
