@@ -38,12 +38,13 @@ def test_too_few_answers_or_too_few_kinds_of_answer_show_no_breakdown():
 
 def test_a_week_with_a_few_responses_is_a_stub_not_to_scale_and_cut_weeks_are_marked():
     monday = date(2026, 11, 2)
-    weeks = [(monday, 0), (monday + timedelta(weeks=1), 3), (monday + timedelta(weeks=2), 40)]
-    chart = weekly_bars(weeks, 40, 5, start=monday + timedelta(days=2), end=monday + timedelta(days=20))
-    empty, few, many = chart.bars
+    weeks = [(monday + timedelta(weeks=week), count) for week, count in enumerate((0, 3, 40, 30))]
+    chart = weekly_bars(weeks, 40, 5, start=monday + timedelta(days=2), end=monday + timedelta(days=27))
+    empty, few, many, beside = chart.bars
     assert empty.height == 0 and empty.value == "0"
     assert few.few and few.value == "fewer than 5"
     assert few.height == pytest.approx(many.height * 5 / 40 / 2)  # half the height of a bar of 5
+    assert beside.few and beside.value == "hidden" and beside.height == few.height  # 73 less 40 and 30 would be 3
     assert (empty.partial, few.partial, many.partial) == (True, False, False)
 
 
@@ -63,9 +64,11 @@ def test_the_friends_and_family_test_figures_equal_the_answers_stored(server):
     poor = (MILE_END["poor"] + MILE_END["very-poor"]) / 40
     assert f"<strong>{good:.0%}</strong> Very good or Good" in page
     assert f"<strong>{poor:.0%}</strong> Poor or Very poor" in page
-    assert re.search(r"Very good:\s*<strong>12 \(30%\)</strong>", page)
-    assert "Very poor:" not in page and "Neither good nor poor:" not in page  # 3, and the next smallest (5)
-    assert "Other answers (2)" in page
+    # Very poor's 3 would be hidden, and with it the test's "Poor or Very poor" would give it away (22% of 40 less
+    # Poor's 6): the chart shows the test's two groups instead, as counts of the same table
+    assert re.search(r"Very good or Good:\s*<strong>21 \(52%\)</strong>", page)
+    assert re.search(r"Poor or Very poor:\s*<strong>9 \(22%\)</strong>", page)
+    assert not re.search(r">(Very good|Good|Poor|Very poor): ", page) and "Other answers" not in page
 
 
 def test_a_site_with_fewer_answers_than_the_threshold_shows_no_count_or_breakdown(server):
@@ -73,6 +76,7 @@ def test_a_site_with_fewer_answers_than_the_threshold_shows_no_count_or_breakdow
     assert "fewer than 5" in page and ">3<" not in page and "(100%)" not in page
     assert "Too few answers to show without singling someone out." in page
     assert "Friends and Family Test" not in page  # three people's shares would single them out
+    assert "Too few responses to show week by week" in page
 
 
 @pytest.mark.parametrize("period", ["start=9999-12-01", "start=9999-12-01&end=9999-12-31", "end=0001-01-01",
@@ -115,3 +119,6 @@ def test_the_easy_read_and_standard_wordings_count_together_as_the_friends_and_f
     assert together < page.index("40 answers · default") and together < page.index("36 answers · easy-read")
     good = (stored["very-good"] + stored["good"]) / total
     assert f"<strong>{good:.0%}</strong> Very good or Good" in page[together:]
+    # each set's own answers beside those together would give the other set's away by subtraction
+    assert page.count("Counted in the Friends and Family Test above") == 2
+    assert page.count("Friends and Family Test: <strong>") == 1

@@ -62,7 +62,8 @@ def test_a_language_no_one_used_in_the_period_is_named_with_when_it_was_last_use
         f"The last answer in Bengali was on {last_bengali.day} {last_bengali:%B %Y}.")
     rows = {(row.section, row.group): row for row in mile_end.rows}
     assert rows["By language", "bn"].answers == "0" and rows["By language", "bn"].expected == "40%"
-    assert rows["By language", "en"].answers == "30" and rows["By language", "en"].expected == "55%"  # en-GB is English
+    assert rows["By language", "en"].group == "en" and rows["By language", "en"].expected == "55%"  # en-GB is English
+    assert rows["By language", "en"].answers == "hidden"  # 33 less English's 30 would be Korean's 3
 
 
 def test_small_counts_are_suppressed_and_get_no_percentage(central):
@@ -72,7 +73,8 @@ def test_small_counts_are_suppressed_and_get_no_percentage(central):
     assert rows["By language", "ko"].answers == "fewer than 5" and rows["By language", "ko"].share == ""
     voice = rows["By how they answered", "voice"]
     assert voice.answers == "fewer than 5" and voice.share == ""
-    assert rows["By how they answered", "touch"].share == f"{round(100 * 30 / 33)}%"
+    touch = rows["By how they answered", "touch"]
+    assert (touch.answers, touch.share) == ("hidden", "")  # 30 (91%) would give 33 in all, and voice's 3 away
     assert "Fewer than 5 answers by voice, against 10% expected." not in mile_end.findings  # 3.3 expected: too few
     assert "No one has answered by a keyboard or switch" in " ".join(mile_end.findings)
 
@@ -143,8 +145,8 @@ def test_about_you_groups_are_counted_against_the_mix_and_the_missing_named(tmp_
         "about-who": {"uses-service": 70, "family-carer": 20, "visitor": 10}}}})
     poplar = gather(db, "Poplar", mix)
     rows = {(row.section, row.group): row for row in poplar.rows}
-    assert rows["Which of these are you?", "uses-service"].answers == "12"
-    assert rows["Which of these are you?", "uses-service"].share == "80%"  # of the 15 who answered it
+    assert rows["Which of these are you?", "uses-service"].answers == "hidden"  # 15 less 12 would be the visitors
+    assert rows["Which of these are you?", "uses-service"].share == ""
     assert rows["Which of these are you?", "visitor"].answers == "fewer than 5"
     assert rows["Which of these are you?", "family-carer"].answers == "0"
     assert rows["Which of these are you?", "uses-service"].name == "I get support here"  # the set's own words

@@ -20,7 +20,8 @@ from sync.server.aggregates import AnswerShare, QuestionDistribution
 from sync.server.db import open_database
 from sync.server.reports.monthly import MonthlyReport, gather_monthly
 from sync.server.reports.period import Month, ReportError, parse_month
-from sync.server.reports.render import friends_and_family, monthly_html, parts_shown, write_report
+from sync.server.reports.render import friends_and_family, monthly_html, write_report
+from sync.server.web.common import table_shown
 from tests.report_data import EMPTY, SITES, TINY, make_report_database, sql_count
 
 OCTOBER = Month(2026, 10)
@@ -188,7 +189,9 @@ def _count(path: str) -> str:
     ([40, 3], ["hidden", "fewer than 5"]),
     ([40, 30, 0], ["40", "30", "0"]),  # nothing hidden, nothing to give away
     ([40, 2, 3], ["40", "fewer than 5", "fewer than 5"]),  # 5 more: 1+4, 2+3, ...: neither can be told
+    ([10, 5, 1], ["hidden", "hidden", "fewer than 5"]),  # 6 less a hidden 5 or more (at most 10) leaves 1
+    ([4, 4, 0], ["not shown", "not shown", "0"]),  # 8 in two counts below 5 is 4 and 4, whatever is hidden
     ([1, 1], ["fewer than 5", "fewer than 5"]),  # the total is "fewer than 5" as well
 ])
 def test_parts_of_an_exact_total_never_give_a_hidden_count_away(counts, written):
-    assert parts_shown(counts, 5) == written
+    assert list(table_shown({f"c{index}": count for index, count in enumerate(counts)}, 5).values()) == written

@@ -1,6 +1,6 @@
 """The quarterly report across sites and its Easy Read version (sync/server/reports/quarterly.py, easy_read.py),
 on the year of invented answers the monthly report is tested on (tests/report_data.py): totals equal direct SQL
-counts, small counts are suppressed in the HTML and the PDF (a total never gives one away), a quarter nobody
+counts, small counts are suppressed in the HTML and the PDF (no count beside a total gives one away), a quarter nobody
 answered in says so, the Easy Read page has its pictures and no percentages, and `feedback-server report` and
 the dashboard's Reports page make them, the latter over real HTTP from the real server."""
 
@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from sync.server.db import audit_log, open_database
-from sync.server.reports.easy_read import MOST_WORDS, easy_read_html, how_many, people_in_all
+from sync.server.reports.easy_read import MOST_WORDS, easy_read_html, how_many, people_in
 from sync.server.reports.period import Quarter, parse_period
 from sync.server.reports.quarterly import QuarterlyReport, gather_quarterly
-from sync.server.reports.render import quarterly_html, total_shown, write_report
+from sync.server.reports.render import quarterly_html, write_report
 from sync.server.site_content import add_you_said_we_did
 from tests.dashboard import StaffBrowser, add_people, payload, seed, signed_in
 from tests.report_data import EMPTY, SITES, TINY, make_report_database, sql_count
@@ -110,15 +110,11 @@ def test_totals_equal_a_direct_count_of_the_responses(database, reports) -> None
         [("Bow", CHANGES[1][1]), ("Mile End", CHANGES[0][1])]  # not May's item
 
 
-def test_a_total_never_gives_away_a_small_count() -> None:
-    assert total_shown([120, 80], 5) == "200"
-    assert total_shown([120, 3], 5) == "more than 120"  # 123 would give the 3 away
-    assert total_shown([120, 2, 3], 5) == "125"  # 2 + 3 could be 1 + 4, 4 + 1 or 3 + 2
-    assert total_shown([120, 1, 1], 5) == "more than 120"  # 122 could only be 1 + 1
-    assert total_shown([120, 4, 4], 5) == "more than 120"
-    assert total_shown([3], 5) == "fewer than 5" and total_shown([0, 0], 5) == "0"
-    assert total_shown([1, 1, 1, 1, 1], 5) == "fewer than 5 at each"
-    assert people_in_all([120, 3], 5) == "More than 120 people" and people_in_all([3], 5) == "A few people"
+def test_counts_beside_a_total_never_give_a_small_one_away_in_easy_read_words() -> None:
+    assert people_in({"Bow": 120, "Poplar": 80}, 5) == {"Bow": "120 people", "Poplar": "80 people"}
+    # 123 less Bow's 120 would give Poplar's 3 away
+    assert people_in({"Bow": 120, "Poplar": 3}, 5) == {"Bow": "5 or more people", "Poplar": "a few people"}
+    assert people_in({"Bow": 4, "Poplar": 4}, 5) == {"Bow": "some people", "Poplar": "some people"}  # 8: 4 and 4
     assert [how_many(part, 100, 5) for part in (70, 50, 20, 4, 0)] == \
         ["Most people", "About half of the people", "Some people", "A few people", "No one"]
 
@@ -128,16 +124,16 @@ def test_small_counts_are_suppressed_in_html_and_pdf(database, reports, tmp_path
     report = reports[Q4]
     tiny = next(site for site in report.sites if site.site == TINY)
     assert tiny.responses == 3
-    visible = sum(site.responses for site in report.sites if site.site != TINY)
+    counts = {site: sql_count(engine, site, Q4.first, Q4.last) for site in SITES}
+    smallest = min(SITES, key=lambda site: (counts[site], site))
     html = quarterly_html(report, 5)
     for text in (_text(html), _pdf_text(tmp_path, html)):
         assert re.search(r"Tiny Place fewer than 5 0 too few answers to show", text)
-        assert f"All sites more than {visible:,} " in text
-        assert f"{report.responses:,}" not in text  # the exact total less the others would be Tiny Place's 3
+        assert f"All sites {report.responses:,} " in text
         assert not re.search(r"\b[1-4] (responses|answers|comments|people)\b", text)
-        for site in SITES:
-            shown = f"{sql_count(engine, site, Q4.first, Q4.last):,}"
-            assert re.search(rf"{site} {shown} ", text)
+        for site in SITES:  # the exact total less the others would be Tiny Place's 3: the smallest other is hidden
+            assert re.search(rf"{site} {'hidden' if site == smallest else f'{counts[site]:,}'} ", text)
+        assert "not shown (it would give one site away)" in text  # all sites' test, less the others', is Tiny Place's
     assert "fewer than 5" not in _text(quarterly_html(reports[Q3], 5)).split("How many answered")[1].split(
         "Responses from")[0]  # nothing small at any site in the third quarter
 
@@ -162,11 +158,13 @@ def test_the_easy_read_version_has_pictures_short_lines_and_no_percentages(repor
              for line in re.findall(r"<(?:p|h1|h2)\b[^>]*>(.*?)</(?:p|h1|h2)>", html, flags=re.DOTALL)]
     assert len(lines) > 30 and max(len(line.split()) for line in lines) <= MOST_WORDS
     text = _text(html)
-    assert "Tiny Place: a few people." in text and "fewer than" not in text and "FFT" not in text
+    assert "Tiny Place: a few people." in text and "fewer than 5" not in text and "FFT" not in text
+    assert "That is fewer than in July to September 2026." in text  # two exact totals: nothing small in either
     assert not re.search(r"\b[1-4] (people|person)\b", text)
-    assert re.search(r"More than [\d,]+ people told us in all\.", text)  # the tiny site's 3 stay hidden
+    assert f"{reports[Q4].responses:,} people told us in all." in text
+    assert text.count("5 or more people") == 1  # the tiny site's 3 stay hidden: the smallest other site is too
     pdf = _pdf_text(tmp_path, html, "easy-read")
-    assert "%" not in pdf and "Tiny Place: a few people." in pdf and "fewer than" not in pdf
+    assert "%" not in pdf and "Tiny Place: a few people." in pdf and "fewer than 5" not in pdf
     third = _text(easy_read_html(reports[Q3], 5))
     assert "You said: The lounge is too cold in the morning. We did: We fixed the heating. It comes on at 7 now." \
         in third and "We mended the gate" not in third
@@ -194,9 +192,9 @@ def test_the_command_makes_both_and_refuses_what_it_cannot_make(database, tmp_pa
     total = sum(sql_count(engine, site, Q3.first, Q3.last) for site in SITES)
     assert said["quarterly.pdf"] == f"Wrote the report for 6 sites from July to September 2026 ({total:,} " \
                                     f"responses) to {tmp_path / 'quarterly.pdf'}"
-    bow = sql_count(engine, "Bow", Q4.first, Q4.last)
-    assert said["easy.html"] == f"Wrote the Easy Read report for 2 sites from October to December 2026 (more than " \
-                                f"{bow:,} responses) to {tmp_path / 'easy.html'}"
+    both = sql_count(engine, "Bow", Q4.first, Q4.last) + sql_count(engine, TINY, Q4.first, Q4.last)
+    assert said["easy.html"] == f"Wrote the Easy Read report for 2 sites from October to December 2026 ({both:,} " \
+                                f"responses) to {tmp_path / 'easy.html'}"
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(tmp_path / "quarterly.pdf"), str(tmp_path / "page")],
                    check=True)
     assert len(list(tmp_path.glob("page-*.png"))) >= 2
@@ -313,5 +311,5 @@ def test_quarterly_figures_on_sqlite_and_postgresql(server_database: str) -> Non
                                                                                "place": 1}
     assert report.friends_and_family is not None and report.friends_and_family.total == 9
     assert [item["said"] for item in bow.changes] == ["More music."]
-    assert "Bow fewer than 5 " in _text(quarterly_html(report, 5)) and "All sites more than 7 " in _text(
-        quarterly_html(report, 5))
+    text = _text(quarterly_html(report, 5))
+    assert "Bow fewer than 5 " in text and "Mile End hidden " in text and "All sites 9 " in text

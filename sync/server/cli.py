@@ -416,7 +416,8 @@ def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: 
     from sync.server.reports import monthly, quarterly
     from sync.server.reports.easy_read import easy_read_html
     from sync.server.reports.period import Month, parse_period
-    from sync.server.reports.render import monthly_html, quarterly_html, total_shown, write_report
+    from sync.server.reports.render import monthly_html, quarterly_html, write_report
+    from sync.server.web.common import shown
 
     chosen = parse_period(period)
     if isinstance(chosen, Month) and easy_read:
@@ -449,7 +450,7 @@ def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: 
         done(f"wrote {fmt}")
     kind = "the Easy Read report" if easy_read else "the report"
     when = f"in {chosen.label}" if isinstance(chosen, Month) else f"from {chosen.label}"
-    said = "nobody answered" if not sum(counts) else f"{total_shown(counts, suppress_below)} responses"
+    said = "nobody answered" if not sum(counts) else f"{shown(sum(counts), suppress_below)} responses"
     click.echo(f"Wrote {kind} for {about} {when} ({said}) to {out}")
 
 

@@ -7,9 +7,11 @@ site expects, written by the involvement lead in a small TOML file (``feedback-s
 FILE``; example in config/participation.toml). What comes out is a few plain sentences that say who is
 missing, e.g. "No one has answered in Bengali at Mile End from 1 September to 30 November 2026."
 
-Small counts are suppressed as everywhere else (docs/privacy.md): a count under the threshold reads "fewer than
-N" and no share is worked out of it. Zero is shown: "no one" singles no one out, and it is the finding that
-matters most.
+Small counts are suppressed as everywhere else (docs/privacy.md, "Small numbers"): each way of telling people
+apart is a table whose total a reader knows (the site's responses are on the overview), so a count under the
+threshold reads "fewer than N", one beside it that would give it away reads "hidden"
+(:func:`sync.server.web.common.hidden_counts`), and neither gets a share. Zero is shown: "no one" singles no
+one out, and it is the finding that matters most.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from kiosk.questions import base_language
 from sync.server.aggregates import Filters, answer_distributions, participation
 from sync.server.db import answer_counts, response_counts
 from sync.server.languages import language_names
-from sync.server.web.common import shown
+from sync.server.web.common import exact, table_shown
 
 PARTICIPATION_VARIABLE = "FEEDBACK_PARTICIPATION"
 """The reference mix file for every worker process of ``feedback-server serve --participation``."""
@@ -122,9 +124,9 @@ class GroupRow:
     group: str
     name: str
     answers: str
-    """The count as shown: "fewer than 5" when small."""
+    """The count as shown: "fewer than 5" when small, "hidden" when it would give a small one away."""
     share: str
-    """"12%", or '' when the count is suppressed."""
+    """"12%", or '' when the count is not shown."""
     expected: str
     """"40%", or '' when the reference mix does not mention the group."""
     last_day: date | None
@@ -215,13 +217,15 @@ def gather_participation(connection: Connection, site: str, start: date, end: da
     period = f"from {_day(start)} to {_day(end)}"
     for section in sections:
         total = sum(section.counts.values())
-        for group in sorted({*section.counts, *(group for group, share in section.expected.items() if share > 0)}):
+        groups = sorted({*section.counts, *(group for group, share in section.expected.items() if share > 0)})
+        written = table_shown({group: section.counts.get(group, 0) for group in groups}, suppress_below)
+        for group in groups:
             count = section.counts.get(group, 0)
             name = section.names.get(group, group)
-            visible = count == 0 or count >= suppress_below
+            visible = exact(written[group])
             share = f"{round(100 * count / total)}%" if total and visible else ""
             wanted = section.expected.get(group)
-            rows.append(GroupRow(section.heading, group, name, shown(count, suppress_below), share,
+            rows.append(GroupRow(section.heading, group, name, written[group], share,
                                  f"{wanted:g}%" if wanted is not None else "", section.last_days.get(group)))
             if not wanted:
                 continue
@@ -233,7 +237,7 @@ def gather_participation(connection: Connection, site: str, start: date, end: da
                                   else f"No one has ever answered {how} there."))
             elif visible and count / total < UNDER_SHARE * wanted / 100:
                 fewer.append(f"Fewer answers {how} than expected: {share} of answers, against {wanted:g}% expected.")
-            elif not visible and total * wanted / 100 >= 2 * suppress_below:
+            elif written[group] == f"fewer than {suppress_below}" and total * wanted / 100 >= 2 * suppress_below:
                 fewer.append(f"Fewer than {suppress_below} answers {how}, against {wanted:g}% expected.")
     responses = sum(sections[0].counts.values())
     return SiteParticipation(site, start, end, responses, rows, missing + fewer,

@@ -8,8 +8,9 @@ accessible", and the Department of Health's "Making written information easier t
 - one idea to a section, a picture on the left and the words on the right;
 - one short sentence to a line, at most :data:`MOST_WORDS` words, in everyday words: no jargon, no
   abbreviations ("the Friends and Family Test" is not named, the question is), no percentages;
-- amounts in words: "Most people", "About half of the people", "Some people", "12 people", and "A few people"
-  for any count the other reports write as "fewer than 5", so no small group can be singled out;
+- amounts in words: "Most people", "About half of the people", "Some people", "12 people", "A few people"
+  for any count the other reports write as "fewer than 5", so no small group can be singled out, and "5 or
+  more people" for one they write as "hidden" (:func:`sync.server.web.common.table_shown`);
 - large type (18pt and more, headings larger), Atkinson Hyperlegible (made for readers with low vision), black
   on white, no italics;
 - "You said ... We did ..." at the heart of it.
@@ -31,9 +32,8 @@ from typing import Any
 from kiosk.ui.fonts import LATIN
 from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR
 from sync.server.reports.quarterly import QuarterlyReport
-from sync.server.reports.render import safe_total
 from sync.server.site_content import PICTURE_DIRS
-from sync.server.web.common import templates
+from sync.server.web.common import HIDDEN, NOT_SHOWN, table_shown, templates
 from sync.server.web.you_said_we_did import DID_PICTURE, SAID_PICTURE, in_words, sentences
 
 MOST_WORDS = 15
@@ -68,13 +68,12 @@ def people(count: int, suppress_below: int, *, capital: bool = False) -> str:
     return words[0].upper() + words[1:] if capital else words
 
 
-def people_in_all(counts: Sequence[int], suppress_below: int) -> str:
-    """The total of counts shown elsewhere one by one, in words, giving none of the small ones away
-    (:func:`sync.server.reports.render.safe_total`): "23 people", "More than 19 people"."""
-    total, exact = safe_total(counts, suppress_below)
-    if exact:
-        return people(total, suppress_below, capital=True)
-    return f"More than {people(total, suppress_below)}" if total else "A few people"
+def people_in(counts: dict[str, int], suppress_below: int) -> dict[str, str]:
+    """Counts that add up to a total, in words, as the other reports hide them (:func:`table_shown`): "12 people",
+    "a few people", "5 or more people" where "hidden", "some people" where "not shown"."""
+    words = {HIDDEN: f"{suppress_below} or more people", NOT_SHOWN: "some people"}
+    return {key: words.get(written, people(counts[key], suppress_below))
+            for key, written in table_shown(counts, suppress_below).items()}
 
 
 def how_many(part: int, whole: int, suppress_below: int) -> str:
@@ -114,17 +113,16 @@ def _said(report: QuarterlyReport, side: str) -> list[str]:
 
 
 def _how_many_told_us(report: QuarterlyReport, suppress_below: int) -> Idea:
-    counts = [site.responses for site in report.sites]
+    now, before = report.responses, sum(site.previous for site in report.sites)
     lines = ["People told us what they think at the kiosk."]
     if len(report.sites) > 1:
-        lines += [f"{site.site}: {people(site.responses, suppress_below)}." for site in report.sites]
-    lines.append(f"{people_in_all(counts, suppress_below)} told us in all.")
-    before = sum(site.previous for site in report.sites)
-    if (not any(0 < count < suppress_below for site in report.sites for count in (site.responses, site.previous))
-            and min(before, sum(counts)) >= suppress_below):
+        each = people_in({site.site: site.responses for site in report.sites}, suppress_below)
+        lines += [f"{site}: {words}." for site, words in each.items()]
+    lines.append(f"{people(now, suppress_below, capital=True)} told us in all.")
+    if min(before, now) >= suppress_below:
         previous = report.quarter.previous().label
-        lines.append(f"That is more than in {previous}." if sum(counts) > before
-                     else f"That is fewer than in {previous}." if sum(counts) < before
+        lines.append(f"That is more than in {previous}." if now > before
+                     else f"That is fewer than in {previous}." if now < before
                      else f"That is the same as in {previous}.")
     return Idea("How many people told us", [Row("touch", lines)])
 
@@ -161,12 +159,11 @@ def _changes(report: QuarterlyReport) -> list[Idea]:
 
 
 def _keeping_safe(report: QuarterlyReport, suppress_below: int) -> Idea:
-    cells = [count for site in report.sites for count in site.concerns.by_status.values()]
-    raised = sum(cells)
+    raised = sum(site.concerns.raised for site in report.sites)
     waiting = sum(site.concerns.by_status["open"] + site.concerns.by_status["acknowledged"] for site in report.sites)
     lines = []
     if raised:
-        lines = [f"{people_in_all(cells, suppress_below)} told us something that worried us.",
+        lines = [f"{people(raised, suppress_below, capital=True)} told us something that worried us.",
                  "We look at each one.",
                  "We are still helping with some of them." if waiting else "We have dealt with each one."]
     return Idea("Keeping you safe", [Row("heart", [*lines, "Do you feel unsafe?", "Tell a member of staff you trust.",

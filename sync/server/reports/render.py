@@ -1,9 +1,11 @@
 """Reports as people read them: small counts suppressed, then a printable HTML page (Jinja2) and a PDF.
 
 Suppression is the dashboard's rule (docs/privacy.md, "Small numbers"), through the dashboard's own helpers:
-any count below the threshold reads "fewer than N" (:func:`sync.server.web.common.shown`), answer charts draw
-small answers together (:func:`sync.server.web.charts.share_segments`), and no percentage is worked out of a
-suppressed count. The HTML and the PDF are made from the same page, so they suppress the same cells.
+any count below the threshold reads "fewer than N" (:func:`sync.server.web.common.shown`), every table of counts
+that add up to a total hides the ones that would give a small count away
+(:func:`sync.server.web.common.table_shown`), answer charts draw hidden answers together
+(:func:`sync.server.web.charts.share_segments`), and no percentage is worked out of a hidden count. Totals are
+given exactly. The HTML and the PDF are made from the same page, so they suppress the same cells.
 
 PDF by WeasyPrint, not a headless browser: it is a Python library (no browser process to start, find or keep
 up to date on a server; about a tenth of a second a page), it honours print CSS such as ``@page`` margins and
@@ -22,12 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from sync.server.reports.comment_themes import ReportTheme
 from sync.server.reports.monthly import THEME_SIDES, Concerns, MonthlyReport
 from sync.server.reports.quarterly import QuarterlyReport
 from sync.server.safeguarding import STATUS_LABELS, STATUSES
 from sync.server.theme_store import SIDES
-from sync.server.web.charts import friends_and_family, share_segments, weekly_bars
-from sync.server.web.common import shown, templates, when
+from sync.server.web.charts import answer_cards, friends_and_family, share_segments, weekly_bars
+from sync.server.web.common import NOT_SHOWN, exact, shown, table_shown, templates, when
 from sync.server.web.you_said_we_did import in_words
 
 THEMES_PER_SITE = 3
@@ -53,43 +56,17 @@ def _change_on(count: int, before: int, suppress_below: int) -> str:
     return "the same as" if words == "no change" else f"{words} on" if words else ""
 
 
-def safe_total(counts: Sequence[int], suppress_below: int) -> tuple[int, bool]:
-    """The total of counts a page also shows one by one, and whether it may be given exactly: not when, with the
-    counts shown, it would give away one that reads "fewer than N" (secondary suppression, as
-    :func:`sync.server.web.charts.share_segments` does for answers). That is when one is hidden, or several are
-    that could only all be 1 or all be N - 1. Then the number is the total of the counts shown: all a reader may
-    know."""
-    total = sum(counts)
-    hidden = [count for count in counts if 0 < count < suppress_below]
-    if total < suppress_below or not hidden or 1 < len(hidden) < sum(hidden) < len(hidden) * (suppress_below - 1):
-        return total, True
-    return total - sum(hidden), False
-
-
-def total_shown(counts: Sequence[int], suppress_below: int) -> str:
-    """:func:`safe_total` as a page writes it: "1,234", "fewer than 5", or "more than 1,230"."""
-    total, exact = safe_total(counts, suppress_below)
-    if exact:
-        return shown(total, suppress_below)
-    return f"more than {total:,}" if total else f"fewer than {suppress_below} at each"
-
-
-def parts_shown(counts: Sequence[int], suppress_below: int) -> list[str]:
-    """Counts that add up to a total the page gives exactly, as a page writes them. When the total would give
-    away a count that reads "fewer than N" (:func:`safe_total`), the smallest count shown is hidden too, as
-    "hidden", so that the hidden ones can only be known together (complementary suppression)."""
-    written = [shown(count, suppress_below) for count in counts]
-    if safe_total(counts, suppress_below)[1]:
-        return written
-    visible = [index for index, count in enumerate(counts) if count >= suppress_below]
-    if visible:
-        written[min(visible, key=lambda index: counts[index])] = "hidden"
-    return written
+def _themes(themes: Sequence[ReportTheme], suppress_below: int) -> list[ReportTheme]:
+    """The themes a report lists: those of at least ``suppress_below`` comments. A smaller one's count, beside
+    the side's total and the other themes', could be worked out (a theme has at least three comments)."""
+    return [theme for theme in themes if theme.comments >= suppress_below]
 
 
 def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any]:
-    """What the template shows: every count already written as a person may see it."""
+    """What the template shows: every count already written as a person may see it. Concerns by kind are a table
+    too: one concern can be of several kinds, so their sum is not the total, but it is at least the total."""
     month = report.month
+    responses = table_shown({kiosk.name: kiosk.responses for kiosk in report.kiosks}, suppress_below)
     counts = [count for _, count in report.trend]
     trend = [{"month": earlier.short, "count": shown(count, suppress_below),
               "change": _change_on(count, counts[index - 1], suppress_below) if index else ""}
@@ -102,24 +79,19 @@ def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any
         "change": trend[-1]["change"], "previous": month.previous().label,
         "trend": trend,
         "chart": weekly_bars(report.weeks, top, suppress_below, month.first, month.last),
-        "questions": [{"distribution": distribution, "total": shown(distribution.total, suppress_below),
-                       "segments": share_segments(distribution, suppress_below),
-                       "fft": friends_and_family(distribution, suppress_below)} for distribution in report.questions],
+        "questions": answer_cards(report.questions, suppress_below),
         "sides": [{"title": SIDES[side], "comments": shown(found.comments, suppress_below),  # type: ignore[index]
                    "themes": [{"name": theme.name, "comments": shown(theme.comments, suppress_below),
                                "examples": theme.examples, "named_by_staff": theme.named_by_staff}
-                              for theme in found.themes]}
+                              for theme in _themes(found.themes, suppress_below)]}
                   for side, found in report.themes.items()],
         "concerns": {"raised": shown(report.concerns.raised, suppress_below),
-                     "by_status": list(zip([STATUS_LABELS[status] for status in report.concerns.by_status],
-                                           parts_shown(list(report.concerns.by_status.values()), suppress_below),
-                                           strict=True)),
-                     "by_category": [(name, shown(count, suppress_below))
-                                     for name, count in report.concerns.by_category.items()]},
-        "kiosks": [{"name": kiosk.name, "health": kiosk.health, "reasons": kiosk.reasons, "responses": responses,
-                    "days": f"{kiosk.days_in_use} of {month.last.day}"}
-                   for kiosk, responses in zip(report.kiosks, parts_shown([kiosk.responses for kiosk in report.kiosks],
-                                                                          suppress_below), strict=True)],
+                     "by_status": [(STATUS_LABELS[status], written) for status, written in
+                                   table_shown(report.concerns.by_status, suppress_below).items()],
+                     "by_category": list(table_shown(report.concerns.by_category, suppress_below).items())},
+        "kiosks": [{"name": kiosk.name, "health": kiosk.health, "reasons": kiosk.reasons,
+                    "responses": responses[kiosk.name], "days": f"{kiosk.days_in_use} of {month.last.day}"}
+                   for kiosk in report.kiosks],
     }
 
 
@@ -128,58 +100,76 @@ def monthly_html(report: MonthlyReport, suppress_below: int) -> str:
     return templates.env.get_template("report_monthly.html").render(monthly_context(report, suppress_below))
 
 
-def _hides_none(counts: Sequence[int], suppress_below: int) -> bool:
-    return not any(0 < count < suppress_below for count in counts)
-
-
 def _concern_rows(report: QuarterlyReport, suppress_below: int) -> list[dict[str, Any]]:
-    """Each site's concerns by where they stand, then all sites', every total through :func:`total_shown`."""
-    rows = [{"site": site.site, "raised": total_shown(list(site.concerns.by_status.values()), suppress_below),
-             "by_status": [shown(count, suppress_below) for count in site.concerns.by_status.values()]}
-            for site in report.sites]
+    """Each site's concerns by where they stand, then all sites'. The sites' counts raised are a table whose
+    total is all sites'; each site's by where they stand, a table whose total is its count raised, given only
+    when that is. The all-sites counts by where they stand would add a total to each column: given only when
+    no site hides a count."""
+    raised = table_shown({site.site: site.concerns.raised for site in report.sites}, suppress_below)
+    rows = []
+    for site in report.sites:
+        cells = table_shown(site.concerns.by_status, suppress_below)
+        rows.append({"site": site.site, "raised": raised[site.site],
+                     "by_status": list(cells.values()) if exact(raised[site.site]) else [NOT_SHOWN] * len(cells)})
     if len(report.sites) > 1:
-        columns = [[site.concerns.by_status[status] for site in report.sites] for status in STATUSES]
-        rows.append({"site": "All sites", "raised": total_shown([count for column in columns for count in column],
-                                                                suppress_below),
-                     "by_status": [total_shown(column, suppress_below) for column in columns]})
+        complete = all(exact(count) for row in rows for count in (row["raised"], *row["by_status"]))
+        rows.append({"site": "All sites", "raised": shown(sum(site.concerns.raised for site in report.sites),
+                                                          suppress_below),
+                     "by_status": [shown(sum(site.concerns.by_status[status] for site in report.sites), suppress_below)
+                                   if complete else NOT_SHOWN for status in STATUSES]})
     return rows
 
 
 def _kinds(concerns: Sequence[Concerns], suppress_below: int) -> list[tuple[str, str]]:
-    """Concerns by kind at all the sites together, most first."""
+    """Concerns by kind at all the sites together, most first, as a table (see :func:`monthly_context`)."""
     kinds: Counter[str] = Counter()
     for found in concerns:
         kinds.update(found.by_category)
-    return [(name, shown(count, suppress_below)) for name, count in sorted(kinds.items(), key=lambda i: (-i[1], i[0]))]
+    return list(table_shown(dict(sorted(kinds.items(), key=lambda i: (-i[1], i[0]))), suppress_below).items())
+
+
+def _all_sites_friends_and_family(report: QuarterlyReport, suppress_below: int) -> dict[str, Any]:
+    """All sites' Friends and Family Test and chart. Beside two or more sites' own figures, given only when each
+    of theirs is given exactly: all sites' less the others' would give a hidden one away."""
+    everywhere = report.friends_and_family
+    asked = [answers for site in report.sites if (answers := site.friends_and_family) and answers.total]
+    figures = [friends_and_family(answers, suppress_below) for answers in asked]
+    if everywhere is None:
+        return {"fft": None, "segments": None, "no_fft": "not asked"}
+    if len(asked) > 1 and not all(each and all(map(exact, each)) for each in figures):
+        return {"fft": None, "segments": None, "no_fft": "not shown (it would give one site away)"}
+    return {"fft": friends_and_family(everywhere, suppress_below),
+            "segments": share_segments(everywhere, suppress_below), "no_fft": "too few answers to show"}
 
 
 def quarterly_context(report: QuarterlyReport, suppress_below: int) -> dict[str, Any]:
-    """What the Board report's template shows: every count already written as a person may see it."""
+    """What the Board report's template shows: every count already written as a person may see it. The sites'
+    responses, now and the quarter before, are each a table whose total is all sites'."""
     quarter, before = report.quarter, report.quarter.previous()
-    now, then = [site.responses for site in report.sites], [site.previous for site in report.sites]
-    everywhere = report.friends_and_family
+    now = table_shown({site.site: site.responses for site in report.sites}, suppress_below)
+    then = table_shown({site.site: site.previous for site in report.sites}, suppress_below)
+    responses, previous = sum(site.responses for site in report.sites), sum(site.previous for site in report.sites)
     return {
         "report": report, "suppress_below": suppress_below, "made": when(report.made_at),
         "title": f"Quarterly report, {quarter.label}", "previous": before.short,
         "site_names": [site.site for site in report.sites],
-        "sites": [{"site": site.site, "responses": shown(site.responses, suppress_below),
-                   "previous": shown(site.previous, suppress_below),
-                   "change": change(site.responses, site.previous, suppress_below),
+        "sites": [{"site": site.site, "responses": now[site.site], "previous": then[site.site],
+                   "change": change(site.responses, site.previous, suppress_below)
+                   if exact(now[site.site]) and exact(then[site.site]) else "",
                    "fft": site.friends_and_family and friends_and_family(site.friends_and_family, suppress_below),
                    "no_fft": "no answers" if not site.responses else "not asked" if site.friends_and_family is None
                    else "too few answers to show"}
                   for site in report.sites],
-        "all_sites": {"responses": total_shown(now, suppress_below), "previous": total_shown(then, suppress_below),
-                      "change": change(sum(now), sum(then), suppress_below)
-                      if _hides_none(now + then, suppress_below) else "",
-                      "fft": everywhere and friends_and_family(everywhere, suppress_below),
-                      "segments": everywhere and share_segments(everywhere, suppress_below)},
+        "all_sites": {"responses": shown(responses, suppress_below), "previous": shown(previous, suppress_below),
+                      "change": change(responses, previous, suppress_below),
+                      **_all_sites_friends_and_family(report, suppress_below)},
         "sides": [{"title": SIDES[side],  # type: ignore[index]
                    "sites": [{"site": site.site, "comments": shown(site.themes[side].comments, suppress_below),
                               "themes": [{"name": theme.name, "comments": shown(theme.comments, suppress_below),
                                           "example": theme.examples[0] if theme.examples else "",
                                           "named_by_staff": theme.named_by_staff}
-                                         for theme in site.themes[side].themes[:THEMES_PER_SITE]]}
+                                         for theme in _themes(site.themes[side].themes, suppress_below)
+                                         [:THEMES_PER_SITE]]}
                              for site in report.sites if side in site.themes]}
                   for side in THEME_SIDES],
         "statuses": [STATUS_LABELS[status] for status in STATUSES],

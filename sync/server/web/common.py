@@ -3,6 +3,8 @@ suppression, and the page shown when something is refused."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -150,3 +152,56 @@ templates.env.filters["last_heard"] = last_heard
 def shown(count: int, suppress_below: int) -> str:
     """A count as a page shows it: small ones read "fewer than N", so no small group can be singled out."""
     return f"fewer than {suppress_below}" if 0 < count < suppress_below else f"{count:,}"
+
+
+HIDDEN = "hidden"
+"""A count of N or more, hidden so that a small count beside it cannot be worked out (:func:`hidden_counts`)."""
+NOT_SHOWN = "not shown"
+"""Any count, 1 or more, in a table that cannot show its counts without giving a small one away."""
+
+
+def hidden_counts(counts: Mapping[str, int], suppress_below: int, *,
+                  total_known: bool | None = None) -> frozenset[str] | None:
+    """The counts of one table (counts that add up to a total) that a page must not give, or None when it can
+    give none of them. Every table of counts the dashboard and the reports show goes through here
+    (docs/privacy.md, "Small numbers"), so a table hides the same counts wherever it is shown.
+
+    A reader is taken to know the table's total, whether or not this page shows it (another page may), or,
+    when it is below N, that it is 1 to N - 1 (every page writes it "fewer than N"): ``total_known`` says it
+    is known even then, for a part of a larger table. Every count from 1 to N - 1 is hidden ("fewer than
+    N"). Then, while arithmetic could narrow a hidden small count to one value (the total less the counts
+    shown, shared among hidden counts each known to be 1 to N - 1, or N up to the smallest count shown), the
+    smallest count shown is hidden too ("hidden"; ties by key, so that every page picks the same one). When
+    nothing is left to hide and a small count could still be worked out, the table can give none (None)."""
+    small = {key for key, count in counts.items() if 0 < count < suppress_below}
+    hidden = set(small)
+    if total_known is None:
+        total_known = sum(counts.values()) >= suppress_below
+    while small and total_known:
+        shown_keys = [key for key, count in counts.items() if count and key not in hidden]
+        others = len(hidden) - len(small)
+        ceiling = min((counts[key] for key in shown_keys), default=math.inf)
+        rest = sum(counts[key] for key in hidden)
+        most = min(suppress_below - 1, rest - (len(small) - 1) - others * suppress_below)
+        least = max(1, rest - (len(small) - 1) * (suppress_below - 1) - (others * ceiling if others else 0))
+        if least < most:
+            break
+        if not shown_keys:
+            return None
+        hidden.add(min(shown_keys, key=lambda key: (counts[key], key)))
+    return frozenset(hidden)
+
+
+def table_shown(counts: Mapping[str, int], suppress_below: int) -> dict[str, str]:
+    """Each count of a table as the page writes it, by :func:`hidden_counts`: "12", "0", "fewer than 5",
+    "hidden", or "not shown" for every count but 0 when the table can give none."""
+    hidden = hidden_counts(counts, suppress_below)
+    if hidden is None:
+        return {key: NOT_SHOWN if count else "0" for key, count in counts.items()}
+    return {key: HIDDEN if key in hidden and count >= suppress_below else shown(count, suppress_below)
+            for key, count in counts.items()}
+
+
+def exact(word: str) -> bool:
+    """Whether a count as :func:`table_shown` writes it is the count itself (so its share may be given too)."""
+    return word[:1].isdigit()

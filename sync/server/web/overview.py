@@ -12,8 +12,8 @@ from sync.server.aggregates import (
     with_friends_and_family_together,
 )
 from sync.server.stats import kiosk_health
-from sync.server.web.charts import friends_and_family, share_segments, weekly_bars
-from sync.server.web.common import page_filters, render, shown
+from sync.server.web.charts import answer_cards, weekly_bars
+from sync.server.web.common import exact, page_filters, render, shown, table_shown
 from sync.server.web.sessions import SignedIn
 
 router = APIRouter()
@@ -29,14 +29,11 @@ def overview(request: Request, signed: SignedIn) -> Response:
         distributions = with_friends_and_family_together(answer_distributions(connection, filters.query))
     health = [kiosk for kiosk in kiosk_health(request.app.state.engine) if kiosk["site"] in filters.query.sites]
     top = max((count for weeks in weekly.values() for _, count in weeks), default=0)
-    questions = []
-    for distribution in distributions:
-        questions.append({"distribution": distribution, "total": shown(distribution.total, suppress_below),
-                          "segments": share_segments(distribution, suppress_below),
-                          "fft": friends_and_family(distribution, suppress_below)})
+    site_totals = table_shown(totals, suppress_below)
     return render(request, "overview.html", signed, title="Overview", page="overview", filters=filters,
                   total=shown(sum(totals.values()), suppress_below),
-                  sites=[{"name": site, "total": shown(totals.get(site, 0), suppress_below),
-                          "chart": weekly_bars(weeks, top, suppress_below, filters.query.start,
-                                                       filters.query.end)} for site, weeks in weekly.items()],
-                  questions=questions, health=health)
+                  sites=[{"name": site, "total": site_totals[site],
+                          "chart": weekly_bars(weeks, top, suppress_below, filters.query.start, filters.query.end)
+                          if exact(site_totals[site]) else None}  # a hidden total's weeks would add up to it
+                         for site, weeks in weekly.items()],
+                  questions=answer_cards(distributions, suppress_below), health=health)
