@@ -291,12 +291,13 @@ def check_voice_models(kiosk: Kiosk) -> Verdict:
 def check_recordings(kiosk: Kiosk) -> Verdict:
     """Spoken-only languages are offered once all their prompts are recorded: none recorded is a choice
     not taken up (fine); some is a job half done (a warning, so it is finished)."""
-    from kiosk.voice.prompt_script import missing, prompt_script
+    from kiosk.voice.prompt_script import not_in, prompt_script, recording_folder
 
     config = kiosk.usable_config
     notes, unfinished = [], []
     for tag in kiosk.settings.spoken_languages:
-        total, gaps = len(prompt_script(config, tag)), len(missing(config, kiosk.data_dir, tag))
+        script = prompt_script(config, tag)
+        total, gaps = len(script), len(not_in(script, recording_folder(kiosk.data_dir, tag)))
         name, shown = config.language_packs[tag].name, config.language_packs[tag].shows
         if shown not in kiosk.settings.offered:
             unfinished.append(f"{name} is not offered: its screens show {shown}, which this kiosk does not offer "

@@ -111,12 +111,13 @@ def prompts(language: str, shape: str, out: Path | None, config_dir: Path | None
         raise click.BadParameter(f"the kiosk offers no {language!r}: it offers "
                                  f"{', '.join(config.language_packs)} (kiosk.toml: languages, spoken_languages)",
                                  param_hint="LANGUAGE")
-    written = script_as(shape, config.language_packs[language], prompt_script(config, language))
+    lines = prompt_script(config, language)
+    written = script_as(shape, config.language_packs[language], lines)
     if out is None:
         click.echo(written, nl=False)
     else:
         out.write_text(written, encoding="utf-8")
-        click.echo(f"Wrote the {len(prompt_script(config, language))} prompts to record to {out}")
+        click.echo(f"Wrote the {len(lines)} prompts to record to {out}")
 
 
 @voice.command()

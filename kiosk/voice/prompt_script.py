@@ -118,8 +118,12 @@ def recorded_files(config: KioskConfig, data_dir: Path, language: str) -> dict[s
 
 def missing(config: KioskConfig, data_dir: Path, language: str) -> list[ScriptLine]:
     """The prompts of ``language`` with no recording yet."""
-    folder = recording_folder(data_dir, language)
-    return [line for line in prompt_script(config, language) if not (folder / f"{line.id}.wav").is_file()]
+    return not_in(prompt_script(config, language), recording_folder(data_dir, language))
+
+
+def not_in(lines: list[ScriptLine], folder: Path) -> list[ScriptLine]:
+    """Those of ``lines`` with no recording in ``folder``."""
+    return [line for line in lines if not (folder / f"{line.id}.wav").is_file()]
 
 
 def spoken_languages_ready(config: KioskConfig, data_dir: Path) -> dict[str, str]:

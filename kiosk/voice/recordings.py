@@ -22,7 +22,7 @@ import numpy as np
 
 from kiosk.settings import KioskConfig
 from kiosk.voice.audio import AudioFileError, read_wav_mono
-from kiosk.voice.prompt_script import ScriptLine, prompt_script, recording_folder
+from kiosk.voice.prompt_script import ScriptLine, not_in, prompt_script, recording_folder
 
 SHORTEST, LONGEST = 0.3, 30.0
 """Seconds of speech a prompt may last: shorter is a false start, longer is not one prompt."""
@@ -68,7 +68,7 @@ def import_recordings(config: KioskConfig, data_dir: Path, language: str, source
             report.problems.append((path.name, str(error)))
             continue
         report.imported.append(path.stem)
-    report.missing = [line for line in script.values() if not (target / f"{line.id}.wav").is_file()]
+    report.missing = not_in(list(script.values()), target)
     return report
 
 
