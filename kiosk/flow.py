@@ -9,7 +9,8 @@ Time comes from an injected monotonic clock so tests and ``kiosk simulate`` can 
                          │                        (also instead of question 1 when the disk is nearly full)
                          └─ quiet too long ─▶ still there? ─countdown─▶ attract (half-finished policy)
 
-    words that suggest someone is at risk (kiosk.privacy.concerns) ─▶ help ─▶ carry on / finish now
+    words that suggest someone may be at risk now (kiosk.privacy.concerns) ─▶ help ─▶ carry on / finish now
+    (words for staff to review are flagged and kept, with no help screen: kiosk.privacy.concerns.Reading)
 
     attract ──language──▶ languages ──one chosen──▶ attract (in that language)
     attract: bigger text / high contrast / slower speech, for this person only (see Personal)
@@ -31,12 +32,15 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kiosk.keyboard import PHYSICAL, Keyboard
 from kiosk.questions import Question, QuestionSet
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskSettings
+
+if TYPE_CHECKING:
+    from kiosk.privacy.concerns import Reading
 
 MAX_TEXT_LENGTH = 1000
 LISTEN_ATTEMPTS = 3
@@ -169,7 +173,7 @@ class Flow:
         settings: KioskSettings,
         save: Saver,
         scrub: Callable[[str], str],
-        concerns: Callable[[str, str], list[str]],
+        concerns: Callable[[str, str], Reading],
         clock: Callable[[], float] = time.monotonic,
         channel: str = "touch",
         room: Callable[[], bool] = lambda: True,
@@ -562,6 +566,7 @@ class Flow:
         self._attempts = 0
         self._used_voice = self._used_keys = False
         self._flags: set[str] = set()
+        self._urgent = False
 
     def _question_state(self) -> FlowState:
         """The current question's own screen, as _go drew it (with any draft or choice so far)."""
@@ -595,8 +600,9 @@ class Flow:
         if not self._on_follow_up:
             record.status = "answered"
         self._touched()
-        if found:
-            self._flags.update(found)
+        self._flags.update(found.categories)
+        self._urgent = self._urgent or found.urgent
+        if found.urgent:
             self._show(replace(self._question_state(), screen=Screen.HELP, draft=""))
         else:
             self._advance()
@@ -657,6 +663,7 @@ class Flow:
             complete=complete,
             channel="voice" if self._used_voice else "keyboard" if self._used_keys else self._channel,
             concerns=sorted(self._flags),
+            concern_urgent=self._urgent,
         )
         record.misuse_suspected = self._looks_like_misuse(record.fingerprint())
         self._reset_session()

@@ -48,6 +48,8 @@ class SessionRecord:
     concerns: list[str] = field(default_factory=list)
     """Safeguarding categories found in the words given (kiosk.privacy.concerns); the words themselves
     are stored scrubbed, and the record is synced before any other."""
+    concern_urgent: bool = False
+    """Whether the words said the person may be at risk now (kiosk.privacy.concerns.Reading): staff see it first."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
@@ -59,6 +61,7 @@ class SessionRecord:
             "misuse_suspected": self.misuse_suspected,
             "channel": self.channel,
             **({"concerns": sorted(self.concerns)} if self.concerns else {}),
+            **({"concern_urgent": True} if self.concern_urgent else {}),
             "answers": [{k: v for k, v in vars(a).items() if v is not None} for a in self.answers],
             **self.extra,
         }

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 
 from kiosk.flow import Flow, SaveFailed, Screen
-from kiosk.privacy import concerns, scrub
+from kiosk.privacy import read_concerns, scrub
 from kiosk.settings import KioskConfig
 from kiosk.store import Saved, Store
 
@@ -48,7 +48,7 @@ def simulate(
         on_saved(store.save(record))
 
     flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
-                concerns=concerns, clock=clock, channel="simulated")
+                concerns=read_concerns, clock=clock, channel="simulated")
     pause = config.settings.sessions.min_seconds_between + config.settings.sessions.thank_you_seconds
     for _ in range(count):
         clock.advance(pause + rng.uniform(1, 600))

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from kiosk.flow import Flow
-from kiosk.privacy import concerns, scrub
+from kiosk.privacy import scrub
+from kiosk.privacy.concerns import read_concerns
 from kiosk.settings import KioskConfig, load_config
 from kiosk.simulate import SimulatedClock
 from kiosk.store import Store
@@ -107,7 +108,7 @@ def make_flow(config: KioskConfig, clock: SimulatedClock, store: Store):  # type
         settings = config.settings
         for section, values in changes.items():
             settings = settings.model_copy(update={section: getattr(settings, section).model_copy(update=values)})
-        return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=concerns,
+        return Flow(questions=config.questions, settings=settings, save=store.save, scrub=scrub, concerns=read_concerns,
                     clock=clock, room=room)
 
     return build

@@ -47,9 +47,11 @@ def add_more_people(db: str) -> None:
     engine.dispose()
 
 
-def flag(db: str, site: str, text: str = WORDS, concerns: tuple[str, ...] = ("abuse-physical",)) -> str:
-    """One flagged response from a new kiosk at ``site``; its id."""
-    [response_id] = seed(db, site, f"kiosk-{uuid.uuid4().hex[:8]}", [payload("poor", text, list(concerns))])
+def flag(db: str, site: str, text: str = WORDS, concerns: tuple[str, ...] = ("abuse-physical",), *,
+         urgent: bool = False) -> str:
+    """One flagged response from a new kiosk at ``site`` (``urgent``: read as "may be at risk now"); its id."""
+    flagged = payload("poor", text, list(concerns)) | ({"concern_urgent": True} if urgent else {})
+    [response_id] = seed(db, site, f"kiosk-{uuid.uuid4().hex[:8]}", [flagged])
     return response_id
 
 
@@ -102,6 +104,18 @@ def test_the_queue_lists_newest_first_in_plain_words_without_the_words_said(serv
     engine.dispose()
     assert f'<span class="badge">{waiting}<span class="badge-words"> open</span>' in page.text
     assert "style=" not in page.text and "<script" not in page.text  # the Content-Security-Policy allows neither
+
+
+def test_may_be_at_risk_now_comes_first_and_says_so(server):
+    """A concern the kiosk read as urgent (it showed the help screen) is listed above newer ones for review."""
+    urgent = flag(server.db, "Mile End", "he hits me every night", ("abuse-physical",), urgent=True)
+    review = flag(server.db, "Mile End", "my purse went missing", ("abuse-financial",))
+    manny = signed_in(server, "manny")
+    page = manny.get("/staff/concerns").text
+    assert page.index(urgent) < page.index(review)
+    assert page.count("May be at risk now") == 1
+    assert "showed the person how to get help" in manny.get(f"/staff/concerns/{urgent}").text
+    assert "did not show the person a help screen" in manny.get(f"/staff/concerns/{review}").text
 
 
 def test_a_manager_reads_the_words_acknowledges_assigns_and_resolves_with_a_note(server):

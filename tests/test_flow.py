@@ -7,6 +7,7 @@ import json
 import pytest
 
 from kiosk.flow import Flow, SaveFailed, Screen
+from kiosk.privacy.concerns import Reading
 from kiosk.store import Store
 from kiosk.voice.prompts import spoken_for
 
@@ -274,7 +275,7 @@ def test_no_thank_you_when_the_save_fails_and_the_answers_are_retried(make_flow,
         return store.save(record)
 
     flow = Flow(questions=config.questions, settings=config.settings, save=flaky_save, scrub=str,
-                concerns=lambda _text, _language: [], clock=clock)
+                concerns=lambda _text, _language: Reading(), clock=clock)
     complete_session(flow, clock)
     assert flow.state.screen == Screen.OUT_OF_ORDER
     flow.start()

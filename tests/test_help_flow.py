@@ -1,6 +1,7 @@
 """When someone's words suggest they are at risk: the help screen, the flags kept with the response,
 and that response sent to the server first. The detector itself is tested in test_concerns.py; here a
-stand-in flags any text containing "HELPME", so the flow's own rules are what is tested."""
+stand-in reads any text containing "HELPME" as urgent and "REVIEWME" as for staff to review, so the flow's own
+rules are what is tested."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import pytest
 
 from kiosk.flow import Flow, Screen
 from kiosk.privacy import scrub
+from kiosk.privacy.concerns import Reading
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.store import Store
 from tests.test_flow import by_question, stored, type_text
 
 
-def flag_marker(text: str, _language: str = "en") -> list[str]:
-    return ["self-harm"] if "HELPME" in text.upper() else []
+def flag_marker(text: str, _language: str = "en") -> Reading:
+    if "HELPME" in text.upper():
+        return Reading(["self-harm"], urgent=True)
+    return Reading(["neglect"]) if "REVIEWME" in text.upper() else Reading()
 
 
 @pytest.fixture
@@ -37,8 +41,23 @@ def test_a_concern_shows_help_then_carries_on_and_is_stored_scrubbed_and_flagged
     flow.skip()
     flow.choose("no")  # nothing about you
     [payload] = stored(store)
-    assert payload["concerns"] == ["self-harm"] and payload["complete"] is True
+    assert payload["concerns"] == ["self-harm"] and payload["complete"] is True and payload["concern_urgent"] is True
     assert by_question(payload)["overall"]["text"] == "Helpme call [phone]"
+
+
+def test_words_for_staff_to_review_are_flagged_without_the_help_screen(flow, store):
+    """"Staff should review" (neglect seen, money gone missing): the queue, not a frightening screen."""
+    flow.start()
+    flow.choose("poor")
+    type_text(flow, "reviewme please")
+    flow.submit_text()
+    assert flow.state.screen == Screen.CHOICE and flow.state.question.id == "listen"
+    flow.skip()
+    flow.skip()
+    flow.skip()
+    flow.choose("no")
+    [payload] = stored(store)
+    assert payload["concerns"] == ["neglect"] and "concern_urgent" not in payload
 
 
 @pytest.fixture

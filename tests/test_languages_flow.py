@@ -111,12 +111,13 @@ def test_back_from_the_language_screen_keeps_the_language_and_an_unoffered_one_i
 def test_concerns_are_read_in_the_persons_language(config, store, clock):
     from kiosk.flow import Flow
     from kiosk.privacy import scrub
+    from kiosk.privacy.concerns import Reading
 
     asked: list[str] = []
 
-    def concerns(text: str, language: str) -> list[str]:
+    def concerns(text: str, language: str) -> Reading:
         asked.append(language)
-        return []
+        return Reading()
 
     flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
                 concerns=concerns, clock=clock)

@@ -39,9 +39,9 @@ def webhook() -> Iterator[tuple[str, queue.Queue[dict]]]:
     server.shutdown()
 
 
-def flagged(seq: int, categories: list[str]) -> dict:
+def flagged(seq: int, categories: list[str], *, urgent: bool = False) -> dict:
     payload = {"question_set": "default", "question_set_version": 1, "language": "en", "complete": False,
-               "concerns": categories,
+               "concerns": categories, **({"concern_urgent": True} if urgent else {}),
                "answers": [{"question": "overall", "status": "answered", "text": FREE_TEXT}]}
     return make_record(seq, payload)
 
@@ -50,14 +50,14 @@ def test_a_flagged_response_is_queued_and_announced_once_without_its_words(serve
     url, received = webhook
     token = enrol(server_database, name="lounge-1", site="Rose House")
     device = str(uuid.uuid4())
-    records = [make_record(1), flagged(2, ["abuse-physical", "unsafe"]), make_record(3)]
+    records = [make_record(1), flagged(2, ["abuse-physical", "unsafe"], urgent=True), make_record(3)]
     with ServerProcess(server_database, "--notify-webhook", url) as server:
         assert server.post_batch(token, make_batch(records, device_id=device)).json()["accepted"] == 3
         message = received.get(timeout=30)
         assert server.post_batch(token, make_batch(records, device_id=device)).json()["duplicate"] == 3
         assert "safeguarding concern (abuse-physical,unsafe)" in server.output()
     assert message == {"event": "safeguarding-concern", "response_id": records[1]["id"], "site": "Rose House",
-                       "kiosk": "lounge-1", "categories": ["abuse-physical", "unsafe"],
+                       "kiosk": "lounge-1", "categories": ["abuse-physical", "unsafe"], "urgent": True,
                        "received_at": message["received_at"]}
     assert received.empty()  # the replayed batch announced nothing new
     assert FREE_TEXT not in json.dumps(message) and FREE_TEXT not in server.output()
@@ -65,8 +65,8 @@ def test_a_flagged_response_is_queued_and_announced_once_without_its_words(serve
     with engine.connect() as connection:
         queued = connection.execute(sa.select(concern_queue)).mappings().all()
     engine.dispose()
-    assert [(q["response_id"], q["categories"], q["status"], q["site"]) for q in queued] == [
-        (records[1]["id"], "abuse-physical,unsafe", "open", "Rose House")]
+    assert [(q["response_id"], q["categories"], q["status"], q["site"], q["urgent"]) for q in queued] == [
+        (records[1]["id"], "abuse-physical,unsafe", "open", "Rose House", True)]
 
 
 def test_a_flagged_response_is_emailed_without_its_words(tmp_path):
@@ -94,7 +94,7 @@ def test_a_flagged_response_is_emailed_without_its_words(tmp_path):
     finally:
         relay.stop()
     assert mail["To"] == "safeguarding@example.org"
-    assert mail["Subject"] == "Safeguarding concern at Mile End: neglect"
+    assert mail["Subject"] == "Safeguarding concern to review at Mile End: neglect"  # not urgent: no help screen
     body = mail.get_payload(decode=True).decode()
     assert records[0]["id"] in body and FREE_TEXT not in body and FREE_TEXT not in mail.as_string()
 

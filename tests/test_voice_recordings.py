@@ -22,7 +22,7 @@ import pytest
 
 from docs.example_recordings import make_example
 from kiosk.flow import Flow, Screen
-from kiosk.privacy import concerns, scrub
+from kiosk.privacy import read_concerns, scrub
 from kiosk.settings import load_config
 from kiosk.voice.audio import read_wav_mono
 from kiosk.voice.controller import _every_prompt
@@ -182,7 +182,7 @@ def test_sylheti_is_not_offered_where_its_screens_language_is_not(example, tmp_p
 def test_a_sylheti_session_shows_bengali_and_is_stored_as_sylheti(store):
     config = load_config()
     flow = Flow(questions=config.questions, settings=config.settings, save=store.save, scrub=scrub,
-                concerns=concerns, spoken={"syl": "bn"})  # as the app makes it once every prompt is recorded
+                concerns=read_concerns, spoken={"syl": "bn"})  # as the app makes it once every prompt is recorded
     assert flow.languages == ("en-GB", "bn", "ko", "syl")
     flow.open_languages()
     flow.set_language("syl")

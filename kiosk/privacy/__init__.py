@@ -1,11 +1,11 @@
 """What must never be kept, and what must never be ignored.
 
 :func:`scrub` replaces personal details with placeholders before any text is stored (kiosk and server);
-:func:`concerns` finds text that suggests someone is at risk, so staff are told and the person is shown
-how to get help.
+:func:`concerns` finds text that suggests someone is at risk, so staff are told, and :func:`read_concerns` also
+says whether the person may be at risk now, so they are shown how to get help.
 """
 
-from kiosk.privacy.concerns import concerns
+from kiosk.privacy.concerns import concerns, read_concerns
 from kiosk.privacy.scrub import scrub
 
-__all__ = ["concerns", "scrub"]
+__all__ = ["concerns", "read_concerns", "scrub"]

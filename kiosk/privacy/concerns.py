@@ -121,6 +121,13 @@ class CoOccur(_Strict):
     c: tuple[str, ...] = ()
 
 
+class Urgency(_Strict):
+    """Which findings mean the person may be at risk now (see :class:`Reading`)."""
+
+    now: dict[Category, tuple[str, ...]] = {}
+    past: tuple[str, ...] = ()
+
+
 class ConcernFile(_Strict):
     spellings: dict[str, str] = {}
     words: dict[str, tuple[str, ...]] = {}
@@ -129,6 +136,7 @@ class ConcernFile(_Strict):
     cooccur: dict[Category, tuple[CoOccur, ...]] = {}
     idioms: Idioms = Idioms()
     negation: Negation = Negation()
+    urgency: Urgency = Urgency()
 
 
 def _keep(char: re.Match[str]) -> str:
@@ -222,6 +230,27 @@ def _blank_spans(before: str, spans: list[tuple[int, int]]) -> str:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What one text suggests: the categories (sorted; empty for ordinary feedback), and whether the words say
+    the person may be at risk **now**, which shows them the help screen and tells staff at once. Anything else
+    found is for staff to review: the safeguarding queue, no help screen (the help button is always there).
+
+    The rule, for a safeguarding lead: a text is urgent when, in a clause that does not put it in the past
+    (``[urgency] past``: "last year", "used to", "when i was younger", "helped me through"), it talks of suicide
+    or self-harm (any talk of it, even denied), or matches one of ``[urgency.now]``: the person says someone is
+    hurting, touching, threatening or controlling them, or that they are afraid or unsafe where they are.
+    Neglect, hazards, money going missing and what happened to someone else are for review. The learned reader's
+    findings are always for review: it cannot say why it flagged a text."""
+
+    categories: list[str] = dataclasses.field(default_factory=list)
+    urgent: bool = False
+
+
+ALWAYS_URGENT = frozenset({"self-harm"})
+"""Categories urgent wherever they are found, unless put in the past."""
+
+
+@dataclass(frozen=True)
 class ConcernRules:
     """One language's phrases, compiled, and the learned reader for that language if there is one.
     :meth:`concerns` reads a text with both (their union), :meth:`rule_concerns` with the phrases alone."""
@@ -233,14 +262,20 @@ class ConcernRules:
     not_negation: re.Pattern[str]
     boundaries: re.Pattern[str]
     cooccur: tuple[tuple[str, int, tuple[re.Pattern[str], ...]], ...] = ()
+    urgent: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    past: re.Pattern[str] = re.compile(_NEVER)
     learned: LearnedReader | None = None
 
     def concerns(self, text: str) -> list[str]:
-        """The rules' categories; when they find none, the learned reader's (``[]`` without one)."""
-        found = self.rule_concerns(text)
-        if found or self.learned is None:
-            return found
-        return self.learned.concerns(text)
+        """The categories of :meth:`read`."""
+        return self.read(text).categories
+
+    def read(self, text: str) -> Reading:
+        """The rules' reading; when they find nothing, the learned reader's categories, for review."""
+        reading = self.rule_reading(text)
+        if reading.categories or self.learned is None:
+            return reading
+        return Reading(self.learned.concerns(text))
 
     def warm_up(self) -> None:
         """Load the learned reader's encoder now, not at the first text (seconds): for a background thread."""
@@ -249,13 +284,25 @@ class ConcernRules:
 
     def rule_concerns(self, text: str) -> list[str]:
         """The categories the phrases, triggers and co-occurrence rules find, sorted."""
+        return self.rule_reading(text).categories
+
+    def rule_reading(self, text: str) -> Reading:
+        """Each clause read by the phrases, triggers and co-occurrence rules; a clause with a finding is urgent by
+        the rule of :class:`Reading`."""
         found: set[str] = set()
+        urgent = False
         for part in _CLAUSE_END.split(text):
             clause = _blank(self.idioms, self.compiler.words(part))
-            found.update(name for name, rx in self.phrases.items() if self._matches(name, rx, clause))
-            found.update(name for name, within, groups in self.cooccur
-                         if name not in found and self._together(name, within, groups, clause))
-        return sorted(found)
+            here = {name for name, rx in self.phrases.items() if self._matches(name, rx, clause)}
+            here.update(name for name, within, groups in self.cooccur
+                        if name not in here and self._together(name, within, groups, clause))
+            found |= here
+            urgent = urgent or (bool(here) and not self.past.search(clause)
+                                and bool(here & ALWAYS_URGENT or self._says_now(clause)))
+        return Reading(sorted(found), urgent)
+
+    def _says_now(self, clause: str) -> bool:
+        return any(self._matches(name, rx, clause) for name, rx in self.urgent.items())
 
     def _together(self, category: str, within: int, groups: tuple[re.Pattern[str], ...], clause: str) -> bool:
         """A match of every group, none negated, each at most ``within`` words from the others. Words matched
@@ -341,6 +388,7 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
     for name in dict.fromkeys(name for _, data in packs for name in data["words"]):
         compiler.sets[name] = "(?:" + ("|".join(sources("words", name)) or _NEVER) + ")"
     tiers = {category: sources("phrases", category) + sources("triggers", category) for category in CATEGORIES}
+    now = {category: sources("urgency", "now", category) for category in CATEGORIES}
     cooccur = tuple((category, rule["within"], tuple(_any_of(compiler.union(toml, ("cooccur", category, index, key),
                                                                             rule[key]))
                                                      for key in "abc" if rule[key]))
@@ -349,7 +397,8 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
     return ConcernRules(compiler, {category: _any_of(tiers[category]) for category in CATEGORIES},
                         _any_of(sources("idioms", "phrases")), _any_of(cues),
                         _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")),
-                        cooccur)
+                        cooccur, {category: _any_of(now[category]) for category in CATEGORIES if now[category]},
+                        _any_of(sources("urgency", "past")))
 
 
 @functools.cache
@@ -357,8 +406,13 @@ def _builtin_rules(language: str) -> ConcernRules:
     return load_concern_rules(language, learned=False)
 
 
+def read_concerns(text: str, language: str = ENGLISH) -> Reading:
+    """What ``text`` suggests, by the built-in English phrases plus ``language``'s own (loaded once per
+    language): the kiosk's default. The learned reader is opt-in (``privacy.learned_concerns``;
+    :func:`load_concern_rules`)."""
+    return _builtin_rules(language).read(text)
+
+
 def concerns(text: str, language: str = ENGLISH) -> list[str]:
-    """The concern categories ``text`` suggests, sorted, e.g. ``["self-harm"]``; [] for ordinary feedback.
-    Uses the built-in English phrases plus ``language``'s own (loaded once per language): the kiosk's
-    default. The learned reader is opt-in (``privacy.learned_concerns``; :func:`load_concern_rules`)."""
-    return _builtin_rules(language).concerns(text)
+    """The concern categories ``text`` suggests, sorted, e.g. ``["self-harm"]``; [] for ordinary feedback."""
+    return read_concerns(text, language).categories

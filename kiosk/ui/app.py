@@ -155,7 +155,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             keep_free_mb = config.settings.storage.keep_free_mb
             self.flow = Flow(questions=config.questions, settings=config.settings, save=save, scrub=scrub,
                              room=lambda: has_room(data_dir, keep_free_mb),
-                             concerns=lambda text, language: rules(language).concerns(text), clock=clock,
+                             concerns=lambda text, language: rules(language).read(text), clock=clock,
                              spoken=spoken_languages_ready(config, data_dir))
             self.language_names = {tag: (pack.name, pack.fonts, pack.picture)
                                    for tag, pack in config.language_packs.items()}

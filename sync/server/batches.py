@@ -144,7 +144,8 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
                          "sha256": record.sha256, "payload": payload,
                          "question_set": column_text(record.payload.get("question_set"), 100),
                          "question_set_version": _version(record.payload.get("question_set_version")),
-                         "concerns": _categories(record.payload.get("concerns"))})
+                         "concerns": _categories(record.payload.get("concerns")),
+                         "urgent": record.payload.get("concern_urgent") is True})
     # one global order of row locks, so two PostgreSQL transactions can never wait on each other in a cycle
     rows.sort(key=lambda row: row["id"])
     conflicting: list[dict[str, Any]] = []
@@ -159,7 +160,8 @@ def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernH
         high_water_seq = max(held or 0, forgot or 0)
         inserted = insert_responses(connection, rows)
         flagged = [{"response_id": row["id"], "site": kiosk.site, "kiosk": kiosk.name, "categories": row["concerns"],
-                    "received_at": now, "updated_at": now} for row in rows if row["concerns"] and row["id"] in inserted]
+                    "urgent": row["urgent"], "received_at": now, "updated_at": now}
+                   for row in rows if row["concerns"] and row["id"] in inserted]
         if flagged:
             connection.execute(insert_ignoring_duplicates(connection, concern_queue), flagged)
         held_back = [row for row in rows if row["id"] not in inserted]

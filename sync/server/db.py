@@ -116,11 +116,13 @@ concern_queue = sa.Table(
     sa.Column("received_at", Moment, nullable=False),
     sa.Column("updated_at", Moment, nullable=False),
     sa.Column("assigned_to", sa.String(100)),
+    sa.Column("urgent", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("concern_queue_by_status", "status", "received_at"),
 )
 """Responses whose words suggested someone may be at risk (kiosk.privacy.concerns, flagged on the kiosk):
 a queue for staff to acknowledge, assign and resolve (the dashboard, issue 7). ``categories`` is the
-comma-separated list, e.g. ``abuse-physical,unsafe``; the words themselves stay in ``responses``."""
+comma-separated list, e.g. ``abuse-physical,unsafe``; the words themselves stay in ``responses``. ``urgent``: the
+kiosk read the words as "may be at risk now" (it showed the help screen); the rest are for staff to review."""
 
 question_sets = sa.Table(
     "question_sets", metadata,

@@ -37,7 +37,7 @@ def message_for(concern: dict[str, Any]) -> dict[str, Any]:
     """What may leave the server about a concern: no words, nothing about the person."""
     return {"event": "safeguarding-concern", "response_id": concern["response_id"], "site": concern["site"],
             "kiosk": concern["kiosk"], "categories": concern["categories"].split(","),
-            "received_at": iso_z(concern["received_at"])}
+            "urgent": bool(concern.get("urgent")), "received_at": iso_z(concern["received_at"])}
 
 
 def webhook(url: str) -> Sender:
@@ -54,11 +54,14 @@ def email(to: str, smtp: str) -> Sender:
     def send(message: dict[str, Any]) -> None:
         mail = EmailMessage()
         mail["From"], mail["To"] = f"feedback-server@{socket.getfqdn()}", to
-        mail["Subject"] = f"Safeguarding concern at {message['site']}: {', '.join(message['categories'])}"
+        how_soon = "URGENT: may be at risk now" if message["urgent"] else "Safeguarding concern to review"
+        mail["Subject"] = f"{how_soon} at {message['site']}: {', '.join(message['categories'])}"
         kinds = ", ".join(message["categories"])
+        seen = ("The person's words suggest they may be at risk now: the kiosk showed them how to get help."
+                if message["urgent"] else "The kiosk asked staff to review the words; it did not show a help screen.")
         mail.set_content(
             f"A response from the kiosk {message['kiosk']} at {message['site']} suggests someone may be at risk "
-            f"({kinds}).\nReceived {message['received_at']}, response {message['response_id']}.\n\n"
+            f"({kinds}). {seen}\nReceived {message['received_at']}, response {message['response_id']}.\n\n"
             "Read it in the safeguarding queue. This email holds none of the person's words.\n")
         with smtplib.SMTP(host, int(port or 25), timeout=TIMEOUT[1]) as relay:
             relay.send_message(mail)

@@ -122,6 +122,8 @@ class QueueItem:
     updated_at: datetime
     given: str
     """When the person answered, by the kiosk's clock ('' when the response is no longer held)."""
+    urgent: bool = False
+    """The kiosk read the words as "may be at risk now" and showed the person the help screen."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ def _item(row: Any) -> QueueItem:
                      categories=tuple(label for label in row.categories.split(",") if label),
                      status=row.status, assigned_to=row.assigned_to, note=row.note,
                      received_at=as_utc(row.received_at), updated_at=as_utc(row.updated_at),
-                     given=row.created_at_device or "")
+                     given=row.created_at_device or "", urgent=bool(row.urgent))
 
 
 def _items_query(*columns: sa.Column[Any]) -> sa.Select[Any]:
@@ -212,7 +214,8 @@ def _items_query(*columns: sa.Column[Any]) -> sa.Select[Any]:
 
 def list_concerns(connection: Connection, sites: Collection[str] | None, view: View = "current", *,
                   limit: int = LIST_LIMIT) -> Queue:
-    """The queue at ``sites`` (None: every site): newest first, in ``view``, with counts per status."""
+    """The queue at ``sites`` (None: every site): those the kiosk read as urgent first, then newest first, in
+    ``view``, with counts per status."""
     if view not in VIEWS:
         raise ConcernError(f"the view must be one of {', '.join(VIEWS)}")
     if sites is not None and not sites:
@@ -220,7 +223,8 @@ def list_concerns(connection: Connection, sites: Collection[str] | None, view: V
     counted = dict(connection.execute(sa.select(concern_queue.c.status, sa.func.count())
                                       .where(_where_sites(sites)).group_by(concern_queue.c.status)).all())
     rows = connection.execute(_items_query().where(_where_sites(sites), concern_queue.c.status.in_(VIEWS[view]))
-                              .order_by(concern_queue.c.received_at.desc(), concern_queue.c.response_id.desc())
+                              .order_by(concern_queue.c.urgent.desc(), concern_queue.c.received_at.desc(),
+                                        concern_queue.c.response_id.desc())
                               .limit(limit)).all()
     return Queue(items=[_item(row) for row in rows],
                  counts={status: counted.get(status, 0) for status in STATUSES})
