@@ -137,6 +137,7 @@ class ConcernFile(_Strict):
     idioms: Idioms = Idioms()
     negation: Negation = Negation()
     urgency: Urgency = Urgency()
+    benign: dict[Category, tuple[str, ...]] = {}
 
 
 def _keep(char: re.Match[str]) -> str:
@@ -264,6 +265,7 @@ class ConcernRules:
     cooccur: tuple[tuple[str, int, tuple[re.Pattern[str], ...]], ...] = ()
     urgent: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     past: re.Pattern[str] = re.compile(_NEVER)
+    benign: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     learned: LearnedReader | None = None
 
     def concerns(self, text: str) -> list[str]:
@@ -288,18 +290,22 @@ class ConcernRules:
 
     def rule_reading(self, text: str) -> Reading:
         """Each clause read by the phrases, triggers and co-occurrence rules; a clause with a finding is urgent by
-        the rule of :class:`Reading`."""
+        the rule of :class:`Reading`. A category found only in clauses that are not urgent is taken back when any
+        clause of the text holds one of its benign frames ("the physio pushed me hard and it worked")."""
         found: set[str] = set()
-        urgent = False
+        urgent: set[str] = set()
+        framed: set[str] = set()
         for part in _CLAUSE_END.split(text):
             clause = _blank(self.idioms, self.compiler.words(part))
             here = {name for name, rx in self.phrases.items() if self._matches(name, rx, clause)}
             here.update(name for name, within, groups in self.cooccur
                         if name not in here and self._together(name, within, groups, clause))
             found |= here
-            urgent = urgent or (bool(here) and not self.past.search(clause)
-                                and bool(here & ALWAYS_URGENT or self._says_now(clause)))
-        return Reading(sorted(found), urgent)
+            if here and not self.past.search(clause) and (here & ALWAYS_URGENT or self._says_now(clause)):
+                urgent |= here
+            framed.update(name for name, rx in self.benign.items() if rx.search(clause))
+        kept = found - (framed - urgent)
+        return Reading(sorted(kept), bool(urgent))
 
     def _says_now(self, clause: str) -> bool:
         return any(self._matches(name, rx, clause) for name, rx in self.urgent.items())
@@ -389,6 +395,7 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
         compiler.sets[name] = "(?:" + ("|".join(sources("words", name)) or _NEVER) + ")"
     tiers = {category: sources("phrases", category) + sources("triggers", category) for category in CATEGORIES}
     now = {category: sources("urgency", "now", category) for category in CATEGORIES}
+    benign = {category: sources("benign", category) for category in CATEGORIES}
     cooccur = tuple((category, rule["within"], tuple(_any_of(compiler.union(toml, ("cooccur", category, index, key),
                                                                             rule[key]))
                                                      for key in "abc" if rule[key]))
@@ -398,7 +405,8 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
                         _any_of(sources("idioms", "phrases")), _any_of(cues),
                         _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")),
                         cooccur, {category: _any_of(now[category]) for category in CATEGORIES if now[category]},
-                        _any_of(sources("urgency", "past")))
+                        _any_of(sources("urgency", "past")),
+                        {category: _any_of(benign[category]) for category in CATEGORIES if benign[category]})
 
 
 @functools.cache
