@@ -13,26 +13,41 @@ written by the people who wrote the phrases, and the learned reader was trained 
 (bench/train_concerns.py, TRAINING), so figures on those files are an upper bound. Only a set that neither
 has seen (concern_blind3.toml, HELD_OUT there) gives an estimate.
 
+Sets whose cases carry a ``severity`` ("now", "review" or "none", as tests/data/realstyle_dev.toml) are read like
+real comments, at their own base rate, so the figures that matter there are printed too: how many ordinary
+comments are flagged (the queue) and how many would see the help screen, and whether "now" concerns get the help
+screen and "review" ones do not (issue 20's targets: at most 2% and 1% of ordinary comments). ``--part`` reads
+only the tuning two thirds or the check third of such a set (a fixed random split, the same in every run): tune
+the rules on one, report the other, and a gap between them shows overfitting.
+
     .venv/bin/python bench/bench_concerns.py
     .venv/bin/python bench/bench_concerns.py --cases blind.toml --language en -n 200
+    .venv/bin/python bench/bench_concerns.py --cases tests/data/realstyle_dev.toml --part check --rules-only
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import random
 import time
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
+from kiosk.privacy.concerns import CATEGORIES, Reading, load_concern_rules
 from kiosk.privacy.learned import LearnedReader, available, is_english
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "concern_cases.toml"
 TARGET_RECALL = 0.98
 TARGET_PRECISION = 0.80
 ANCHOR = {"precision": 0.69, "recall": 0.98}
+TARGET_QUEUE_RATE = 0.02
+TARGET_HELP_RATE = 0.01
+SPLIT_SEED = 20
+"""Fixes the tuning/check split of a set with severities, so every run and every person gets the same parts."""
+PARTS = ("all", "tune", "check")
 
 
 def ratio(part: int, whole: int) -> float:
@@ -50,6 +65,45 @@ def flagged_figures(expected: Sequence[set[str]], found: Sequence[set[str]]) -> 
             "category_precision": ratio(pair_hits, sum(map(len, found)))}
 
 
+def split(cases: Sequence[dict[str, Any]], part: str) -> list[dict[str, Any]]:
+    """The tuning two thirds or the check third of ``cases`` (or all), drawn within each severity so both parts
+    hold "now", "review" and ordinary cases in the set's proportions; the order within a part is the file's."""
+    if part == "all":
+        return list(cases)
+    tuning: set[int] = set()
+    for severity in sorted({case.get("severity", "") for case in cases}):
+        members = [index for index, case in enumerate(cases) if case.get("severity", "") == severity]
+        random.Random(f"{SPLIT_SEED}-{severity}").shuffle(members)
+        tuning.update(members[:round(len(members) * 2 / 3)])
+    return [case for index, case in enumerate(cases) if (index in tuning) == (part == "tune")]
+
+
+def severity_figures(severities: Sequence[str], readings: Sequence[Reading]) -> dict[str, float]:
+    """How a reader treats a set read like real comments: ordinary ones flagged (queue) and shown the help
+    screen, "now" concerns shown it (they should be) and "review" ones shown it (they should not)."""
+    pairs = list(zip(severities, readings, strict=True))
+
+    def share(severity: str, flagged: Callable[[Reading], bool]) -> float:
+        return ratio(sum(flagged(r) for s, r in pairs if s == severity), sum(s == severity for s in severities))
+
+    return {"queue_rate": share("none", lambda r: bool(r.categories)), "help_rate": share("none", lambda r: r.urgent),
+            "now_helped": share("now", lambda r: r.urgent), "review_helped": share("review", lambda r: r.urgent)}
+
+
+def print_severity_figures(severities: Sequence[str], readers: dict[str, Callable[[str], Reading]],
+                           texts: Sequence[str]) -> None:
+    counts = {severity: severities.count(severity) for severity in ("none", "now", "review")}
+    print(f"\nread like real comments ({counts['none']} ordinary, {counts['now']} 'now', {counts['review']} "
+          f"'review'):\n{'reader':18} {'queue':>7} {'help':>7} {'now->help':>10} {'review->help':>12}  target")
+    for name, read in readers.items():
+        figure = severity_figures(severities, [read(text) for text in texts])
+        met = figure["queue_rate"] <= TARGET_QUEUE_RATE and figure["help_rate"] <= TARGET_HELP_RATE
+        print(f"{name:18} {figure['queue_rate']:7.1%} {figure['help_rate']:7.1%} {figure['now_helped']:10.1%} "
+              f"{figure['review_helped']:12.1%}  {'met' if met else 'NOT met'}")
+    print(f"queue, help: ordinary comments flagged, and shown the help screen (targets <= {TARGET_QUEUE_RATE:.0%}, "
+          f"<= {TARGET_HELP_RATE:.0%}); now->help should be 100%, review->help 0%")
+
+
 def per_text_seconds(read: Callable[[str], list[str]], texts: Sequence[str], rounds: int) -> float:
     started = time.perf_counter()
     for _ in range(rounds):
@@ -64,15 +118,19 @@ def main() -> None:
     parser.add_argument("--language", default="en")
     parser.add_argument("-n", "--rounds", type=int, default=100, help="passes over the corpus for timing the rules")
     parser.add_argument("--learned-rounds", type=int, default=3, help="passes for timing the learned reader")
+    parser.add_argument("--part", choices=PARTS, default="all",
+                        help="of a set with severities: the tuning two thirds or the check third (fixed split)")
+    parser.add_argument("--rules-only", action="store_true", help="do not load or measure the learned reader")
     args = parser.parse_args()
-    cases = tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"]
+    cases = split(tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"], args.part)
     texts = [case["text"] for case in cases]
     expected = [set(case["expect"]) for case in cases]
 
     started = time.perf_counter()
     rules = load_concern_rules(args.language, learned=False)
     rules_load = time.perf_counter() - started
-    learned = LearnedReader(args.language) if available() and is_english(args.language) else None
+    wanted = not args.rules_only and available() and is_english(args.language)
+    learned = LearnedReader(args.language) if wanted else None
     encoder_load = float("nan")
     if learned is not None:
         started = time.perf_counter()
@@ -87,11 +145,13 @@ def main() -> None:
         readers |= {"learned alone": learned.concerns, "combined (union)": combined.concerns}
     found = {name: [set(read(text)) for text in texts] for name, read in readers.items()}
 
-    print(f"{len(cases)} cases from {args.cases.name}: {sum(map(bool, expected))} concerns, "
+    part = "" if args.part == "all" else f" ({args.part} part)"
+    print(f"{len(cases)} cases from {args.cases.name}{part}: {sum(map(bool, expected))} concerns, "
           f"{sum(not e for e in expected)} ordinary; language {args.language}")
     if learned is None:
-        print("learned reader: not measured (" + ("not English" if not is_english(args.language)
-                                                   else "the learned extra is not installed") + ")")
+        why = ("asked not to" if args.rules_only else "not English" if not is_english(args.language)
+               else "the learned extra is not installed")
+        print(f"learned reader: not measured ({why})")
     else:
         print(f"learned reader: threshold {learned.model.threshold}, C {learned.model.about['C']}, trained "
               f"{learned.model.about['trained_on']} on "
@@ -118,6 +178,11 @@ def main() -> None:
     print(f"anchor (NHS online feedback, safety incidents): recall {ANCHOR['recall']:.0%}  "
           f"precision {ANCHOR['precision']:.0%}; targets: recall >= {TARGET_RECALL:.0%} with precision >= "
           f"{TARGET_PRECISION:.0%}")
+
+    if all("severity" in case for case in cases):
+        severities = [case["severity"] for case in cases]
+        urgency = {"rules alone": rules.read} | ({"combined (union)": combined.read} if learned is not None else {})
+        print_severity_figures(severities, urgency, texts)
 
     final = list(readers)[-1]
     if learned is not None:

@@ -7,6 +7,8 @@ test_concerns_learned.py). The language-pack tests write their own config folder
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from hypothesis import strategies as st
 
 from kiosk.config_files import ConfigError
 from kiosk.privacy import concerns
-from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
+from kiosk.privacy.concerns import CATEGORIES, Reading, load_concern_rules, normalise, read_concerns
 from kiosk.settings import BUILTIN_CONFIG
+from tests.bench_scripts import bench_script
+from tests.conftest import PROJECT
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "concern_cases.toml").read_text(encoding="utf-8"))["case"]
 
@@ -80,6 +84,7 @@ def test_the_built_in_korean_and_bengali_packs_load():
     ('[phrases]\nself-harm = ["(kill myself"]\n', "phrases.self-harm[1]", "check the brackets"),
     ('[phrases]\nself-harm = ["hurt @nobodyknows"]\n', "phrases.self-harm[1]", "no word list named 'nobodyknows'"),
     ('[phrases]\nself-harm = ["bull(y|ies)"]\n', "phrases.self-harm[1]", "bracket touching a word"),
+    ('[phrases]\nunsafe = ["had falls?"]\n', "phrases.unsafe[1]", "? after a letter"),
     ('[phrases]\nself-hurt = ["x"]\n', "phrases.self-hurt.[key]", "Input should be 'self-harm'"),
     ('[phrasse]\nself-harm = ["x"]\n', "phrasse", "not a known setting"),
 ])
@@ -120,3 +125,100 @@ def test_a_sites_own_phrases_add_to_the_built_in_ones(tmp_path):
     rules = load_concern_rules("en-GB", [tmp_path, BUILTIN_CONFIG])
     assert rules.concerns("someone keeps opening the blue door at night") == ["unsafe"]
     assert rules.concerns("a worker hit me") == ["abuse-physical"]  # the built-in phrases are still there
+
+
+# Real comments, as the Friends and Family Test gathers them (issue 20): short answers, redaction marks, a capital
+# I for every lower-case letter it resembles, txt-speak, emoji, and concern words in everyday frames.
+SHORT_ANSWERS = ["No nothing", "Not sure?", "Good advIce", "Just continue what you're doing!!",
+                 "Because with the help I go.", "Proffesionly Treated during stay",
+                 "XXXX spent time explaining things fully to me"]
+BENIGN = [
+    "better suspension on ambulances to cope with our rough roads",
+    "Fully recommended to any frightened patient",
+    "HavIng more sessIons would be benefIcIal. MakIng the sessIons enjoyable and fun would help",
+    "Advice given was helpful and it put my mind at ease",
+    "I was terrified before my smear but the nurse talked me through it",  # fear before a procedure
+    "the receptionist was a bit short with me but they were clearly busy",  # rude staff: a complaint
+    "dad fell in the garden at home and the paramedics came so quickly",  # a fall at home, handled well
+    "a man in the waiting room was shouting at the staff and security had him out in no time",  # handled well
+    "my arm is bruised from the cannula, they had a few goes",  # a medical cause
+    "the physio class is hard work, my legs are killing me",
+    "I took an overdose a few years ago and the team helped me through it, I am doing really well now",
+    "proud to say the slimming group helped me lose 2 stone",
+    "no one answers the phone at the surgery before 10am",
+    "the hearing aid battery is flat again",  # "batter*" no longer reads "battery"
+]
+STILL_FOUND = {
+    "My husband was left to fall out of his bed and fracture his hip": {"neglect"},
+    "I was left on the toilet once for a very long time": {"neglect"},
+    "I felt very bullied by the male CPN, intimidating, I felt vulnerable and trapped": {"abuse-emotional"},
+    "it made me want to self-harm": {"self-harm"},
+    "no one answers the buzzer at night, I waited an hour for the toilet": {"neglect"},
+    "she hit me. The physio pushed me hard and it worked": {"abuse-physical"},  # a frame stays in its sentence
+}
+
+
+@pytest.mark.parametrize("text", SHORT_ANSWERS + BENIGN)
+def test_short_answers_and_everyday_frames_are_never_flagged(rules_alone, text):
+    assert rules_alone.rule_reading(text) == Reading([], False)
+
+
+@pytest.mark.parametrize(("text", "expected"), STILL_FOUND.items())
+def test_real_concerns_in_the_same_words_are_still_found(rules_alone, text, expected):
+    assert expected <= set(rules_alone.rule_concerns(text))
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("XXXX was lovely", " staff  was lovely"),
+    ("Dr *** and [name redacted] (name removed)", "Dr  staff  and  staff   staff "),
+    ("I am going to kiII myseIf", "I am going to kill myself"),  # no lower-case l anywhere: I stands for l
+    ("HavIng more sessIons would help", "HavIng more sessIons would help"),  # lower-case l: I stands for i
+])
+def test_real_text_is_made_plain_before_it_is_read(text, plain):
+    assert normalise(text) == plain
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("XXXX hit me", ["abuse-physical"]),
+    ("I am going to kiII myseIf", ["self-harm"]),
+    ("NO1 CAME WHEN I PRESSED THE BUZZER", ["neglect"]),
+    ("they hit me \U0001f622\ufe0f\U0001f44d\U0001f3fd", ["abuse-physical"]),
+    ("sum1 keeps taking my money", ["abuse-financial"]),
+])
+def test_redaction_marks_capitals_txt_speak_and_emoji_read_as_words(text, expected):
+    assert concerns(text) == expected
+
+
+@pytest.mark.parametrize(("now", "review"), [
+    ("mum has been lying in a wet bed since this morning and still nobody has come",
+     "mum was left in a wet bed for hours on the old ward"),
+    ("he keeps hitting me", "my ex used to push me about"),
+    ("my son takes all my pension", "money went missing from dads room"),
+    ("I pressed the buzzer an hour ago, I am still sitting in it now",
+     "dad was not turned all night, his heels are sore"),
+])
+def test_urgency_says_now_only_when_the_harm_is_now(now, review):
+    urgent, queued = read_concerns(now), read_concerns(review)
+    assert urgent.categories and urgent.urgent
+    assert queued.categories and not queued.urgent
+
+
+def test_the_real_style_set_splits_the_same_way_every_time_into_two_parts_that_share_nothing():
+    bench = bench_script("bench_concerns")
+    cases = tomllib.loads((PROJECT / "tests" / "data" / "realstyle_dev.toml").read_text(encoding="utf-8"))["case"]
+    tune, check = bench.split(cases, "tune"), bench.split(cases, "check")
+    assert len(tune) + len(check) == len(cases) and len(tune) == pytest.approx(2 * len(check), abs=3)
+    assert not {case["text"] for case in tune} & {case["text"] for case in check}
+    assert bench.split(cases, "tune") == tune
+    for severity in ("now", "review", "none"):
+        assert any(case["severity"] == severity for case in check)
+
+
+def test_the_concern_benchmark_reports_the_real_style_figures():
+    result = subprocess.run([sys.executable, str(PROJECT / "bench" / "bench_concerns.py"), "--cases",
+                             str(PROJECT / "tests" / "data" / "realstyle_dev.toml"), "--part", "check",
+                             "--rules-only", "-n", "1"], capture_output=True, text=True, timeout=300, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    for line in ("(check part)", "learned reader: not measured (asked not to)", "read like real comments",
+                 "now->help", "review->help", "time per text"):
+        assert line in result.stdout

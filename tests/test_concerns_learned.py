@@ -10,7 +10,6 @@ The encoder loads once per session (a few seconds, most of them importing torch)
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import logging
 import sys
@@ -22,6 +21,7 @@ import pytest
 from kiosk.privacy import learned
 from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
 from kiosk.privacy.learned import MODEL_FILE, ConcernModel, LearnedReader, cases_digest
+from tests.bench_scripts import bench_script
 from tests.conftest import PROJECT
 
 pytestmark = pytest.mark.skipif(not learned.available(),
@@ -44,12 +44,7 @@ ORDINARY = [
 
 
 def training_module():
-    """bench/train_concerns.py, imported from its file (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("train_concerns", PROJECT / "bench" / "train_concerns.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("train_concerns")
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,13 @@ config folder, exact tag and primary subtag), so a service adds phrases without 
 
 How a text is read:
 
-1. it is cut into clauses at . , ! ? ; : and new lines; a phrase never spans two clauses;
+0. real text is made plain first (:func:`normalise`): a redaction mark (``XXXX``, ``***``, ``[name redacted]``)
+   becomes the person word "staff", as the name it hid would read (most are staff named in praise), and in a
+   text that never writes a lower-case "l" a capital I inside a word stands for one ("kiII myseIf"), as in
+   exported or OCR-read comments; otherwise it is an "i" ("HavIng"), which lower-casing gives. Emoji and
+   their variation selectors are ignored;
+1. it is cut into sentences at . ! ? and new lines, and those into clauses at , ; :; a phrase never spans two
+   clauses;
 2. each clause is lower-cased, apostrophes are dropped ("don't" -> "dont"), other punctuation becomes a
    space, and the pack's ``[spellings]`` replace whole words (contractions: "dont" -> "do not"; typos);
 3. idioms ("dying to", "to die for", "could kill for") are blanked out, so no phrase can use their words;
@@ -46,6 +52,10 @@ How a text is read:
    "why") in between and not as part of a ``not_negation`` phrase ("never stop", "do not want"). Any talk
    of suicide is flagged, even when denied. A ``..`` gap inside a phrase never passes over a cue: "staff
    never shout" does not match ``@person .. shout* at``. Negation written after the words is not seen.
+5. a category found only in clauses that are not urgent is taken back when a clause of the same sentence holds
+   one of the pack's ``[benign]`` frames for it (fear before a procedure, a fall at home handled well, bruises
+   from blood tests, rudeness at a reception desk, a self-harm past and recovered from); frames are read before
+   idioms are blanked, and stay in their sentence because real comments hold several topics.
 
 A second reader, learned rather than written (kiosk/privacy/learned.py): a sentence encoder and a trained
 linear model, English only, from the optional ``learned`` extra, used when a kiosk sets
@@ -91,11 +101,18 @@ NEGATION_REACH = 4
 """A negation cue cancels a match when it is among this many words before it."""
 
 _CLAUSE_END = re.compile(r"[.!?;:,\n\u0964\u0965]")  # \u0964, \u0965: Bengali danda
+_SENTENCE_END = re.compile(r"[.!?\n\u0964\u0965]")
 _NOT_WORD = re.compile(r"[^\w\s]")
 _APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
 _TOKEN = re.compile(r"\.\.|\(|\)\??|\||\$|@[\w-]+|[^\s()|$]+")
 _GLUED = re.compile(r"[^\s(|)?]\(|[^\s(|]\)\??[^\s)|$?]")
+_OPTIONAL_LETTER = re.compile(r"\w\?")
 _NEVER = "(?!)"
+_REDACTED = re.compile(r"[\[(<{][^\])>}\n]{0,30}\b(?:name|names|redacted|removed|withheld|anonymi[sz]ed)\b"
+                       r"[^\])>}\n]{0,30}[\])>}]|(?<!\S)\*+(?!\S)|\b[Xx]{3,}\b", re.IGNORECASE)
+_INNER_CAPITAL_I = re.compile(r"(?<=[^\W\d_])I")
+_LOWER_CASE_WORD = re.compile(r"\b(?=\w*[a-z])\w+\b")
+_EMOJI_MARKS = frozenset(map(chr, [*range(0xFE00, 0xFE10), 0x20E3]))  # variation selectors, keycap
 
 
 class _Strict(BaseModel):
@@ -126,6 +143,7 @@ class Urgency(_Strict):
 
     now: dict[Category, tuple[str, ...]] = {}
     past: tuple[str, ...] = ()
+    ongoing: tuple[str, ...] = ()
 
 
 class ConcernFile(_Strict):
@@ -141,11 +159,11 @@ class ConcernFile(_Strict):
 
 
 def _keep(char: re.Match[str]) -> str:
-    """Drop apostrophes and invisible joiners, keep combining marks (Bengali vowel signs are not ``\\w``),
-    turn the rest into a space."""
+    """Drop apostrophes, invisible joiners and emoji variation selectors, keep combining marks (Bengali vowel
+    signs are not ``\\w``), turn the rest (emoji too) into a space."""
     mark = char.group()
     kind = unicodedata.category(mark)
-    if mark in _APOSTROPHES or kind == "Cf":
+    if mark in _APOSTROPHES or kind == "Cf" or mark in _EMOJI_MARKS:
         return ""
     return mark if kind.startswith("M") else " "
 
@@ -153,6 +171,16 @@ def _keep(char: re.Match[str]) -> str:
 def _plain_words(text: str) -> list[str]:
     """``text`` lower-cased, without apostrophes or other punctuation, split into words."""
     return _NOT_WORD.sub(_keep, text.casefold()).split()
+
+
+def normalise(text: str) -> str:
+    """``text`` as the phrases expect it to be written: redaction marks read as "staff", and a capital I inside
+    a word read as the letter it stands for (step 0 of the module docstring). Real comments arrive like this;
+    the phrases are written for plain words."""
+    text = _REDACTED.sub(" staff ", text)
+    if "I" not in text or "l" in text or "i" not in text:
+        return text  # "I" inside a word is an "i" (or nothing tells): lower-casing reads it so
+    return _LOWER_CASE_WORD.sub(lambda word: _INNER_CAPITAL_I.sub("l", word.group()), text)
 
 
 class _Compiler:
@@ -179,6 +207,8 @@ class _Compiler:
     def regex(self, pattern: str) -> str:
         if _GLUED.search(pattern):
             raise ValueError("has a bracket touching a word: alternatives are whole words, as in (hit|hits)")
+        if _OPTIONAL_LETTER.search(pattern):
+            raise ValueError("has a ? after a letter, which would be read as part of the word: write (trip|trips)")
         parts: list[str] = []
         for token in _TOKEN.findall(pattern):
             if token == "..":
@@ -237,11 +267,14 @@ class Reading:
     found is for staff to review: the safeguarding queue, no help screen (the help button is always there).
 
     The rule, for a safeguarding lead: a text is urgent when, in a clause that does not put it in the past
-    (``[urgency] past``: "last year", "used to", "when i was younger", "helped me through"), it talks of suicide
-    or self-harm (any talk of it, even denied), or matches one of ``[urgency.now]``: the person says someone is
-    hurting, touching, threatening or controlling them, or that they are afraid or unsafe where they are.
-    Neglect, hazards, money going missing and what happened to someone else are for review. The learned reader's
-    findings are always for review: it cannot say why it flagged a text."""
+    (``[urgency] past``: "last year", "used to", "when i was younger", "helped me through", or a screening
+    question asked: "asked me about thoughts of harming myself"), it talks of suicide or self-harm (any talk of
+    it, even denied), or matches one of ``[urgency.now]``: the person says someone is hurting, touching,
+    threatening or controlling them, or that they are afraid or unsafe where they are. Any finding is urgent too
+    when its sentence says the harm is still going on (``[urgency] ongoing``: "still sitting in it now", "since
+    this morning", "keeps slipping at night"). Other neglect, hazards, money going missing and what happened to
+    someone else are for review. The learned reader's findings are always for review: it cannot say why it
+    flagged a text."""
 
     categories: list[str] = dataclasses.field(default_factory=list)
     urgent: bool = False
@@ -265,6 +298,7 @@ class ConcernRules:
     cooccur: tuple[tuple[str, int, tuple[re.Pattern[str], ...]], ...] = ()
     urgent: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     past: re.Pattern[str] = re.compile(_NEVER)
+    ongoing: re.Pattern[str] = re.compile(_NEVER)
     benign: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
     learned: LearnedReader | None = None
 
@@ -289,23 +323,45 @@ class ConcernRules:
         return self.rule_reading(text).categories
 
     def rule_reading(self, text: str) -> Reading:
-        """Each clause read by the phrases, triggers and co-occurrence rules; a clause with a finding is urgent by
-        the rule of :class:`Reading`. A category found only in clauses that are not urgent is taken back when any
-        clause of the text holds one of its benign frames ("the physio pushed me hard and it worked")."""
+        """Each sentence read by :meth:`_sentence_reading`; the text's categories are every sentence's, and it is
+        urgent when any sentence is. Benign frames stay inside their sentence because real comments hold several
+        topics: "the physio pushed me hard" must not take back a bruise described two sentences later."""
         found: set[str] = set()
+        urgent = False
+        for sentence in _SENTENCE_END.split(normalise(text)):
+            kept, pressing = self._sentence_reading(sentence)
+            found |= kept
+            urgent |= pressing
+        return Reading(sorted(found), urgent)
+
+    def _sentence_reading(self, sentence: str) -> tuple[set[str], bool]:
+        """The categories one sentence suggests, and whether it is urgent. Each clause is read by the phrases,
+        triggers and co-occurrence rules; a clause with a finding is urgent by the rule of :class:`Reading`, and so
+        is every finding of a sentence that says the harm is still going on (``[urgency] ongoing``: "still
+        sitting in it now", "since this morning"). A category found only in clauses that are not urgent is taken
+        back when any clause of the sentence holds one of its benign frames ("the physio pushed me hard and it
+        worked")."""
+        found: set[str] = set()
+        present: set[str] = set()
         urgent: set[str] = set()
         framed: set[str] = set()
-        for part in _CLAUSE_END.split(text):
-            clause = _blank(self.idioms, self.compiler.words(part))
+        ongoing = False
+        for part in _CLAUSE_END.split(sentence):
+            words = self.compiler.words(part)
+            clause = _blank(self.idioms, words)
             here = {name for name, rx in self.phrases.items() if self._matches(name, rx, clause)}
             here.update(name for name, within, groups in self.cooccur
                         if name not in here and self._together(name, within, groups, clause))
             found |= here
-            if here and not self.past.search(clause) and (here & ALWAYS_URGENT or self._says_now(clause)):
-                urgent |= here
-            framed.update(name for name, rx in self.benign.items() if rx.search(clause))
-        kept = found - (framed - urgent)
-        return Reading(sorted(kept), bool(urgent))
+            if not self.past.search(clause):
+                present |= here
+                ongoing |= self.ongoing.search(clause) is not None
+                if here & ALWAYS_URGENT or (here and self._says_now(clause)):
+                    urgent |= here
+            framed.update(name for name, rx in self.benign.items() if rx.search(words))  # idioms are not frames
+        if ongoing:
+            urgent |= present
+        return found - (framed - urgent), bool(urgent)
 
     def _says_now(self, clause: str) -> bool:
         return any(self._matches(name, rx, clause) for name, rx in self.urgent.items())
@@ -405,7 +461,7 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
                         _any_of(sources("idioms", "phrases")), _any_of(cues),
                         _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")),
                         cooccur, {category: _any_of(now[category]) for category in CATEGORIES if now[category]},
-                        _any_of(sources("urgency", "past")),
+                        _any_of(sources("urgency", "past")), _any_of(sources("urgency", "ongoing")),
                         {category: _any_of(benign[category]) for category in CATEGORIES if benign[category]})
 
 
