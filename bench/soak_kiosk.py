@@ -41,11 +41,14 @@ FINISH = [{"tap": "answer:no"}, {"quiet": 30}, {"tap": "finish"}]
 """The last question (About you: "No, finish") and the thank-you screen."""
 
 
-def sessions(said: dict[str, str]) -> list[list[dict[str, object]]]:
-    """One of each kind of session, on the Easy Read set; ``said``: WAVs of spoken answers."""
+KINDS = ("touch", "voice", "keyboard", "walked_away", "concern", "bengali")
+
+
+def sessions(said: dict[str, str]) -> dict[str, list[dict[str, object]]]:
+    """One of each kind of session (KINDS), on the Easy Read set; ``said``: WAVs of spoken answers."""
     rest = [{"tap": "answer:yes"}, {"tap": "answer:sometimes"}, {"tap": "control:skip"}, {"tap": "control:skip"},
             *FINISH]
-    return [
+    return dict(zip(KINDS, [
         [{"tap": "start"}, {"tap": "answer:very-good"}, {"type": "kind staff"}, {"tap": "control:done"}, *rest],
         [{"tap": "start"}, {"quiet": 30}, {"microphone": said["good"]}, {"microphone": said["yes"]},
          {"tap": "control:listen"}, {"wait_for": "text", "seconds": 60}, {"tap": "control:skip"}, *rest],
@@ -58,14 +61,15 @@ def sessions(said: dict[str, str]) -> list[list[dict[str, object]]]:
          {"tap": "help:carry_on"}, *rest],
         [{"tap": "setting:language"}, {"tap": "language:bn"}, {"tap": "start"}, {"tap": "answer:good"},
          {"tap": "control:skip"}, *rest],
-    ]
+    ], strict=True))
 
 
-def script(count: int, said: dict[str, str]) -> list[dict[str, object]]:
-    kinds = sessions(said)
+def script(count: int, said: dict[str, str], kinds: list[str]) -> list[dict[str, object]]:
+    """``count`` sessions, the ``kinds`` in turn."""
+    every = sessions(said)
     steps: list[dict[str, object]] = []
     for number in range(count):
-        steps += [*kinds[number % len(kinds)], {"advance": 5}, {"wait_for": "attract", "seconds": 30}]
+        steps += [*every[kinds[number % len(kinds)]], {"advance": 5}, {"wait_for": "attract", "seconds": 30}]
     return steps
 
 
@@ -113,7 +117,12 @@ def main() -> None:
     parser.add_argument("--sample-seconds", type=float, default=20.0)
     parser.add_argument("--sync-seconds", type=float, default=30.0)
     parser.add_argument("--csv", type=Path, help="also write the samples here")
+    parser.add_argument("--kinds", default=",".join(KINDS), type=lambda text: text.split(","),
+                        help=f"the kinds of session to go round, comma-separated (default: all, {','.join(KINDS)}); "
+                             "one kind alone shows which holds on to memory")
     args = parser.parse_args()
+    if unknown := set(args.kinds) - set(KINDS):
+        parser.error(f"no kind of session named {', '.join(sorted(unknown))}; the kinds: {', '.join(KINDS)}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data, cache, db = root / "data", root / "cache", str(root / "central.db")
@@ -121,7 +130,7 @@ def main() -> None:
         token_file.write_text(enrol(db, name="soak-1", site="Soak House") + "\n")
         token_file.chmod(0o600)
         steps = root / "steps.json"
-        steps.write_text(json.dumps(script(args.sessions, spoken(root))))
+        steps.write_text(json.dumps(script(args.sessions, spoken(root), args.kinds)))
         env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_HOME=str(root / "kivy"), KIVY_NO_FILELOG="1",
                    KIVY_NO_CONSOLELOG="1", XDG_CACHE_HOME=str(cache),
                    SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"))
