@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 import timeit
 import tomllib
 from collections import Counter
@@ -101,9 +102,11 @@ def quality(cases: list[dict], staff_names: StaffNames) -> tuple[float, float]:
 
 
 def microseconds(function, texts: list[str], calls: int) -> float:
-    """Mean microseconds per call of ``function``, cycling through ``texts``."""
+    """Mean microseconds of CPU time per call of ``function``, cycling through ``texts``: CPU time, not the clock,
+    so that other work on a shared machine does not count (scrub runs on one thread)."""
     rounds = max(1, calls // len(texts))
-    seconds = min(timeit.repeat(lambda: [function(text) for text in texts], number=rounds, repeat=3))
+    seconds = min(timeit.repeat(lambda: [function(text) for text in texts], number=rounds, repeat=5,
+                                timer=time.process_time))
     return seconds / (rounds * len(texts)) * 1e6
 
 
