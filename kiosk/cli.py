@@ -49,8 +49,8 @@ def redact_names_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--redact-names``, for exports and reports: names are redacted when published, not when stored."""
     return click.option("--redact-names", is_flag=True,
                         help="Put [name] in place of people's names in what people wrote (\"Dr Jones\", \"Trevor\"), "
-                             "for a copy to publish or share. The kiosk keeps names as its privacy.staff_names "
-                             "setting says.")(func)
+                             "for a copy to publish or share. What is stored keeps names as the kiosks' "
+                             "privacy.staff_names setting says.")(func)
 
 
 def export_to_file(source, fmt: str, out: Path, since: date | None, time_detail: str,  # type: ignore[no-untyped-def]
