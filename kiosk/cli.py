@@ -45,13 +45,22 @@ def time_detail_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="How exactly to show when each answer was given (less is more anonymous).")(func)
 
 
-def export_to_file(source, fmt: str, out: Path, since: date | None, time_detail: str) -> None:  # type: ignore[no-untyped-def]
+def redact_names_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--redact-names``, for exports and reports: names are redacted when published, not when stored."""
+    return click.option("--redact-names", is_flag=True,
+                        help="Put [name] in place of people's names in what people wrote (\"Dr Jones\", \"Trevor\"), "
+                             "for a copy to publish or share. What is stored keeps names as the kiosks' "
+                             "privacy.staff_names setting says.")(func)
+
+
+def export_to_file(source, fmt: str, out: Path, since: date | None, time_detail: str,  # type: ignore[no-untyped-def]
+                   redact_names: bool = False) -> None:
     """Write an export and say how many responses it holds; a failed write is one plain line."""
     from kiosk.export import write_export
 
     try:
         count = write_export(source, fmt, out, since=since.strftime("%Y-%m-%d") if since else None,  # type: ignore[arg-type]
-                             time_detail=time_detail)  # type: ignore[arg-type]
+                             time_detail=time_detail, redact_names=redact_names)  # type: ignore[arg-type]
     except OSError as exc:  # disk full, USB stick pulled out: nothing half-written is left behind
         raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
     click.echo(f"Wrote {count} responses to {out}")
@@ -141,7 +150,8 @@ def simulate(count: int, config_dir: Path | None, data_dir: Path, seed: int | No
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Only responses from this date on (YYYY-MM-DD).")
 @time_detail_option
-def export(fmt: str, out: Path, data_dir: Path, since: date | None, time_detail: str) -> None:
+@redact_names_option
+def export(fmt: str, out: Path, data_dir: Path, since: date | None, time_detail: str, redact_names: bool) -> None:
     """Copy what this kiosk holds into a file for a spreadsheet.
 
     Example: kiosk export --format xlsx --out /media/usb/feedback.xlsx --since 2026-10-01
@@ -149,7 +159,7 @@ def export(fmt: str, out: Path, data_dir: Path, since: date | None, time_detail:
     from kiosk.export import KioskSource
 
     check_export_folder(out)
-    export_to_file(KioskSource(open_store(data_dir)), fmt, out, since, time_detail)
+    export_to_file(KioskSource(open_store(data_dir)), fmt, out, since, time_detail, redact_names)
 
 
 @cli.command()

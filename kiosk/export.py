@@ -8,6 +8,10 @@ words a person, a kiosk or a question set wrote can run as a formula.
 
 Rows go by period (the hour, day or week shown), then by their random id, with no sequence number, so
 nothing in a file tells which response came after which within a period.
+
+With ``redact_names`` (``--redact-names``) the names of people in free text become ``[name]``
+(kiosk.privacy.redact_names), for a copy to publish or share: the database keeps them as the site's
+``privacy.staff_names`` says, so the service can act on them.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from tqdm import tqdm
 
+from kiosk.privacy import redact_names as redacted
 from kiosk.record import without_about_you
 from kiosk.spreadsheet import spreadsheet_cell
 from kiosk.store import Store
@@ -151,6 +156,17 @@ def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
             and a.get("about_you") is not True]
 
 
+def _payload(raw: str | bytes, redact_names: bool) -> dict[str, Any]:
+    """A stored payload as the export shows it: every free text's names redacted when asked (for publication)."""
+    payload = orjson.loads(raw)
+    answers = payload.get("answers") if redact_names else None
+    if not isinstance(answers, list):
+        return payload
+    return payload | {"answers": [
+        answer | {"text": redacted(answer["text"])} if isinstance(answer, dict) and isinstance(answer.get("text"), str)
+        else answer for answer in answers]}
+
+
 def _text_cell(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -195,7 +211,7 @@ def _counted(rows: Iterator[Any], bar: tqdm) -> Iterator[Any]:
 
 
 def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns: Columns,
-           bar: tqdm) -> Iterator[list[Any]]:
+           bar: tqdm, redact_names: bool = False) -> Iterator[list[Any]]:
     """Header row, then one row per response; ``columns`` are the answer columns (_question_columns). Every
     value is a spreadsheet_cell: the CSV, the XLSX and its summary write nothing else, so nothing a person, a
     kiosk or a manager wrote can run as a formula (and openpyxl writes a string as a formula only if it starts
@@ -208,7 +224,7 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
     no_slots = (None, None)
     empty = [""] * len(columns)
     for row in _counted(_coarse_rows(source, since, detail), bar):
-        payload = orjson.loads(row[-1])
+        payload = _payload(row[-1], redact_names)
         qset = str(payload.get("question_set", ""))
         cells = empty.copy()
         for answer in _answers(payload):
@@ -222,13 +238,14 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
             _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")), *cells)]
 
 
-def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm) -> None:
+def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm,
+           redact_names: bool = False) -> None:
     """A line per response: its columns and payload. A payload nested deeper than orjson writes (255 levels; the
     server stored such records before it refused them) costs its own fields, never the whole export."""
     for row in _counted(_coarse_rows(source, since, detail), bar):
         columns = dict(zip(source.columns, row, strict=False))
         try:
-            line = orjson.dumps({**columns, **without_about_you(orjson.loads(row[-1]))})
+            line = orjson.dumps({**columns, **without_about_you(_payload(row[-1], redact_names))})
         except orjson.JSONEncodeError:
             line = orjson.dumps(columns)
         out.write(line.decode("utf-8") + "\n")
@@ -296,15 +313,17 @@ def _fsync(path: Path) -> None:
 
 
 def export(store: Store, fmt: Format, out: Path, *, since: str | None = None, time_detail: TimeDetail = "day",
-           progress: bool | None = None) -> int:
+           progress: bool | None = None, redact_names: bool = False) -> int:
     """Write every response this kiosk holds (from ``since``, a ``YYYY-MM-DD`` date, on) to ``out``."""
-    return write_export(KioskSource(store), fmt, out, since=since, time_detail=time_detail, progress=progress)
+    return write_export(KioskSource(store), fmt, out, since=since, time_detail=time_detail, progress=progress,
+                        redact_names=redact_names)
 
 
 def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | None = None,
                  time_detail: TimeDetail = "day", suppress_below: int = SUPPRESS_BELOW,
-                 progress: bool | None = None) -> int:
-    """Write every response from ``source`` (from ``since`` on) to ``out``; return how many.
+                 progress: bool | None = None, redact_names: bool = False) -> int:
+    """Write every response from ``source`` (from ``since`` on) to ``out``; return how many. With
+    ``redact_names``, names in free text read ``[name]`` (a copy to publish).
 
     The file is written beside ``out`` and renamed into place, so a failed export never leaves a
     half-written file that looks complete, nor a ``.partial`` one.
@@ -319,15 +338,16 @@ def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | N
             with bar as counter:
                 columns = _question_columns(source.examples(since)) if fmt != "jsonl" else []
                 if fmt == "xlsx":
-                    _xlsx(_table(source, since, time_detail, columns, counter), partial,
+                    _xlsx(_table(source, since, time_detail, columns, counter, redact_names), partial,
                           len(source.columns) + len(PAYLOAD_COLUMNS), _choice_columns(source, columns), suppress_below)
                 else:
                     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
                     with partial.open("w", encoding=encoding, newline="") as handle:
                         if fmt == "csv":
-                            csv.writer(handle).writerows(_table(source, since, time_detail, columns, counter))
+                            csv.writer(handle).writerows(_table(source, since, time_detail, columns, counter,
+                                                                redact_names))
                         else:
-                            _jsonl(source, since, time_detail, handle, counter)
+                            _jsonl(source, since, time_detail, handle, counter, redact_names)
         _fsync(partial)
         partial.replace(out)
     except BaseException:

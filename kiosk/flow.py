@@ -35,6 +35,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
 
 from kiosk.keyboard import PHYSICAL, Keyboard
+from kiosk.privacy.scrub import StaffNames
 from kiosk.questions import Question, QuestionSet
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskSettings
@@ -172,7 +173,7 @@ class Flow:
         questions: QuestionSet,
         settings: KioskSettings,
         save: Saver,
-        scrub: Callable[[str], str],
+        scrub: Callable[[str, StaffNames], str],
         concerns: Callable[[str, str], Reading],
         clock: Callable[[], float] = time.monotonic,
         channel: str = "touch",
@@ -596,7 +597,7 @@ class Flow:
             return
         record = self._records[self._step_index]
         found = self._concerns(text, self._personal.language)  # on the words as given; only the scrubbed words are kept
-        record.text = self._scrub(text)
+        record.text = self._scrub(text, self._settings.privacy.staff_names)  # staff names kept or not, as the site says
         if not self._on_follow_up:
             record.status = "answered"
         self._touched()

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.config_files import ConfigError, TomlFile, validate_layers
 from kiosk.i18n import translations
+from kiosk.privacy.scrub import StaffNames
 from kiosk.questions import QuestionSet, base_language, find_picture, load_question_set, translation
 from kiosk.voice.language_pack import LanguagePack, load_language_pack
 
@@ -111,6 +112,9 @@ class AccessSettings(_Section):
 class PrivacySettings(_Section):
     keep_sent_days: int = Field(ge=1, le=3650)
     learned_concerns: bool
+    staff_names: StaffNames
+    """Names of people the writer speaks of ("Dr Jones", "Trevor"): "keep" them as given, for the service to act
+    on (reports and exports can redact them when published), or "replace" them with [name] before storing."""
 
 
 class ScreenSettings(_Section):

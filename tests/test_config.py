@@ -90,6 +90,15 @@ def test_bad_choice_of_policy(tmp_path):
     assert "'keep' or 'discard'" in error.reason
 
 
+def test_staff_names_are_kept_unless_the_site_replaces_them(tmp_path):
+    assert load_config().settings.privacy.staff_names == "keep"
+    replaced = load_config(config_dir(tmp_path, "[privacy]\nstaff_names = \"replace\"\n")).settings.privacy
+    assert replaced.staff_names == "replace" and replaced.keep_sent_days == 90
+    error = expect_error(config_dir(tmp_path / "typo", "[privacy]\nstaff_names = \"hide\"\n"))
+    assert (error.line, error.field) == (2, "privacy.staff_names")
+    assert "'keep' or 'replace'" in error.reason
+
+
 def test_toml_syntax_error_gives_the_line(tmp_path):
     error = expect_error(config_dir(tmp_path, "language = \"en-GB\"\n[idle\ncountdown_seconds = 3\n"))
     assert error.line == 2 and "not valid TOML" in str(error)

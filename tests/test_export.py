@@ -423,7 +423,7 @@ def test_coarsen_leaves_nothing_for_what_is_not_a_timestamp():
 
 
 def test_the_xlsx_summary_counts_each_answer_and_hides_small_counts(store, config, saved, tmp_path):
-    simulate(40, config=config, store=store, seed=9, on_saved=lambda _saved: None)
+    simulate(40, config=config, store=store, seed=1, on_saved=lambda _saved: None)
     export(store, "csv", tmp_path / "all.csv")
     with (tmp_path / "all.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -523,3 +523,31 @@ def test_real_numbers_and_true_or_false_stay_numbers_and_booleans_in_xlsx(store,
 ])
 def test_a_cell_is_text_that_cannot_run_or_a_real_number(value, cell):
     assert spreadsheet_cell(value) == cell and type(spreadsheet_cell(value)) is type(cell)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "jsonl"])
+def test_names_are_redacted_in_an_export_only_when_asked(store, config, tmp_path, fmt):
+    """Stored as given (privacy.staff_names = "keep"), redacted for a copy to publish (issue 20)."""
+    said = "Trevor and Dr Smith were kind, ask for Sarah"
+    store.save(session(config, {"overall": "very-good", "working": said}, why="Nurse Kelly listened"))
+
+    def written(redact: bool) -> tuple[str, str]:
+        out = tmp_path / f"export-{redact}.{fmt}"
+        export(store, fmt, out, redact_names=redact)
+        if fmt == "jsonl":
+            answers = {a["question"]: a for a in json.loads(out.read_text(encoding="utf-8"))["answers"]}
+            return answers["working"]["text"], answers["overall"]["text"]
+        row = by_header(read_table(out))[0]
+        return row[WORKING], row[WHY]
+
+    assert written(False) == (said, "Nurse Kelly listened")
+    assert written(True) == ("[name] and Dr [name] were kind, ask for [name]", "Nurse [name] listened")
+
+
+def test_the_export_command_redacts_names_when_asked(store, config, tmp_path, kiosk_env):
+    store.save(session(config, {"working": "Trevor on nights was great"}))
+    out = tmp_path / "shared.jsonl"
+    done = kiosk("export", "--format", "jsonl", "--out", str(out), "--data", str(store.path.parent), "--redact-names",
+                 env=kiosk_env)
+    assert done.returncode == 0, done.stderr
+    assert "[name] on nights was great" in out.read_text(encoding="utf-8")

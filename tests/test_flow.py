@@ -274,7 +274,7 @@ def test_no_thank_you_when_the_save_fails_and_the_answers_are_retried(make_flow,
             raise SaveFailed("database or disk is full")
         return store.save(record)
 
-    flow = Flow(questions=config.questions, settings=config.settings, save=flaky_save, scrub=str,
+    flow = Flow(questions=config.questions, settings=config.settings, save=flaky_save, scrub=lambda text, _names: text,
                 concerns=lambda _text, _language: Reading(), clock=clock)
     complete_session(flow, clock)
     assert flow.state.screen == Screen.OUT_OF_ORDER
@@ -304,6 +304,16 @@ def stored_working_answer(flow: Flow, store: Store, text: str) -> str:
 def test_typed_text_is_scrubbed_before_it_is_stored(make_flow, store):
     text = stored_working_answer(make_flow(), store, "ring me on 07700 900123 or jo@example.org")
     assert text == "ring me on [phone] or [email]"
+
+
+@pytest.mark.parametrize(("staff_names", "kept"), [
+    ("keep", "Trevor and Dr Smith were kind, call me on [phone]"),
+    ("replace", "[name] and Dr [name] were kind, call me on [phone]"),
+])
+def test_staff_names_are_kept_or_replaced_as_the_site_says(make_flow, store, staff_names, kept):
+    """privacy.staff_names: kept by default (praise reaches the nurse it names), or replaced with or without a title."""
+    flow = make_flow(privacy={"staff_names": staff_names})
+    assert stored_working_answer(flow, store, "Trevor and Dr Smith were kind, call me on 07700 900123") == kept
 
 
 def test_letters_start_sentences_with_capitals_and_delete_removes_one(make_flow):

@@ -15,7 +15,7 @@ import click
 import sqlalchemy as sa
 from platformdirs import user_data_dir
 
-from kiosk.cli import check_export_folder, export_to_file, run_command, time_detail_option
+from kiosk.cli import check_export_folder, export_to_file, redact_names_option, run_command, time_detail_option
 from kiosk.config_files import ConfigError
 from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.protocol import Translation
@@ -306,7 +306,8 @@ def add_item(site: str, said: str, did: str, translations: dict[str, Translation
               help="Only responses given on or after this date (kiosk clock, YYYY-MM-DD).")
 @db_option
 @time_detail_option
-def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: str) -> None:
+@redact_names_option
+def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: str, redact_names: bool) -> None:
     """Copy every response from every kiosk into one file, with its site and kiosk.
 
     Example: feedback-server export --format xlsx --out all-feedback.xlsx --since 2026-10-01
@@ -314,7 +315,7 @@ def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: st
     from sync.server.export import ServerSource
 
     check_export_folder(out)
-    export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since, time_detail)
+    export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since, time_detail, redact_names)
 
 
 @cli.command()
@@ -397,9 +398,10 @@ def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -
               show_default=True, metavar="N",
               help=f"Any count below N reads \"fewer than N\", as on the dashboard. Also ${SUPPRESS_BELOW_VARIABLE}.")
 @participation_option
+@redact_names_option
 @db_option
 def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: Path, suppress_below: int,
-           reference_mix: ReferenceMix, db: str) -> None:
+           reference_mix: ReferenceMix, redact_names: bool, db: str) -> None:
     """Make a report as a PDF or a printable web page.
 
     For a month: the monthly team report for one site (how many answered and the trend, how they answered, the
@@ -439,10 +441,10 @@ def report(sites: tuple[str, ...], period: str, easy_read: bool, fmt: str, out: 
 
         if isinstance(chosen, Month):
             gathered = monthly.gather_monthly(engine, sites[0], chosen, progress=done, reference_mix=reference_mix,
-                                              suppress_below=suppress_below)
+                                              suppress_below=suppress_below, redact_names=redact_names)
             html, counts, about = monthly_html(gathered, suppress_below), [gathered.responses], sites[0]
         else:
-            board = quarterly.gather_quarterly(engine, sites, chosen, progress=done)
+            board = quarterly.gather_quarterly(engine, sites, chosen, progress=done, redact_names=redact_names)
             html = (easy_read_html if easy_read else quarterly_html)(board, suppress_below)
             counts = [site.responses for site in board.sites]
             about = sites[0] if len(sites) == 1 else f"{len(sites)} sites"
@@ -516,7 +518,7 @@ def staff_list(db: str) -> None:
         click.echo(f"{person['name']:<24} {person['role']:<8} {sites}{'  (disabled)' if person['disabled'] else ''}")
 
 
-cli.add_command(db_option(reports_due))  # its --db is the one every command has
+cli.add_command(db_option(redact_names_option(reports_due)))  # its --db is the one every command has
 
 
 def main() -> None:

@@ -8,6 +8,9 @@ period's comments at the site, so the report and the page agree. Two things keep
 - the comments still to encode are encoded once per distinct text: short comments ("good", "the food is
   cold") recur, and the encoder is the cost (about 1.5 ms a comment on 2 cores; grouping 10,000 takes 1 s).
 
+Themes are grouped on the comments as stored; with ``redact_names`` the names of people in the examples and theme
+names read ``[name]`` (kiosk.privacy.redact_names), for a report that is published rather than kept in the team.
+
 What a process cannot avoid is loading the encoder (about 10 s, mostly importing torch), which the
 keywords that name a theme need even when every vector is kept. Without the ``learned`` extra a report has
 no themes and says why.
@@ -15,24 +18,29 @@ no themes and says why.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from kiosk.privacy import redact_names as redacted
 from sync.server.aggregates import Filters
 from sync.server.theme_store import Encode, Side, as_comments, cached_encoder, load_comments, load_saved
-from sync.server.themes import group_comments, minilm_encode
+from sync.server.themes import Theme, group_comments, minilm_encode
 
 TOP_THEMES = 5
 EXAMPLES = 2
+WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
 
 @dataclass(frozen=True)
 class ReportTheme:
     name: str
     comments: int
     examples: tuple[str, ...]
-    """Up to :data:`EXAMPLES` typical comments, already scrubbed at ingest."""
+    """Up to :data:`EXAMPLES` typical comments, already scrubbed at ingest (people's names redacted too when the
+    report is made with ``redact_names``)."""
     named_by_staff: bool
 
 @dataclass(frozen=True)
@@ -53,7 +61,28 @@ def once_per_text(encode: Encode) -> Encode:
 
     return encode_distinct
 
-def top_themes(engine: Engine, site: str, filters: Filters, side: Side, encode: Encode | None = None) -> SideThemes:
+def _names_in(texts: Iterable[str]) -> frozenset[str]:
+    """The words (lower case) that redact_names takes out of ``texts``: the names a theme's keywords may hold,
+    such as a surname written after a first name ("smith · trevor · kind")."""
+    return frozenset().union(*(_words_of(text) - _words_of(redacted(text)) for text in texts))
+
+
+def _words_of(text: str) -> set[str]:
+    return {word.casefold() for word in WORD.findall(text)}
+
+
+def _as_published(theme: Theme, texts: dict[str, str], redact_names: bool) -> ReportTheme:
+    """A theme as the report shows it: its name and examples, with people's names redacted when asked (the name's
+    keywords too, when redacting the theme's comments takes them out)."""
+    examples = tuple(theme.examples[:EXAMPLES])
+    if not redact_names:
+        return ReportTheme(theme.name, len(theme.comment_ids), examples, theme.named_by_staff)
+    names = _names_in(texts[key] for key in theme.comment_ids)
+    name = WORD.sub(lambda word: "[name]" if word[0].casefold() in names else word[0], redacted(theme.name))
+    return ReportTheme(name, len(theme.comment_ids), tuple(map(redacted, examples)), theme.named_by_staff)
+
+def top_themes(engine: Engine, site: str, filters: Filters, side: Side, encode: Encode | None = None,
+               redact_names: bool = False) -> SideThemes:
     """The period's comments on ``side`` at ``site``, grouped; raises ThemesUnavailable without the encoder."""
     with engine.connect() as connection:
         found = load_comments(connection, site, filters, side)
@@ -61,7 +90,6 @@ def top_themes(engine: Engine, site: str, filters: Filters, side: Side, encode: 
     if not found:
         return SideThemes(0, [])
     encoder = cached_encoder(engine, found, once_per_text(encode or minilm_encode))
-    themes = group_comments(as_comments(found), saved, encoder=encoder)
-    return SideThemes(len(found), [ReportTheme(theme.name, len(theme.comment_ids), tuple(theme.examples[:EXAMPLES]),
-                                               theme.named_by_staff)
-                                   for theme in themes if not theme.is_other][:TOP_THEMES])
+    themes = [theme for theme in group_comments(as_comments(found), saved, encoder=encoder) if not theme.is_other]
+    texts = {comment.key: comment.text for comment in found}
+    return SideThemes(len(found), [_as_published(theme, texts, redact_names) for theme in themes[:TOP_THEMES]])

@@ -107,10 +107,11 @@ def check_site(connection: Connection, site: str) -> None:
 
 def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | None = None,
                    progress: Callable[[str], None] | None = None, reference_mix: ReferenceMix | None = None,
-                   suppress_below: int = SUPPRESS_BELOW) -> MonthlyReport:
+                   suppress_below: int = SUPPRESS_BELOW, redact_names: bool = False) -> MonthlyReport:
     """The figures of ``site``'s report for ``month``. ``encode`` is the sentence encoder for the themes
     (default: the dashboard's); ``progress`` is called with each of :data:`STEPS` as it is done; who answered is
-    set beside ``reference_mix`` (the participation findings are sentences, so they need ``suppress_below``)."""
+    set beside ``reference_mix`` (the participation findings are sentences, so they need ``suppress_below``);
+    ``redact_names`` puts [name] for people's names in the example comments (a report to publish)."""
     done = progress or (lambda _step: None)
     filters = Filters(sites=(site,), question_set=None, start=month.first, end=month.last)
     with engine.connect() as connection:
@@ -135,7 +136,7 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
     for step, side in zip(STEPS[4:], THEME_SIDES, strict=True):
         if total and not missing:
             try:
-                themes[side] = top_themes(engine, site, filters, side, encode)
+                themes[side] = top_themes(engine, site, filters, side, encode, redact_names)
             except ThemesUnavailable as exc:
                 missing = str(exc)
         done(step)

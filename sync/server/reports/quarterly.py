@@ -92,10 +92,10 @@ def chosen_sites(connection: Connection, sites: Sequence[str]) -> tuple[str, ...
 
 
 def gather_quarterly(engine: Engine, sites: Sequence[str], quarter: Quarter, *, encode: Encode | None = None,
-                     progress: Callable[[str], None] | None = None) -> QuarterlyReport:
+                     progress: Callable[[str], None] | None = None, redact_names: bool = False) -> QuarterlyReport:
     """The figures of the report on ``sites`` (every site the server knows when empty) for ``quarter``.
     ``encode`` is the sentence encoder for the themes (default: the dashboard's); ``progress`` is called with
-    each of :func:`steps` as it is done."""
+    each of :func:`steps` as it is done; ``redact_names`` puts [name] for people's names in the example comments."""
     done = progress or (lambda _step: None)
     with engine.connect() as connection:
         chosen = chosen_sites(connection, sites)
@@ -120,7 +120,7 @@ def gather_quarterly(engine: Engine, sites: Sequence[str], quarter: Quarter, *, 
         if totals[site] and not missing:
             try:
                 themes[site][side] = top_themes(engine, site, Filters((site,), None, quarter.first, quarter.last),
-                                                side, encode)
+                                                side, encode, redact_names)
             except ThemesUnavailable as exc:
                 missing = str(exc)
         done(step)

@@ -10,8 +10,8 @@ Today there is one kind, the monthly team report for every site. A quarterly rep
 ``quarterly_reports``, returning the reports for the quarters that end in those months (folder ``2026-Q3``),
 added to the tuple.
 
-The command's ``--db`` is the server's usual option, added where it is registered (sync/server/cli.py):
-importing the option here would import the command line from inside itself.
+The command's ``--db`` and ``--redact-names`` are the server's usual options, added where it is registered
+(sync/server/cli.py): importing them here would import the command line from inside itself.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ class DueReport:
     """The file name without its extension: the site's slug for a site's report."""
     title: str
     """What it is, for people: "Mile End, October 2026"."""
-    make: Callable[[int, ReferenceMix], Page]
-    """Gathers and renders it, given the suppression threshold and who each site expects to hear from; called
-    only when a file is missing."""
+    make: Callable[[int, ReferenceMix, bool], Page]
+    """Gathers and renders it, given the suppression threshold, who each site expects to hear from and whether to
+    redact people's names in comments; called only when a file is missing."""
 
     def path(self, out_dir: Path, fmt: Format) -> Path:
         return out_dir / self.folder / f"{self.name}.{fmt}"
@@ -114,12 +114,13 @@ def monthly_reports(engine: Engine, months: list[Month]) -> list[DueReport]:
     with engine.connect() as connection:
         names = site_slugs(connection, known_sites(connection))
 
-    def maker(site: str, month: Month) -> Callable[[int, ReferenceMix], Page]:
-        def make(suppress_below: int, reference_mix: ReferenceMix) -> Page:
+    def maker(site: str, month: Month) -> Callable[[int, ReferenceMix, bool], Page]:
+        def make(suppress_below: int, reference_mix: ReferenceMix, redact_names: bool) -> Page:
             from sync.server.reports.monthly import gather_monthly
             from sync.server.reports.render import monthly_html
 
-            report = gather_monthly(engine, site, month, reference_mix=reference_mix, suppress_below=suppress_below)
+            report = gather_monthly(engine, site, month, reference_mix=reference_mix, suppress_below=suppress_below,
+                                    redact_names=redact_names)
             about = "nobody answered" if report.empty else f"{shown(report.responses, suppress_below)} responses"
             return Page(monthly_html(report, suppress_below), about)
         return make
@@ -161,7 +162,7 @@ def check_out_dir(out_dir: Path) -> None:
               help="Work as if today were this day (default: today).")
 @participation_option
 def reports_due(out_dir: Path, months: int, suppress_below: int, today: datetime | None, reference_mix: ReferenceMix,
-                db: str) -> None:
+                redact_names: bool, db: str) -> None:
     """Write every report that is due and not written yet: each site's monthly team report for last month,
     as HTML and PDF, in OUT-DIR/YYYY-MM/. Reports already there are left alone, so this can run every day
     (config/systemd/feedback-reports.timer) and a missed day is made up the next.
@@ -181,7 +182,7 @@ def reports_due(out_dir: Path, months: int, suppress_below: int, today: datetime
     with tqdm(total=len(missing), unit=" reports", disable=None, leave=False) as bar:
         for report, formats in missing:
             bar.set_description(report.title)
-            page = report.make(suppress_below, reference_mix)
+            page = report.make(suppress_below, reference_mix, redact_names)
             paths = [report.path(out_dir, fmt) for fmt in formats]
             for fmt, path in zip(formats, paths, strict=True):
                 try:

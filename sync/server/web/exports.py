@@ -46,6 +46,7 @@ def download(request: Request,
     signed, form = checked
     fmt = _choice(form, "format", get_args(Format), "xlsx")
     detail = _choice(form, "time_detail", get_args(TimeDetail), "day")
+    redact_names = field(form, "redact_names") == "yes"
     engine = request.app.state.engine
     with engine.connect() as connection:
         filters = page_filters(request, connection, signed.member)
@@ -54,7 +55,7 @@ def download(request: Request,
     name = "".join(char if char.isalnum() or char in "-." else "-" for char in name)
     try:
         count = write_export(ServerSource(engine, filters.query), fmt, folder / name, time_detail=detail,  # type: ignore[arg-type]
-                             suppress_below=request.app.state.suppress_below, progress=False)
+                             suppress_below=request.app.state.suppress_below, progress=False, redact_names=redact_names)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -62,6 +63,6 @@ def download(request: Request,
         audit(connection, signed.member.name, "exported", filters.site or None,
               f"{count} responses as {fmt}, {filters.query.start} to {filters.query.end}, "
               f"question set {filters.question_set or 'all'}, times by {detail}, "
-              f"sites: {', '.join(filters.query.sites)}")
+              f"{'names redacted, ' if redact_names else ''}sites: {', '.join(filters.query.sites)}")
     return FileResponse(folder / name, media_type=MEDIA_TYPES[fmt], filename=name,
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

@@ -2,7 +2,8 @@
 forum and the Board, and its Easy Read version, as PDF or HTML: the same files `feedback-server report` makes.
 
 Anyone signed in may make them for the sites they may see: they hold only counts (small ones suppressed with
-the server's threshold) and scrubbed example comments, as the Overview and Themes pages do. Like an export,
+the server's threshold) and scrubbed example comments, as the Overview and Themes pages do; ticking "Names" puts
+[name] for people's names in those comments, for a report to publish (kiosk.privacy.redact_names). Like an export,
 each download is a form post with the session's CSRF token, and goes in the audit log.
 """
 
@@ -111,18 +112,21 @@ def download(request: Request,
         raise BadRequest("The monthly team report is for one site: tick just one site, or choose the quarterly "
                          "report for several.")
     engine, suppress_below = request.app.state.engine, request.app.state.suppress_below
+    redact_names = field(form, "redact_names") == "yes"
     try:
         if isinstance(period, Month):
-            html = monthly_html(gather_monthly(engine, sites[0], period, reference_mix=request.app.state.reference_mix,
-                                               suppress_below=suppress_below), suppress_below)
+            gathered = gather_monthly(engine, sites[0], period, reference_mix=request.app.state.reference_mix,
+                                      suppress_below=suppress_below, redact_names=redact_names)
+            html = monthly_html(gathered, suppress_below)
         else:
             made = easy_read_html if kind == "easy-read" else quarterly_html
-            html = made(gather_quarterly(engine, sites, period), suppress_below)
+            html = made(gather_quarterly(engine, sites, period, redact_names=redact_names), suppress_below)
     except ReportError as exc:
         raise BadRequest(str(exc)) from None
     name = _file_name(kind, sites, every, period, fmt)  # type: ignore[arg-type]
     with engine.begin() as connection:
         audit(connection, signed.member.name, "report-downloaded", sites[0] if len(sites) == 1 else None,
-              f"{kind} report for {period} as {fmt}; sites: {', '.join(sites)}")
+              f"{kind} report for {period} as {fmt}{', names redacted' if redact_names else ''}; "
+              f"sites: {', '.join(sites)}")
     return Response(html.encode("utf-8") if fmt == "html" else pdf_bytes(html), media_type=MEDIA_TYPES[fmt],  # type: ignore[index]
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
