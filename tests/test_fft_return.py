@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -195,3 +197,12 @@ def test_the_xlsx_opens_in_libreoffice_and_reads_back_with_openpyxl(demo_file, t
         assert written == read and tuple(written[0]) == COLUMNS[name]
     assert theirs["Notes"]["A1"].value.startswith("Friends and Family Test (FFT) Data - October 2026")
     assert ("for publication" in theirs["Notes"]["A1"].value) == publish
+
+
+def test_the_benchmark_runs_on_a_small_database_and_agrees_with_raw_sql(tmp_path):
+    """A smoke run of bench/bench_fft.py: it asserts the return's count equals its raw SQL count."""
+    bench = Path(__file__).resolve().parent.parent / "bench" / "bench_fft.py"
+    result = subprocess.run([sys.executable, str(bench), "--responses", "400", "--db", str(tmp_path / "bench.db"),
+                             "--repeat", "1"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "raw SQL count" in result.stdout and "ratio" in result.stdout
