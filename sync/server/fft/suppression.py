@@ -44,8 +44,8 @@ class Unit:
     """Total Responses."""
 
 
-def first_level(total: int) -> bool:
-    return 0 < total < THRESHOLD
+def first_level(total: int, threshold: int = THRESHOLD) -> bool:
+    return 0 < total < threshold
 
 
 def dense_ranks(units: Sequence[Unit]) -> dict[Hashable, int]:
@@ -62,12 +62,14 @@ def _groups(units: Sequence[Unit]) -> dict[Hashable | None, list[Unit]]:
     return groups
 
 
-def suppress_level(units: Sequence[Unit], parents: Mapping[Hashable, Reason] | None = None) -> dict[Hashable, Reason]:
-    """The units of one level to suppress and why, given the suppressed units of the level above."""
-    hidden: dict[Hashable, Reason] = {unit.key: "first level" for unit in units if first_level(unit.total)}
+def suppress_level(units: Sequence[Unit], parents: Mapping[Hashable, Reason] | None = None, *,
+                   threshold: int = THRESHOLD) -> dict[Hashable, Reason]:
+    """The units of one level to suppress and why, given the suppressed units of the level above. A page with a
+    higher threshold of its own (``--suppress-below``) passes it, so that it hides at least what it always did."""
+    hidden: dict[Hashable, Reason] = {unit.key: "first level" for unit in units if first_level(unit.total, threshold)}
     for parent, group in _groups(units).items():
         ranks = dense_ranks(group)
-        if any(ranks[unit.key] == 1 and first_level(unit.total) for unit in group):
+        if any(ranks[unit.key] == 1 and first_level(unit.total, threshold) for unit in group):
             _hide(hidden, group, ranks, (2,), "second level")
         if parents and parent in parents:
             _hide(hidden, group, ranks, (1, 2), "cascade")
