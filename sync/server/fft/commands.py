@@ -4,7 +4,6 @@ it needs (docs/fft.md). cli.py adds them, with the ``--db`` option every command
 from __future__ import annotations
 
 import getpass
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,7 +74,6 @@ def fft_return(month: Month, fmt: Format | None, out: Path, publish: bool, sites
         click.echo("Check before you submit:")
         for check in made.checks:
             click.echo(f"- {check}")
-    sys.stdout.flush()
 
 
 @click.group("fft-codes")

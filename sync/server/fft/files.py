@@ -70,12 +70,9 @@ def _csv(made: FftReturn, out: Path, *, published: bool) -> None:
 
 def _xlsx(made: FftReturn, out: Path, *, published: bool, now: datetime) -> None:
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
     sheet = book.create_sheet("Notes")
     for number, line in enumerate(notes(made, published=published, now=now)):
-        cell = WriteOnlyCell(sheet, value=spreadsheet_cell(line))
-        cell.font = bold if number == 0 else Font()
-        sheet.append([cell])
+        sheet.append([_cell(sheet, line, bold=number == 0)])
     for name, rows in reversed(made.sheets(published=published).items()):  # the ward rows, the return, first
         sheet = book.create_sheet(name)
         sheet.freeze_panes = "A2"
