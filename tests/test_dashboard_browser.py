@@ -178,6 +178,7 @@ PAGES = {
     "question-set-edit": "/staff/questions/edit?site=Bow",
     "question-set-preview": "/staff/questions/built-in/default",
     "question-set-history": "/staff/questions/history?site=Bow",
+    "fft-return": "/staff/fft",
     "admin": "/staff/admin",
 }
 

@@ -126,6 +126,9 @@ def test_small_counts_are_suppressed_in_html_and_pdf(database, reports, tmp_path
     assert tiny.responses == 3
     counts = {site: sql_count(engine, site, Q4.first, Q4.last) for site in SITES}
     smallest = min(SITES, key=lambda site: (counts[site], site))
+    answered = {site.site: site.friends_and_family.total for site in report.sites
+                if site.friends_and_family and site.site != TINY}
+    next_lowest = min((total, site) for site, total in answered.items() if total)[1]
     html = quarterly_html(report, 5)
     for text in (_text(html), _pdf_text(tmp_path, html)):
         assert re.search(r"Tiny Place fewer than 5 0 too few answers to show", text)
@@ -133,7 +136,11 @@ def test_small_counts_are_suppressed_in_html_and_pdf(database, reports, tmp_path
         assert not re.search(r"\b[1-4] (responses|answers|comments|people)\b", text)
         for site in SITES:  # the exact total less the others would be Tiny Place's 3: the smallest other is hidden
             assert re.search(rf"{site} {'hidden' if site == smallest else f'{counts[site]:,}'} ", text)
-        assert "not shown (it would give one site away)" in text  # all sites' test, less the others', is Tiny Place's
+        # NHS England's rules: beside Tiny Place's too few answers, the next lowest site's test is hidden too, so all
+        # sites' test can be given (less the others' it is two sites', not Tiny Place's)
+        assert re.search(rf"{next_lowest} [^%]*hidden \(beside a site with too few\)", text)
+        assert "not shown (it would give one site away)" not in text
+        assert re.search(r"^\S+ \S+ \S+ \d+% \d+%", text.split(f"All sites {report.responses:,} ")[1])
     assert "fewer than 5" not in _text(quarterly_html(reports[Q3], 5)).split("How many answered")[1].split(
         "Responses from")[0]  # nothing small at any site in the third quarter
 

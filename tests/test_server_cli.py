@@ -14,7 +14,8 @@ from tests.conftest import PROJECT
 from tests.server_process import FEEDBACK_SERVER, enrol, feedback_server
 
 COMMANDS = ["serve", "add-kiosk", "revoke-kiosk", "stats", "export", "forget", "questions set",
-            "you-said-we-did add", "staff add", "staff password", "staff list", "demo-data", "report", "reports-due"]
+            "you-said-we-did add", "staff add", "staff password", "staff list", "demo-data", "report", "reports-due",
+            "fft-return", "fft-codes site", "fft-codes ward", "fft-codes list"]
 
 
 def test_the_command_list_is_complete():
@@ -50,6 +51,9 @@ def test_every_command_has_help_with_an_example(command, tmp_path):
     ["you-said-we-did", "add", "--site", "Bow", "--said", "x", "--did", "y", "--translation", "bn", "a", "b",
      "--translation", "BN", "c", "d"],
     ["reports-due", "--out-dir", "reports", "--today", "tomorrow"],
+    ["fft-return", "--period", "2026-13", "--out", "fft.csv"],
+    ["fft-return", "--period", "2026-10", "--out", "fft.csv"],  # no database there
+    ["fft-codes", "site", "Bow", "--mode", "Kiosk"],
 ])
 def test_bad_arguments_give_one_line_and_a_non_zero_exit(args, tmp_path):
     result = feedback_server(*args, db=str(tmp_path / "missing.db"))

@@ -31,7 +31,7 @@ from sync.server.kiosks import add_kiosk
 from sync.server.site_content import list_you_said_we_did, updates_for_site
 from sync.server.stats import server_stats
 
-HEAD = "0009"
+HEAD = "0010"
 STARTING_TOGETHER = 8
 
 

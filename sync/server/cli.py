@@ -22,6 +22,8 @@ from sync.protocol import Translation
 from sync.server.batch_rate import BATCHES_PER_MINUTE
 from sync.server.cli_options import participation_option
 from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
+from sync.server.fft.codes import FftCodesError
+from sync.server.fft.commands import fft_codes, fft_return
 from sync.server.kiosks import KioskError, check_label
 from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
 from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
@@ -519,11 +521,16 @@ def staff_list(db: str) -> None:
 
 
 cli.add_command(db_option(redact_names_option(reports_due)))  # its --db is the one every command has
+cli.add_command(db_option(fft_return))
+for _command in fft_codes.commands.values():
+    db_option(_command)
+cli.add_command(fft_codes)
 
 
 def main() -> None:
     try:
-        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError, StaffError, ReportError))
+        run_command(cli, plain_errors=(DatabaseSetupError, KioskError, ContentError, StaffError, ReportError,
+                                                    FftCodesError))
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
         click.echo(f"Error: cannot use the database: {reason}", err=True)

@@ -277,6 +277,30 @@ comment_vectors = sa.Table(
 (sync/server/theme_store.py) and deleted with its response."""
 
 
+fft_sites = sa.Table(
+    "fft_sites", metadata,
+    sa.Column("site", sa.String(100), primary_key=True),
+    sa.Column("icb_code", sa.String(10), nullable=False, server_default=""),
+    sa.Column("org_code", sa.String(10), nullable=False),
+    sa.Column("org_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("site_code", sa.String(10), nullable=False, server_default=""),
+    sa.Column("mode", sa.String(40), nullable=False, server_default="Other"),
+    sa.Column("updated_at", Moment, nullable=False),
+)
+"""Each site's NHS codes for the Friends and Family Test return (sync/server/fft/codes.py): its ODS organisation,
+site and ICB codes, and the collection mode its kiosks report under."""
+
+fft_wards = sa.Table(
+    "fft_wards", metadata,
+    sa.Column("kiosk", sa.String(100), primary_key=True),
+    sa.Column("ward", sa.String(100), nullable=False),
+    sa.Column("first_specialty", sa.String(100), nullable=False, server_default=""),
+    sa.Column("second_specialty", sa.String(100), nullable=False, server_default=""),
+    sa.Column("updated_at", Moment, nullable=False),
+)
+"""The ward or service each kiosk stands in, and its specialties, for the return's ward rows."""
+
+
 class DatabaseSetupError(Exception):
     """The database named by the user cannot be used as given; the message says what to change."""
 

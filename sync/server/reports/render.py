@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from sync.server.fft.suppression import THRESHOLD, Unit, suppress_level
 from sync.server.reports.comment_themes import ReportTheme
 from sync.server.reports.monthly import THEME_SIDES, Concerns, MonthlyReport
 from sync.server.reports.quarterly import QuarterlyReport
@@ -128,15 +129,32 @@ def _kinds(concerns: Sequence[Concerns], suppress_below: int) -> list[tuple[str,
     return list(table_shown(dict(sorted(kinds.items(), key=lambda i: (-i[1], i[0]))), suppress_below).items())
 
 
-def _all_sites_friends_and_family(report: QuarterlyReport, suppress_below: int) -> dict[str, Any]:
-    """All sites' Friends and Family Test and chart. Beside two or more sites' own figures, given only when each
-    of theirs is given exactly: all sites' less the others' would give a hidden one away."""
+def _sites_friends_and_family(report: QuarterlyReport, suppress_below: int) -> dict[str, dict[str, Any]]:
+    """Each site's Friends and Family Test as the table shows it, by NHS England's publication rules
+    (sync/server/fft/suppression.py): a site with answers below the threshold is hidden, and so is the next
+    lowest beside it, so that all sites' figure less the others' never gives one site's away."""
+    totals = {site.site: site.friends_and_family.total if site.friends_and_family else 0 for site in report.sites}
+    threshold = max(THRESHOLD, suppress_below)
+    hidden = suppress_level([Unit(name, None, total) for name, total in totals.items()], threshold=threshold)
+    return {site.site: {"fft": None if site.site in hidden else site.friends_and_family and friends_and_family(
+                            site.friends_and_family, suppress_below),
+                        "no_fft": "no answers" if not site.responses else "not asked" if site.friends_and_family is None
+                        else "too few answers to show" if totals[site.site] < threshold
+                        else "hidden (beside a site with too few)",
+                        "must_be_exact": totals[site.site] > 0 and site.site not in hidden}
+            for site in report.sites}
+
+
+def _all_sites_friends_and_family(report: QuarterlyReport, suppress_below: int,
+                                  sites: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """All sites' Friends and Family Test and chart. Beside the sites' own figures, given only when every site
+    that answered and is not hidden by those rules (which hide at least two: :func:`_sites_friends_and_family`)
+    has its figures given exactly: all sites' less the others' would give one away."""
     everywhere = report.friends_and_family
-    asked = [answers for site in report.sites if (answers := site.friends_and_family) and answers.total]
-    figures = [friends_and_family(answers, suppress_below) for answers in asked]
+    figures = [row["fft"] for row in sites.values() if row["must_be_exact"]]
     if everywhere is None:
         return {"fft": None, "segments": None, "no_fft": "not asked"}
-    if len(asked) > 1 and not all(each and all(map(exact, each)) for each in figures):
+    if len(sites) > 1 and not all(each and all(map(exact, each)) for each in figures):
         return {"fft": None, "segments": None, "no_fft": "not shown (it would give one site away)"}
     return {"fft": friends_and_family(everywhere, suppress_below),
             "segments": share_segments(everywhere, suppress_below), "no_fft": "too few answers to show"}
@@ -149,6 +167,7 @@ def quarterly_context(report: QuarterlyReport, suppress_below: int) -> dict[str,
     now = table_shown({site.site: site.responses for site in report.sites}, suppress_below)
     then = table_shown({site.site: site.previous for site in report.sites}, suppress_below)
     responses, previous = sum(site.responses for site in report.sites), sum(site.previous for site in report.sites)
+    tests = _sites_friends_and_family(report, suppress_below)
     return {
         "report": report, "suppress_below": suppress_below, "made": when(report.made_at),
         "title": f"Quarterly report, {quarter.label}", "previous": before.short,
@@ -156,13 +175,11 @@ def quarterly_context(report: QuarterlyReport, suppress_below: int) -> dict[str,
         "sites": [{"site": site.site, "responses": now[site.site], "previous": then[site.site],
                    "change": change(site.responses, site.previous, suppress_below)
                    if exact(now[site.site]) and exact(then[site.site]) else "",
-                   "fft": site.friends_and_family and friends_and_family(site.friends_and_family, suppress_below),
-                   "no_fft": "no answers" if not site.responses else "not asked" if site.friends_and_family is None
-                   else "too few answers to show"}
+                   **tests[site.site]}
                   for site in report.sites],
         "all_sites": {"responses": shown(responses, suppress_below), "previous": shown(previous, suppress_below),
                       "change": change(responses, previous, suppress_below),
-                      **_all_sites_friends_and_family(report, suppress_below)},
+                      **_all_sites_friends_and_family(report, suppress_below, tests)},
         "sides": [{"title": SIDES[side],  # type: ignore[index]
                    "sites": [{"site": site.site, "comments": shown(site.themes[side].comments, suppress_below),
                               "themes": [{"name": theme.name, "comments": shown(theme.comments, suppress_below),

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from sync.server.db import audit_log
+from sync.server.fft.codes import MODES, all_site_codes, all_wards
 from sync.server.kiosks import KioskError, add_kiosk, revoke_kiosk
 from sync.server.staff import ROLES, StaffError, add_staff, audit, list_staff, set_disabled, set_password
 from sync.server.stats import kiosk_health
@@ -24,7 +25,8 @@ DONE = {"staff-added": "The new member of staff can sign in now.",
         "password-set": "The password is changed, and they are signed out everywhere.",
         "disabled": "They can no longer sign in, and are signed out everywhere.",
         "enabled": "They can sign in again.",
-        "revoked": "The kiosk's token no longer works. Its answers already received are kept."}
+        "revoked": "The kiosk's token no longer works. Its answers already received are kept.",
+        "fft-codes": "The NHS codes are saved; the Friends and Family Test return uses them from now on."}
 Admin = Annotated[Signed, Depends(needs("admin", WHAT))]
 AdminForm = Annotated[tuple[Signed, FormData], Depends(form_reader("admin", WHAT))]
 
@@ -34,9 +36,12 @@ def _page(request: Request, signed: Signed, status_code: int = 200, **context: o
     with engine.connect() as connection:
         people = list_staff(connection)
         log = connection.execute(sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(AUDIT_ROWS)).all()
+        fft = {"fft_sites": all_site_codes(connection), "fft_wards": all_wards(connection), "fft_modes": MODES}
     done = DONE.get(request.query_params.get("done", ""), "")
+    health = kiosk_health(engine)
     return render(request, "admin.html", signed, status_code=status_code, title="Admin", page="admin", people=people,
-                  roles=ROLES, kiosks=kiosk_health(engine), log=log, done=done, **context)
+                  roles=ROLES, kiosks=health, log=log, done=done,
+                  fft_site_names=sorted({kiosk["site"] for kiosk in health}), **fft, **context)
 
 
 @router.get("/admin")

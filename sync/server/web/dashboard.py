@@ -20,6 +20,7 @@ from sync.server.web import (
     admin,
     concerns,
     exports,
+    fft,
     overview,
     participation,
     questions,
@@ -32,7 +33,7 @@ from sync.server.web.common import HERE, BadRequest, render
 from sync.server.web.sessions import CsrfRefused, NotAllowed, SignInNeeded
 
 PREFIX = "/staff"
-PAGES = (sign_in, overview, themes, participation, concerns, you_said_we_did, reports, questions, exports, admin)
+PAGES = (sign_in, overview, themes, participation, concerns, you_said_we_did, reports, questions, exports, fft, admin)
 BODY_LIMITS = {f"{PREFIX}{path}": questions.MAX_REQUEST_BYTES for path in (questions.EDIT, questions.UPLOAD)}
 """The pages that take more than a small form (sessions.MAX_FORM_BYTES), and how much, in bytes."""
 
