@@ -68,7 +68,7 @@ def per_text_seconds(read: Callable[[str], list[str]], texts: Sequence[str], rou
     return (time.perf_counter() - started) / (rounds * len(texts))
 
 
-def load_cases(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
+def chosen_cases(args: argparse.Namespace) -> tuple[str, list[dict[str, Any]]]:
     """(name, cases) of the set asked for."""
     if not args.realstyle_check:
         return args.cases.name, tomllib.loads(args.cases.read_text(encoding="utf-8"))["case"]
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--realstyle-check", action="store_true",
                         help="the check half of realstyle_dev.toml (bench/train_concerns.py), not --cases")
     args = parser.parse_args()
-    name, cases = load_cases(args)
+    name, cases = chosen_cases(args)
     texts = [case["text"] for case in cases]
     expected = [set(case["expect"]) for case in cases]
 
