@@ -7,11 +7,12 @@ detection of safety incidents in NHS online feedback: precision 0.69, recall 0.9
 
 A case counts as flagged when a reader returns any category (as in the anchor); category figures count
 (case, category) pairs. Three readers are measured on the same cases: the rules alone, the learned reader
-alone (kiosk/privacy/learned.py, English only, needs the ``learned`` extra), and the two combined as the kiosk
-uses them (the union: the rules' categories when they fire, else the learned reader's). The corpus was
-written by the people who wrote the phrases, and the learned reader was trained on it and on three more files
-(bench/train_concerns.py, TRAINING), so figures on those files are an upper bound. Only a set that neither
-has seen (concern_blind3.toml, HELD_OUT there) gives an estimate.
+alone (kiosk/privacy/learned.py, English only), and the two combined as the kiosk uses them (the union: the
+rules' categories when they fire, else the learned reader's). The corpus was written by the people who wrote
+the phrases, and the learned reader was trained on it, three more files and the tuning part of
+realstyle_dev.toml (bench/train_concerns.py, ``training_sets``), so figures on those are an upper bound. Only texts
+that neither has seen give an estimate: concern_blind3.toml (HELD_OUT there), and the check part of
+realstyle_dev.toml (``--part check``; ``taskset -c 0`` in front times it on one core, as on a Pi).
 
 Sets whose cases carry a ``severity`` ("now", "review" or "none", as tests/data/realstyle_dev.toml) are read like
 real comments, at their own base rate, so the figures that matter there are printed too: how many ordinary
@@ -23,13 +24,14 @@ the rules on one, report the other, and a gap between them shows overfitting.
     .venv/bin/python bench/bench_concerns.py
     .venv/bin/python bench/bench_concerns.py --cases blind.toml --language en -n 200
     .venv/bin/python bench/bench_concerns.py --cases tests/data/realstyle_dev.toml --part check --rules-only
+    taskset -c 0 .venv/bin/python bench/bench_concerns.py --cases tests/data/realstyle_dev.toml --part check
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import random
+import sys
 import time
 import tomllib
 from collections.abc import Callable, Sequence
@@ -37,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.privacy.concerns import CATEGORIES, Reading, load_concern_rules
-from kiosk.privacy.learned import LearnedReader, available, is_english
+from kiosk.privacy.learned import LearnedReader, is_english
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "concern_cases.toml"
 TARGET_RECALL = 0.98
@@ -45,8 +47,6 @@ TARGET_PRECISION = 0.80
 ANCHOR = {"precision": 0.69, "recall": 0.98}
 TARGET_QUEUE_RATE = 0.02
 TARGET_HELP_RATE = 0.01
-SPLIT_SEED = 20
-"""Fixes the tuning/check split of a set with severities, so every run and every person gets the same parts."""
 PARTS = ("all", "tune", "check")
 
 
@@ -66,16 +66,14 @@ def flagged_figures(expected: Sequence[set[str]], found: Sequence[set[str]]) -> 
 
 
 def split(cases: Sequence[dict[str, Any]], part: str) -> list[dict[str, Any]]:
-    """The tuning two thirds or the check third of ``cases`` (or all), drawn within each severity so both parts
-    hold "now", "review" and ordinary cases in the set's proportions; the order within a part is the file's."""
+    """The tuning two thirds or the check third of ``cases`` (or all): bench/train_concerns.py's one split."""
     if part == "all":
         return list(cases)
-    tuning: set[int] = set()
-    for severity in sorted({case.get("severity", "") for case in cases}):
-        members = [index for index, case in enumerate(cases) if case.get("severity", "") == severity]
-        random.Random(f"{SPLIT_SEED}-{severity}").shuffle(members)
-        tuning.update(members[:round(len(members) * 2 / 3)])
-    return [case for index, case in enumerate(cases) if (index in tuning) == (part == "tune")]
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is not a package
+    from train_concerns import realstyle_split
+
+    tuning, check = realstyle_split(cases)
+    return tuning if part == "tune" else check
 
 
 def severity_figures(severities: Sequence[str], readings: Sequence[Reading]) -> dict[str, float]:
@@ -104,6 +102,12 @@ def print_severity_figures(severities: Sequence[str], readers: dict[str, Callabl
           f"<= {TARGET_HELP_RATE:.0%}); now->help should be 100%, review->help 0%")
 
 
+def resident_mb() -> float:
+    """This process's resident memory now (Linux)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
 def per_text_seconds(read: Callable[[str], list[str]], texts: Sequence[str], rounds: int) -> float:
     started = time.perf_counter()
     for _ in range(rounds):
@@ -117,7 +121,7 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, default=CORPUS, help="TOML file of [[case]] text/expect")
     parser.add_argument("--language", default="en")
     parser.add_argument("-n", "--rounds", type=int, default=100, help="passes over the corpus for timing the rules")
-    parser.add_argument("--learned-rounds", type=int, default=3, help="passes for timing the learned reader")
+    parser.add_argument("--learned-rounds", type=int, default=20, help="passes for timing the learned reader")
     parser.add_argument("--part", choices=PARTS, default="all",
                         help="of a set with severities: the tuning two thirds or the check third (fixed split)")
     parser.add_argument("--rules-only", action="store_true", help="do not load or measure the learned reader")
@@ -129,13 +133,14 @@ def main() -> None:
     started = time.perf_counter()
     rules = load_concern_rules(args.language, learned=False)
     rules_load = time.perf_counter() - started
-    wanted = not args.rules_only and available() and is_english(args.language)
-    learned = LearnedReader(args.language) if wanted else None
+    learned = LearnedReader(args.language) if not args.rules_only and is_english(args.language) else None
     encoder_load = float("nan")
+    memory = {"rules": resident_mb()}
     if learned is not None:
         started = time.perf_counter()
-        if learned.warm_up():  # in this fresh process: importing torch and sentence-transformers, then the model
+        if learned.warm_up():  # in this fresh process: importing tokenizers, then the static table
             encoder_load = time.perf_counter() - started
+            memory["learned"] = resident_mb()
         else:
             learned = None
     combined = dataclasses.replace(rules, learned=learned)  # what load_concern_rules gives the app
@@ -150,12 +155,12 @@ def main() -> None:
           f"{sum(not e for e in expected)} ordinary; language {args.language}")
     if learned is None:
         why = ("asked not to" if args.rules_only else "not English" if not is_english(args.language)
-               else "the learned extra is not installed")
+               else "its encoder cannot be loaded")
         print(f"learned reader: not measured ({why})")
     else:
         print(f"learned reader: threshold {learned.model.threshold}, C {learned.model.about['C']}, trained "
               f"{learned.model.about['trained_on']} on "
-              + ", ".join(Path(entry["file"]).name for entry in learned.model.about["training_data"]))
+              + ", ".join(entry["group"] for entry in learned.model.about["training_data"]))
 
     print(f"\n{'category':18} {'cases':>5} " + " ".join(f"{name:>18}" for name in readers)
           + "   (recall / false alarms)")
@@ -215,7 +220,10 @@ def main() -> None:
     print(f"  rules              {rules_load * 1000:9.0f} ms   (once per language)")
     if learned is not None:
         print(f"  encoder            {encoder_load * 1000:9.0f} ms   = {encoder_load / rules_load:.0f}x the rules "
-              f"(importing torch and sentence-transformers, then the model; once per process)")
+              f"(importing tokenizers, then the static table; once per process)")
+    print(f"resident memory: {memory['rules']:.0f} MB with the rules loaded" + (
+        f", {memory['learned']:.0f} MB with the learned reader too (+{memory['learned'] - memory['rules']:.0f} MB; "
+        f"after reading every text {resident_mb():.0f} MB)" if "learned" in memory else ""))
 
 
 if __name__ == "__main__":

@@ -1,29 +1,32 @@
 """Train the learned concern reader (kiosk/privacy/learned.py) and write kiosk/privacy/concern_model.json.
 
-Training data: four files by four authors, and nothing else: tests/data/concern_cases.toml (written with the
-rules), concern_blind.toml, concern_blind2.toml (each first used as a held-out set, measured, then folded in)
-and concern_train4.toml (written for training by a separate author from the labelling guide alone). The third
-blind set, concern_blind3.toml, is never read here: it is kept for one honest measurement with
-bench/bench_concerns.py.
+Training data: four files by four authors, and two thirds of a fifth: tests/data/concern_cases.toml (written with the
+rules), concern_blind.toml, concern_blind2.toml (each first used as a held-out set, measured, then folded in),
+concern_train4.toml (written for training by a separate author from the labelling guide alone), and the
+training part (two thirds) of realstyle_dev.toml (ordinary comments and concerns in the style of real NHS feedback,
+by an author who never saw the rules; :func:`realstyle_split`, fixed seed). The check third of realstyle_dev.toml and
+the third blind set, concern_blind3.toml, are never read here: bench/bench_concerns.py measures on them.
 
-Each text becomes a normalised all-MiniLM-L6-v2 embedding. A support-vector machine with a Gaussian kernel
+Each text becomes a normalised 256-number vector from the static encoder (kiosk/privacy/encoder/, all-MiniLM-L6-v2
+distilled by model2vec: bench/distill_encoder.py). A support-vector machine with a Gaussian kernel
 (class_weight="balanced") learns "is this a concern at all"; a logistic on its score gives a probability.
 
-How the settings are chosen, by author: each file in turn is held out, the model is trained on the other
-three, and every held-out text gets a score from a model that never saw its author (leave-one-author-out).
-Authors differ more than random folds of one author's sentences do, so this is the estimate closest to a kiosk
-in use. The kiosk flags a text when the rules or this model flag it, so the threshold is chosen for that
-union: of every (C, gamma, threshold) on the grid whose union recall is at least 98 % over the held-out texts,
-the one with the highest union precision (ties: the first on the grid, lower thresholds first). The texts of
-concern_cases.toml count for the calibration but not for this choice: the rules were written from them, and
-a union there cannot miss.
+How the settings are chosen, by held-out group: each group in turn is held out, the model is trained on the
+others, and every held-out text gets a score from a model that never saw its group. The groups are the four
+files (authors differ more than random folds of one author's sentences do, so this is the estimate closest to
+a kiosk in use) and the realstyle training part cut in two (alternate cases). The learned reader is on by
+default and what it finds goes to the safeguarding queue, so its false alarms on everyday comments come first:
+of every (C, gamma, threshold) on the grid where the model alone flags at most ORDINARY_CAP (2 %) of the
+held-out ordinary real-style comments, the one with the highest recall of the union with the rules (the kiosk
+flags a text when either does), then the highest precision. The texts of concern_cases.toml count for the
+calibration but not for this choice: the rules were written from them, and a union there cannot miss.
 
-An earlier version used a linear model on the same embeddings; measured the same way it ranked concerns above
-ordinary texts less well (area under the ROC curve 0.92-0.93 against 0.95-0.97 by author), and was replaced.
+The earlier choice (the highest precision with the union's recall at 98 %) flagged about 12 % of ordinary
+real-style comments with this encoder: too many to be on by default (docs/performance.md).
 
 One logistic regression per category, one-vs-rest on the concerns only, names the likeliest category. The kiosk
 uses it when the rules found nothing. The final models are fitted on all the training data. Needs scikit-learn
-(the ``test`` extra) and the ``learned`` extra.
+(the ``test`` extra); no torch.
 
     .venv/bin/python bench/train_concerns.py            # retrain, print the figures, write the model file
     .venv/bin/python bench/train_concerns.py --check    # retrain and compare with the committed file only
@@ -35,6 +38,7 @@ import argparse
 import datetime
 import importlib.metadata
 import json
+import random
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -48,12 +52,13 @@ from sklearn.svm import SVC
 
 from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
 from kiosk.privacy.learned import (
-    ENCODER_PACKAGE,
+    ENCODER_DIR,
     MODEL_FILE,
     MODEL_FORMAT,
     ConcernModel,
-    Encoder,
+    StaticEncoder,
     cases_digest,
+    encoder_digest,
     pack_floats,
 )
 
@@ -63,16 +68,51 @@ TRAINING = tuple(DATA / f"{name}.toml" for name in ("concern_cases", "concern_bl
                                                      "concern_train4"))
 RULES_WRITTEN_FROM = DATA / "concern_cases.toml"
 HELD_OUT = DATA / "concern_blind3.toml"
+REALSTYLE = DATA / "realstyle_dev.toml"
+REALSTYLE_SEED = 20
+SHORT_ANSWERS = ("No nothing", "Not sure?", "Good advIce", "Just continue what you're doing!!",
+                 "Because with the help I go.")
+"""Real comments quoted in issue 20 that must never flag: those in realstyle_dev.toml (any case) are always in
+its check part, never trained on."""
+REAL_GROUPS = ("realstyle_dev.toml, training part a", "realstyle_dev.toml, training part b")
 C_GRID = (1.0, 3.0, 10.0)
-GAMMA_GRID = (1.0, 2.0, 4.0)
-THRESHOLDS = tuple(round(0.01 * step, 2) for step in range(2, 91))  # 0.02 ... 0.90
-TARGET_RECALL = 0.98
+GAMMA_GRID = (1.0, 2.0, 4.0, 8.0)
+THRESHOLDS = tuple(round(0.01 * step, 2) for step in range(2, 100))  # 0.02 ... 0.99
+ORDINARY_CAP = 0.02
+"""The most the learned reader alone may flag of held-out ordinary real-style comments."""
 CATEGORY_C = 10.0
 MAX_ITER = 5000
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
     return tomllib.loads(path.read_text(encoding="utf-8"))["case"]
+
+
+def realstyle_split(cases: Sequence[dict[str, Any]] = ()) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(training two thirds, check third) of realstyle_dev.toml, the one split everything uses: the rules were
+    tuned on the first part (bench/bench_concerns.py --part tune), the learned reader is trained on it, and both
+    are reported on the second. Drawn within each severity with a fixed seed, so both parts hold ordinary
+    comments and concerns of each kind in the set's proportions; the issue's short answers are always checked.
+    The order within a part is the file's."""
+    cases = list(cases) or load_cases(REALSTYLE)
+    kept = {text.casefold() for text in SHORT_ANSWERS}  # the encoder lower-cases: "no nothing" is "No nothing"
+    tuning: set[int] = set()
+    for severity in sorted({case.get("severity", "") for case in cases}):
+        members = [index for index, case in enumerate(cases) if case.get("severity", "") == severity]
+        random.Random(f"{REALSTYLE_SEED}-{severity}").shuffle(members)
+        tuning.update(index for index in members[:round(len(members) * 2 / 3)]
+                      if cases[index]["text"].casefold() not in kept)
+    return ([case for index, case in enumerate(cases) if index in tuning],
+            [case for index, case in enumerate(cases) if index not in tuning])
+
+
+def training_sets() -> list[tuple[str, Path, list[dict[str, Any]]]]:
+    """(group, file, cases) of everything trained on: the four files by four authors, and the training part of
+    realstyle_dev.toml as two groups (alternate cases), so that each of them is scored by a model that saw the
+    other: as the kiosk's model, trained on all of it, meets real comments it has not seen."""
+    real = realstyle_split()[0]
+    return [(path.name, path, load_cases(path)) for path in TRAINING] + [
+        (name, REALSTYLE, real[index::2]) for index, name in enumerate(REAL_GROUPS)]
 
 
 def kernel_machine(c: float, gamma: float) -> SVC:
@@ -107,27 +147,40 @@ def probability(score: np.ndarray, calibration: tuple[float, float]) -> np.ndarr
     return 1 / (1 + np.exp(-(slope * score + offset)))
 
 
+def better(point: dict[str, Any], best: dict[str, Any] | None) -> bool:
+    """Within the cap on ordinary real-style flags: higher union recall, then higher union precision."""
+    if point["ordinary_flagged"] > ORDINARY_CAP:
+        return False
+    return best is None or (point["recall"], point["precision"]) > (best["point"]["recall"],
+                                                                    best["point"]["precision"])
+
+
 def choose(x: np.ndarray, y: np.ndarray, author: np.ndarray, rules: np.ndarray, counted: np.ndarray) -> dict[str, Any]:
-    """C, gamma and threshold for the union with the rules, by author, with the figures at the choice."""
+    """C, gamma and threshold, by held-out group, with the figures at the choice."""
+    ordinary_real = np.isin(author, REAL_GROUPS) & ~y
     grid, best = [], None
     for c in C_GRID:
         for gamma in GAMMA_GRID:
             score = by_author(x, y, author, c, gamma)
             calibration = calibrate(score, y)
+            if calibration[0] <= 0:  # held-out scores that do not rise with concerns (a kernel too narrow)
+                continue
             chance = probability(score, calibration)
             auc = {name: float(roc_auc_score(y[author == name], score[author == name])) for name in np.unique(author)}
             for threshold in THRESHOLDS:
-                union = rules | (chance >= threshold)
+                alone = chance >= threshold
+                union = rules | alone
                 recall, precision, false_alarms = scores(union[counted], y[counted])
                 point = {"C": c, "gamma": gamma, "threshold": threshold, "recall": recall, "precision": precision,
-                         "false_positive_rate": false_alarms}
+                         "false_positive_rate": false_alarms, "alone_recall": scores(alone[counted], y[counted])[0],
+                         "ordinary_flagged": float(alone[ordinary_real].mean())}
                 grid.append(point)
-                if recall >= TARGET_RECALL and (best is None or precision > best["point"]["precision"]):
+                if better(point, best):
                     best = {"point": point, "calibration": calibration, "auc": auc,
                             "per_author": {name: scores(union[author == name], y[author == name])
                                            for name in np.unique(author)}}
     if best is None:
-        raise SystemExit(f"no setting on the grid reaches {TARGET_RECALL:.0%} recall by author")
+        raise SystemExit(f"no setting on the grid flags at most {ORDINARY_CAP:.0%} of ordinary real-style texts")
     return best | {"grid": grid}
 
 
@@ -154,21 +207,33 @@ def category_accuracy(x: np.ndarray, labels: np.ndarray, author: np.ndarray) -> 
 
 
 def versions() -> dict[str, str]:
-    return {name: importlib.metadata.version(name) for name in (ENCODER_PACKAGE, "sentence-transformers", "torch",
-                                                                "scikit-learn")}
+    return {name: importlib.metadata.version(name) for name in ("tokenizers", "numpy", "scikit-learn")}
 
 
-def train(paths: Sequence[Path] = TRAINING, encoder: Encoder | None = None,
-          today: datetime.date | None = None) -> dict[str, Any]:
-    """The model file's content, trained from ``paths``."""
-    if HELD_OUT in paths:
+def encoder_record(dimensions: int) -> dict[str, Any]:
+    """Which encoder the weights belong to: its digest changes when bench/distill_encoder.py runs again."""
+    return {"kind": "static (model2vec)", "distilled_from": "sentence-transformers/all-MiniLM-L6-v2",
+            "folder": str(ENCODER_DIR.relative_to(PROJECT)), "sha256": encoder_digest(),
+            "normalised": True, "dimensions": dimensions}
+
+
+def data_record(sets: Sequence[tuple[str, Path, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    return [{"group": group, "file": str(path.relative_to(PROJECT)), "cases": len(cases),
+             "concerns": sum(bool(case["expect"]) for case in cases), "sha256": cases_digest(cases)}
+            for group, path, cases in sets]
+
+
+def train(sets: Sequence[tuple[str, Path, list[dict[str, Any]]]] | None = None,
+          encoder: StaticEncoder | None = None, today: datetime.date | None = None) -> dict[str, Any]:
+    """The model file's content, trained from ``sets`` (default :func:`training_sets`)."""
+    sets = training_sets() if sets is None else sets
+    if any(path == HELD_OUT for _, path, _ in sets):
         raise ValueError(f"{HELD_OUT.name} is the held-out set: never train on it")
-    files = [(path, load_cases(path)) for path in paths]
-    cases = [case for _, file_cases in files for case in file_cases]
-    author = np.array([path.name for path, file_cases in files for _ in file_cases])
-    x = (encoder or Encoder()).embed([case["text"] for case in cases])
+    cases = [case for _, _, group_cases in sets for case in group_cases]
+    author = np.array([group for group, _, group_cases in sets for _ in group_cases])
+    x = (encoder or StaticEncoder()).embed([case["text"] for case in cases])
     if x is None:
-        raise SystemExit("the encoder cannot be loaded: pip install -e '.[test]' (see README, 'Learned reader')")
+        raise SystemExit("the static encoder cannot be loaded: see kiosk/privacy/encoder/README.md")
     y = np.array([bool(case["expect"]) for case in cases])
     rule_reader = load_concern_rules("en", learned=False)
     rules = np.array([bool(rule_reader.concerns(case["text"])) for case in cases])
@@ -182,22 +247,21 @@ def train(paths: Sequence[Path] = TRAINING, encoder: Encoder | None = None,
         "format": MODEL_FORMAT,
         "about": "Learned concern reader (kiosk/privacy/learned.py), written by bench/train_concerns.py",
         "trained_on": (today or datetime.date.today()).isoformat(),
-        "encoder": {"package": ENCODER_PACKAGE, "model": "sentence-transformers/all-MiniLM-L6-v2",
-                    "normalised": True, "dimensions": int(x.shape[1])},
+        "encoder": encoder_record(int(x.shape[1])),
         "versions": versions(),
-        "training_data": [{"file": str(path.relative_to(PROJECT)), "cases": len(file_cases),
-                           "concerns": sum(bool(case["expect"]) for case in file_cases),
-                           "sha256": cases_digest(file_cases)} for path, file_cases in files],
+        "training_data": data_record(sets),
         "C": point["C"],
         "gamma": point["gamma"],
         "class_weight": "balanced",
         "threshold": point["threshold"],
-        "selection": (f"leave-one-author-out over the training files; C in {list(C_GRID)}, gamma in "
-                      f"{list(GAMMA_GRID)}, thresholds {THRESHOLDS[0]}-{THRESHOLDS[-1]} step 0.01: the highest "
-                      f"precision of (rules OR model) with recall >= {TARGET_RECALL:.0%} over the texts of every "
-                      f"file but {RULES_WRITTEN_FROM.name}"),
+        "selection": (f"leave-one-group-out over the training groups; C in {list(C_GRID)}, gamma in "
+                      f"{list(GAMMA_GRID)}, thresholds {THRESHOLDS[0]}-{THRESHOLDS[-1]} step 0.01: of the points "
+                      f"where the model alone flags at most {ORDINARY_CAP:.0%} of the held-out ordinary texts of "
+                      f"{REALSTYLE.name}, the highest recall of (rules OR model), then the highest precision, over "
+                      f"the texts of every group but {RULES_WRITTEN_FROM.name}"),
         "by_author": {"union_recall": point["recall"], "union_precision": point["precision"],
                       "union_false_positive_rate": point["false_positive_rate"],
+                      "alone_recall": point["alone_recall"], "ordinary_real_style_flagged": point["ordinary_flagged"],
                       "auc": chosen["auc"],
                       "per_file": {name: dict(zip(("recall", "precision", "false_positive_rate"), figures,
                                                   strict=True))
@@ -239,18 +303,21 @@ def main() -> None:
     model = train()
     grid = model.pop("_grid")
     for entry in model["training_data"]:
-        print(f"{entry['file']}: {entry['cases']} cases, {entry['concerns']} concerns, sha256 {entry['sha256'][:16]}…")
+        print(f"{entry['group']}: {entry['cases']} cases, {entry['concerns']} concerns, sha256 {entry['sha256'][:16]}…")
     if args.grid:
         for point in grid:
             print(f"  C={point['C']:<4} gamma={point['gamma']:<3} threshold={point['threshold']:.2f} "
-                  f"recall={point['recall']:.1%} precision={point['precision']:.1%}")
+                  f"recall={point['recall']:.1%} precision={point['precision']:.1%} "
+                  f"ordinary real-style flagged={point['ordinary_flagged']:.1%}")
     chosen = model["by_author"]
-    print(f"chosen by author: C={model['C']}, gamma={model['gamma']}, threshold={model['threshold']}")
-    print(f"rules OR model, by author (all files but {RULES_WRITTEN_FROM.name}): recall {chosen['union_recall']:.1%}"
+    print(f"chosen by held-out group: C={model['C']}, gamma={model['gamma']}, threshold={model['threshold']}")
+    print(f"model alone: {chosen['ordinary_real_style_flagged']:.1%} of ordinary real-style texts flagged, recall "
+          f"{chosen['alone_recall']:.1%}")
+    print(f"rules OR model, by group (all but {RULES_WRITTEN_FROM.name}): recall {chosen['union_recall']:.1%}"
           f"  precision {chosen['union_precision']:.1%}  false-positive rate "
           f"{chosen['union_false_positive_rate']:.1%}")
     for name, figures in chosen["per_file"].items():
-        print(f"  {name:22} recall {figures['recall']:6.1%}  precision {figures['precision']:6.1%}  "
+        print(f"  {name:36} recall {figures['recall']:6.1%}  precision {figures['precision']:6.1%}  "
               f"false-positive rate {figures['false_positive_rate']:6.1%}  model alone AUC {chosen['auc'][name]:.3f}")
     print(f"likeliest category right (concerns only, by author): {chosen['category_top1']:.1%}")
     if args.check:

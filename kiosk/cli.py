@@ -103,7 +103,7 @@ def run(config_dir: Path | None, data_dir: Path, windowed: bool, size: str) -> N
                      for language in config.settings.offered}
     keyboards = {language: load_keyboard(language, config.config_dirs) for language in config.settings.offered}
     log_app(data_dir)  # once the settings are known good; before Kivy is imported
-    for rules in concern_rules.values():  # the learned reader's encoder takes seconds to load: not at the first text
+    for rules in concern_rules.values():  # load the learned reader's encoder now, not at the first text
         threading.Thread(target=rules.warm_up, name="concern-encoder", daemon=True).start()
     on_desktop = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     windowed = windowed or (on_desktop and os.environ.get("KIOSK_FULLSCREEN") != "1")

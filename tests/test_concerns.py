@@ -207,7 +207,8 @@ def test_the_real_style_set_splits_the_same_way_every_time_into_two_parts_that_s
     bench = bench_script("bench_concerns")
     cases = tomllib.loads((PROJECT / "tests" / "data" / "realstyle_dev.toml").read_text(encoding="utf-8"))["case"]
     tune, check = bench.split(cases, "tune"), bench.split(cases, "check")
-    assert len(tune) + len(check) == len(cases) and len(tune) == pytest.approx(2 * len(check), abs=3)
+    assert len(tune) + len(check) == len(cases)
+    assert len(tune) == pytest.approx(2 * len(check), abs=12)  # two thirds, less the short answers kept for checking
     assert not {case["text"] for case in tune} & {case["text"] for case in check}
     assert bench.split(cases, "tune") == tune
     for severity in ("now", "review", "none"):

@@ -57,14 +57,13 @@ How a text is read:
    from blood tests, rudeness at a reception desk, a self-harm past and recovered from); frames are read before
    idioms are blanked, and stay in their sentence because real comments hold several topics.
 
-A second reader, learned rather than written (kiosk/privacy/learned.py): a sentence encoder and a trained
-linear model, English only, from the optional ``learned`` extra, used when a kiosk sets
-``privacy.learned_concerns = true``. Then :class:`ConcernRules` (what :func:`load_concern_rules` returns and
-the app calls) gives the **union**: a text is flagged when the rules or the learned reader flag it. When the
-rules fire, their categories are the answer and the learned reader is not asked; when they find nothing, the
-learned reader's one likeliest category is. It is off by default: on a blind set it lifts recall from 77% to
-97% but flags about 4 in 10 ordinary comments ("Known limits" in docs/privacy.md), which a safeguarding lead
-must choose knowingly. Without the extra, or for another language, the rules read alone.
+A second reader, learned rather than written (kiosk/privacy/learned.py): a static sentence encoder and a
+trained kernel model, English only, in every install and on by default (``privacy.learned_concerns``). Then
+:class:`ConcernRules` (what :func:`load_concern_rules` returns and the app calls) gives the **union**: a text is
+flagged when the rules or the learned reader flag it. When the rules fire, their categories and urgency are the
+answer and the learned reader is not asked; when they find nothing, the learned reader's one likeliest category
+is, for staff to review (never the help screen: it cannot say why). Figures: "Known limits" in docs/privacy.md.
+If its encoder cannot load, or for another language, the rules read alone.
 
 The text is never logged or kept here.
 """
@@ -413,7 +412,7 @@ def _rules_files(language: str, config_dirs: list[Path]) -> list[Path]:
 def load_concern_rules(language: str = ENGLISH, config_dirs: list[Path] | None = None, *,
                        learned: bool = True) -> ConcernRules:
     """English phrases plus ``language``'s own, from ``config_dirs`` (default: the built-in config), and, when
-    ``learned`` and ``language`` is English, the learned reader (if its extra is installed; its encoder loads
+    ``learned`` and ``language`` is English, the learned reader (if its encoder can be loaded; it loads
     at the first text or :meth:`ConcernRules.warm_up`). Raises ConfigError naming the file, line and field of
     any mistake, or if there is no English pack."""
     if config_dirs is None:
@@ -472,8 +471,8 @@ def _builtin_rules(language: str) -> ConcernRules:
 
 def read_concerns(text: str, language: str = ENGLISH) -> Reading:
     """What ``text`` suggests, by the built-in English phrases plus ``language``'s own (loaded once per
-    language): the kiosk's default. The learned reader is opt-in (``privacy.learned_concerns``;
-    :func:`load_concern_rules`)."""
+    language), without the learned reader: the kiosk itself reads with :func:`load_concern_rules`, which adds it
+    when ``privacy.learned_concerns`` is on (the default)."""
     return _builtin_rules(language).read(text)
 
 
