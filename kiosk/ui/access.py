@@ -41,14 +41,17 @@ class KeyAccess:
     """The highlight over ``current_screen()``'s targets; ``announce(target)`` reads a target aloud."""
 
     def __init__(self, current_screen: Callable[[], Widget], announce: Callable[[Any], None],
-                 colour: Callable[[], tuple[float, ...]], pressed: Callable[[], None], scan_seconds: float = 0.0):
-        """``pressed`` is called after each press, so the flow knows the session was answered this way."""
+                 colour: Callable[[], tuple[float, ...]], pressed: Callable[[], None], scan_seconds: float,
+                 layer: Any):
+        """``pressed`` is called after each press, so the flow knows the session was answered this way. The
+        highlight is drawn on ``layer``, a canvas over the whole window: the screens' own, so a screenshot of them
+        shows it too."""
         self.current_screen, self.announce, self.colour, self.pressed = current_screen, announce, colour, pressed
         self.highlighted: Any = None
         self._ring = Line(width=dp(5))
         self._ring_colour = Color(0, 0, 0, 0)
-        Window.canvas.after.add(self._ring_colour)
-        Window.canvas.after.add(self._ring)
+        layer.add(self._ring_colour)
+        layer.add(self._ring)
         Window.bind(on_key_down=self._key_down)
         if scan_seconds > 0:
             Clock.schedule_interval(lambda _dt: self.move(+1), scan_seconds)

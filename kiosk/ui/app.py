@@ -173,15 +173,15 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             self.staff.subscribe(self._draw_staff)
             Window.bind(on_touch_down=self._corner_down, on_touch_up=self._corner_up,
                         on_request_close=lambda *_args, **_kwargs: locked_down)
-            self.access = KeyAccess(lambda: self.manager.current_screen, self._announce,
-                                    lambda: tuple(self.colors.selected_border), self.flow.used_keys,
-                                    config.settings.access.scan_seconds)
             self._screen_shown: tuple[object, ...] = ()
             manager = Screens(transition=InstantTransition())
             for name, module in screens.items():
                 class_name = "".join(part.title() for part in name.split("_")) + "Screen"
                 manager.add_widget(getattr(module, class_name)(name=name))
             self.manager = manager
+            self.access = KeyAccess(lambda: manager.current_screen, self._announce,
+                                    lambda: tuple(self.colors.selected_border), self.flow.used_keys,
+                                    config.settings.access.scan_seconds, layer=manager.canvas.after)
             Window.bind(size=self._resized)
             self._resized(Window, Window.size)
             self._updates_seen: float | None = None
