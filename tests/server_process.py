@@ -28,9 +28,9 @@ FREE_TEXT = "the garden is lovely but the lift is broken"
 """Written into every test payload so tests can check the server never logs it."""
 
 
-def feedback_server(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+def feedback_server(*args: str, db: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run one `feedback-server` command (the installed console script) on database ``db``."""
-    return subprocess.run([FEEDBACK_SERVER, *args, "--db", db], capture_output=True, text=True, timeout=120)
+    return subprocess.run([FEEDBACK_SERVER, *args, "--db", db], capture_output=True, text=True, timeout=timeout)
 
 
 def enrol(db: str, name: str = "lounge-1", site: str = "Mile End") -> str:
