@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tracemalloc
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -49,3 +50,65 @@ def compare_halves(rows: Sequence[Sample], keys: Iterable[str]) -> list[str]:
         lines.append(f"{key}: first half max {early:.1f}, second half max {late:.1f} ({late - early:+.1f}); "
                      f"end {last[key]:.1f}")
     return lines
+
+
+TRACE_VARIABLE = "SOAK_TRACEMALLOC"
+"""``FOLDER:SECONDS``: the traced command writes a tracemalloc snapshot to FOLDER every SECONDS."""
+_HOOK = '''"""Written by bench/soak_common.py: traces one command's allocations during a soak, to find what grows."""
+import os
+import sys
+import threading
+import time
+import tracemalloc
+
+if os.environ.get("{variable}") and sys.argv[1:2] == [{command!r}]:
+    _folder, _every = os.environ["{variable}"].rsplit(":", 1)
+
+    def _snapshots() -> None:
+        for number in range(1, 1_000_000):
+            time.sleep(float(_every))
+            tracemalloc.take_snapshot().dump(f"{{_folder}}/{{os.getpid()}}-{{number:06d}}.snapshot")
+
+    tracemalloc.start(8)
+    threading.Thread(target=_snapshots, name="soak-tracemalloc", daemon=True).start()
+'''
+
+
+def trace_allocations(folder: Path, command: str, every: float) -> None:
+    """Make ``command`` (the first argument of a Python program started from here from now on, e.g. ``serve``)
+    write a tracemalloc snapshot into ``folder`` every ``every`` seconds: a ``sitecustomize`` module on
+    PYTHONPATH, for investigating growth only (tracing slows the process and its memory counts the traces)."""
+    hook = folder / "hook"
+    hook.mkdir(parents=True, exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_HOOK.format(variable=TRACE_VARIABLE, command=command))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))
+    os.environ[TRACE_VARIABLE] = f"{folder}:{every:g}"
+
+
+def allocations_grown(folder: Path, top: int = 15) -> list[str]:
+    """Where the last traced process's memory grew from its middle snapshot to its last, largest first: code
+    locations and sizes only, never what the memory holds."""
+    snapshots = sorted(folder.glob("*.snapshot"), key=lambda path: path.stat().st_mtime)
+    if not snapshots:
+        return []
+    pid = snapshots[-1].name.split("-")[0]
+    own = [path for path in snapshots if path.name.startswith(f"{pid}-")]
+    if len(own) < 2:
+        return []
+    ignored = [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen importlib*")]
+    middle, last = (tracemalloc.Snapshot.load(str(path)).filter_traces(ignored) for path in (own[len(own) // 2],
+                                                                                              own[-1]))
+    lines = [f"allocations between snapshots {len(own) // 2 + 1} and {len(own)} of process {pid}: "
+             f"{sum(stat.size for stat in middle.statistics('filename')) / 2**20:.1f} MB traced, then "
+             f"{sum(stat.size for stat in last.statistics('filename')) / 2**20:.1f} MB"]
+    for stat in last.compare_to(middle, "traceback")[:top]:
+        frames = " <- ".join(f"{_short(frame.filename)}:{frame.lineno}" for frame in reversed(stat.traceback[-4:]))
+        lines.append(f"{stat.size_diff / 1024:+.0f} KiB ({stat.count_diff:+d} blocks): {frames}")
+    return lines
+
+
+def _short(filename: str) -> str:
+    """A source file as a reader finds it: below site-packages, or its folder and name."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[-1]
+    return "/".join(Path(filename).parts[-2:])

@@ -58,7 +58,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ and be
 
 from bench.bench_sync import fresh_database
 from bench.bench_sync_kiosks import KioskPlan, enrol_all, payload_database, read_payloads
-from bench.soak_common import Sample, compare_halves, process_sample, write_csv
+from bench.soak_common import (
+    Sample,
+    allocations_grown,
+    compare_halves,
+    process_sample,
+    trace_allocations,
+    write_csv,
+)
 from sync.protocol import BATCHES_PATH
 from sync.server.db import concern_queue, open_database, response_counts, responses
 from sync.server.timestamps import parse_device_time, utc_now
@@ -633,6 +640,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--postgres", metavar="URL", help="use this PostgreSQL database (its tables are DROPPED)")
     parser.add_argument("--dir", type=Path, help="folder for the databases (default: temporary)")
     parser.add_argument("--csv", type=Path, help="also write the samples here")
+    parser.add_argument("--tracemalloc", type=float, metavar="SECONDS",
+                        help="to find what grows: trace the server's allocations, a snapshot every SECONDS, and "
+                             "print where its last process grew in its second half (slower; RSS counts the traces)")
     args = parser.parse_args()
     if min(args.kiosks, args.records, args.backfill, args.payloads) < 1 or min(args.minutes, args.interval) <= 0:
         parser.error("every count must be at least 1, and --minutes and --interval above 0")
@@ -649,9 +659,13 @@ def main() -> None:
         payloads = read_payloads(payload_database(scratch, args.payloads))
         backfill = seed_backfill(db, args.backfill, args.backfill_days)
         plans = enrol_all(db, args.kiosks + 1)  # the last is revoked part way through
+        if args.tracemalloc:
+            trace_allocations(scratch / "tracemalloc", "serve", args.tracemalloc)
         print(f"seeded {len(backfill)} backfill responses; enrolled {len(plans)} kiosks", flush=True)
         outcome = soak(db, scratch, plans, payloads, args)
         report(outcome, args)
+        for line in allocations_grown(scratch / "tracemalloc") if args.tracemalloc else []:
+            print(line)
         passed = verify(db, outcome, backfill, payloads, args)
     sys.exit(0 if passed else 1)
 
