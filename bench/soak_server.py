@@ -40,6 +40,7 @@ import argparse
 import json
 import random
 import re
+import statistics
 import sys
 import tempfile
 import threading
@@ -267,8 +268,8 @@ def malformed(kiosk: SoakKiosk, number: int) -> tuple[bytes, list[str], int, str
     return make(), [record["id"] for record in records], status, f"malformed ({name})"
 
 
-def send(kiosk: SoakKiosk, fault: str | None, number: int) -> None:
-    """One batch of fresh answers, meeting ``fault`` on the way (``number``: the kiosk's, to vary the faults)."""
+def send(kiosk: SoakKiosk, fault: str | None, index: int) -> None:
+    """One batch of fresh answers, meeting ``fault`` on the way (``index``: the kiosk's, to vary the faults)."""
     if fault is not None:
         kiosk.ledger.count(f"fault: {fault}")
     if fault == "stale-seq":
@@ -277,7 +278,7 @@ def send(kiosk: SoakKiosk, fault: str | None, number: int) -> None:
         kiosk.deliver(kiosk.records(kiosk.size, seqs=stale))
         return
     if fault == "malformed":
-        kiosk.probe(*malformed(kiosk, number + kiosk.broken))
+        kiosk.probe(*malformed(kiosk, index + kiosk.broken))
         kiosk.broken += 1
     records = kiosk.records(kiosk.size)
     body, batch_id = kiosk.body(records)
@@ -302,11 +303,10 @@ def run_kiosk(kiosk: SoakKiosk, index: int, interval: float, fault_share: float,
         faults += fault is not None
 
 
-def intrude(kiosks: list[SoakKiosk], revokee: SoakKiosk, db: str, every: float, revoke_after: float,
+def intrude(thief: SoakKiosk, victim: SoakKiosk, revokee: SoakKiosk, db: str, every: float, revoke_after: float,
             stop: threading.Event) -> None:
-    """Tokens that must not work, every ``every`` seconds: none, one nobody was given, one kiosk's token with
-    another kiosk's device id; and a kiosk that sends until it is revoked part way through, then gets 401."""
-    thief, victim = kiosks[0], kiosks[-1]
+    """Tokens that must not work, every ``every`` seconds: none, one nobody was given, the ``thief``'s token with
+    the ``victim``'s device id; and a kiosk that sends until it is revoked part way through, then gets 401."""
     revoke_at = time.monotonic() + revoke_after
     revoked = False
     while not stop.wait(every):
@@ -464,11 +464,12 @@ def soak(db: str, scratch: Path, plans: list[KioskPlan], payloads: list[str], ar
     deadline = time.monotonic() + args.minutes * 60 + GRACE_SECONDS
     kiosks = [SoakKiosk(plan, payloads, args.records, ledger, server, deadline) for plan in plans]
     revokee, kiosks = kiosks[-1], kiosks[:-1]
+    thief = SoakKiosk(plans[0], payloads, args.records, ledger, server, deadline)  # a session of its own
     threads = [threading.Thread(target=run_kiosk, args=(kiosk, index, args.interval, args.fault_share, stop))
                for index, kiosk in enumerate(kiosks)]
     threads += [threading.Thread(target=forgetting, args=(db, args.keep_days, args.forget_every, forgets, stop)),
                 threading.Thread(target=reporting, args=(db, scratch, args.report_every, reports, stop)),
-                threading.Thread(target=intrude, args=(kiosks, revokee, db, args.probe_every,
+                threading.Thread(target=intrude, args=(thief, kiosks[-1], revokee, db, args.probe_every,
                                                        args.minutes * 60 * 0.4, stop))]
     started = time.monotonic()
     for thread in threads:
@@ -544,9 +545,11 @@ def check_commands(outcome: Outcome) -> list[Check]:
     checks = []
     for what, runs in (("report", outcome.reports), ("retention pass", outcome.forgets)):
         failed = sum(not run.ok for run in runs)
-        slowest = max((run.seconds for run in runs), default=0.0)
+        kinds = sorted({run.what for run in runs})
+        times = "; ".join(f"{kind}: median {statistics.median(r.seconds for r in runs if r.what == kind):.1f} s, "
+                          f"slowest {max(r.seconds for r in runs if r.what == kind):.1f} s" for kind in kinds)
         checks.append((bool(runs) and not failed, f"every {what} succeeded: {len(runs) - failed} of {len(runs)} "
-                                                  f"(slowest {slowest:.1f} s)"))
+                                                  f"({times or 'none ran'})"))
     return checks
 
 
