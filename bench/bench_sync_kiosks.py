@@ -65,6 +65,7 @@ WAIT_TIMEOUT = 600.0
 class KioskPlan:
     """One enrolled kiosk: what it sends with and as."""
 
+    name: str
     token: str
     device_id: str
     offset: int
@@ -135,8 +136,7 @@ def load_process(url: str, plans: list[KioskPlan], payload_db: str, batches: int
                  ready: Any, results: Any) -> None:
     """A load process: prepare its kiosks' bodies, wait for every other process, send from one thread per
     kiosk, and wait for every other process again before reporting and exiting."""
-    with sqlite3.connect(payload_db) as db:
-        payloads = [row[0] for row in db.execute("SELECT payload FROM responses ORDER BY seq")]
+    payloads = read_payloads(payload_db)
     result = LoadResult()
     prepared = []
     for plan in plans:
@@ -159,13 +159,29 @@ def load_process(url: str, plans: list[KioskPlan], payload_db: str, batches: int
     results.put(result)
 
 
+def payload_database(folder: Path, count: int) -> Path:
+    """A kiosk store holding ``count`` real sessions, simulated through the flow and store: the payloads the
+    load sends, so the server scrubs, counts and flags real answers rather than a made-up shape."""
+    store = Store(folder / "payloads")
+    fill(store, count, count, seed=1)
+    store.close()
+    return folder / "payloads" / DB_FILENAME
+
+
+def read_payloads(payload_db: Path | str) -> list[str]:
+    """The payloads of :func:`payload_database`, as JSON text, in the order they were given."""
+    with sqlite3.connect(payload_db) as db:
+        return [row[0] for row in db.execute("SELECT payload FROM responses ORDER BY seq")]
+
+
 def enrol_all(db: str, kiosks: int) -> list[KioskPlan]:
     """Enrol every kiosk with the real `feedback-server add-kiosk`, two at a time."""
     open_database(db).dispose()  # create the tables once, before the enrolments run side by side
 
     def one(number: int) -> KioskPlan:
-        token = enrol(db, name=f"kiosk-{number:03d}", site=f"Site {number % 10}")
-        return KioskPlan(token=token, device_id=str(uuid.uuid4()), offset=number * 37)
+        name = f"kiosk-{number:03d}"
+        token = enrol(db, name=name, site=f"Site {number % 10}")
+        return KioskPlan(name=name, token=token, device_id=str(uuid.uuid4()), offset=number * 37)
 
     with ThreadPoolExecutor(2) as pool:
         return list(pool.map(one, range(kiosks)))
@@ -250,10 +266,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
         scratch = Path(folder)
-        store = Store(scratch / "payloads")
-        fill(store, args.payloads, args.payloads, seed=1)
-        store.close()
-        payload_db = scratch / "payloads" / DB_FILENAME
+        payload_db = payload_database(scratch, args.payloads)
         if not args.no_sqlite:
             run_load("sqlite", fresh_database(None, scratch, "central"), payload_db, args)
         if args.postgres:

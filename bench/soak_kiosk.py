@@ -21,7 +21,6 @@ second half of the run with the first: a leak shows as growth that does not stop
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sqlite3
@@ -34,7 +33,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from tests.server_process import ServerProcess, enrol  # noqa: E402  (after the path is set)
+from bench.soak_common import compare_halves, process_sample, write_csv  # noqa: E402  (after the path is set)
+from tests.server_process import ServerProcess, enrol  # noqa: E402
 
 KIOSK_SYNC = str(Path(sys.executable).parent / "kiosk-sync")
 FINISH = [{"tap": "answer:no"}, {"quiet": 30}, {"tap": "finish"}]
@@ -74,14 +74,11 @@ def script(count: int, said: dict[str, str], kinds: list[str]) -> list[dict[str,
 
 
 def sample(pid: int, data: Path, cache: Path) -> dict[str, float] | None:
-    """What the app holds now: memory, descriptors, threads, and what it keeps on disk; None once it has ended
-    (a process that has exited but not been waited for has no memory left to show)."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
-    if "VmRSS" not in fields:
+    """What the app holds now: memory, descriptors, threads, and what it keeps on disk; None once it has ended."""
+    held = process_sample(pid)
+    if held is None:
         return None
-    rss_kb, threads = int(fields["VmRSS"].split()[0]), int(fields["Threads"])
-    return {"rss_mb": rss_kb / 1024, "open_files": len(os.listdir(f"/proc/{pid}/fd")), "threads": threads,
-            "db_kb": sum(_size(data / name) for name in ("kiosk.db", "kiosk.db-wal")) / 1024,
+    return {**held, "db_kb": sum(_size(data / name) for name in ("kiosk.db", "kiosk.db-wal")) / 1024,
             "backups_kb": _size(data / "backups") / 1024, "speech_cache_kb": _size(cache) / 1024,
             "sessions": _sessions(data / "kiosk.db")}
 
@@ -179,23 +176,16 @@ def run(app: subprocess.Popen[bytes], args: argparse.Namespace, data: Path, cach
 
 
 def report(rows: list[dict[str, float]], error: str | None, out: Path | None) -> None:
-    if out and rows:
-        with out.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+    write_csv(rows, out)
     print(f"script error: {error}" if error else "script: every step done")
-    if len(rows) < 4:
+    halves = compare_halves(rows, ("rss_mb", "open_files", "threads", "db_kb", "backups_kb", "speech_cache_kb"))
+    if not halves:
         print(f"samples: {len(rows)} (too few to compare halves)")
         return
-    half = len(rows) // 2
-    first, second, last = rows[:half], rows[half:], rows[-1]
+    last = rows[-1]
     print(f"samples: {len(rows)} over {last['minutes']:.1f} min; sessions stored: {last['sessions']:.0f}; "
           f"syncs: {last['syncs_ok']:.0f} sent, {last['syncs_failed']:.0f} failed (server down)")
-    for key in ("rss_mb", "open_files", "threads", "db_kb", "backups_kb", "speech_cache_kb"):
-        early, late = max(row[key] for row in first), max(row[key] for row in second)
-        print(f"{key}: first half max {early:.1f}, second half max {late:.1f} "
-              f"({late - early:+.1f}); end {last[key]:.1f}")
+    print("\n".join(halves))
 
 
 if __name__ == "__main__":

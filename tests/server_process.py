@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -15,6 +17,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -28,9 +31,9 @@ FREE_TEXT = "the garden is lovely but the lift is broken"
 """Written into every test payload so tests can check the server never logs it."""
 
 
-def feedback_server(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+def feedback_server(*args: str, db: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run one `feedback-server` command (the installed console script) on database ``db``."""
-    return subprocess.run([FEEDBACK_SERVER, *args, "--db", db], capture_output=True, text=True, timeout=120)
+    return subprocess.run([FEEDBACK_SERVER, *args, "--db", db], capture_output=True, text=True, timeout=timeout)
 
 
 def enrol(db: str, name: str = "lounge-1", site: str = "Mile End") -> str:
@@ -139,3 +142,19 @@ def make_batch(records: list[dict[str, Any]], *, device_id: str, pending: int = 
                sent_at_device: str | None = None) -> dict[str, Any]:
     return {"batch_id": str(uuid.uuid4()), "kiosk_id": device_id, "schema_version": SCHEMA_VERSION,
             "sent_at_device": sent_at_device or iso_z(utc_now()), "pending": pending, "records": records}
+
+
+def cut_mid_body(url: str, token: str, body: bytes) -> bool:
+    """POST the headers of a batch and half its ``body``, then reset the connection: a kiosk's Wi-Fi gone
+    mid-upload. False when nothing listened at ``url`` (a server that is down)."""
+    where = urlsplit(url)
+    head = (f"POST {BATCHES_PATH} HTTP/1.1\r\nHost: {where.netloc}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    try:
+        with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+            sock.sendall(head + body[:len(body) // 2])
+            time.sleep(0.05)  # let the server start reading the body
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST, not FIN
+    except OSError:
+        return False
+    return True
