@@ -237,7 +237,7 @@ def test_say_returns_while_a_cold_prompt_is_still_being_synthesised(make_worker)
     worker = make_worker(synthesiser, speaker)
     worker.say(["Not in the cache yet"], "en", ENGLISH)
     assert synthesiser.entered.wait(WAIT)  # say() has returned and the worker is synthesising...
-    assert not synthesiser.finished.is_set() and speaker.played == []  # ...and has not finished
+    assert not synthesiser.finished.is_set() and not speaker.played  # ...and has not finished
     gate.set()
     assert worker.wait_idle(WAIT)
     assert [p.text for p in speaker.played] == ["Not in the cache yet"]

@@ -12,11 +12,15 @@ import subprocess
 import threading
 import time
 import wave
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
+
+KEEP_PLAYED = 1000
+"""How many of the latest prompts :class:`CaptureSpeaker` keeps for a test to read."""
 
 
 class Speaker(Protocol):
@@ -108,7 +112,8 @@ class CaptureSpeaker:
     """
 
     def __init__(self, log_path: Path | None = None, speed: float = 1.0) -> None:
-        self.played: list[Played] = []
+        self.played: deque[Played] = deque(maxlen=KEEP_PLAYED)
+        """The latest prompts played, oldest first (bounded: the soak benchmark plays tens of thousands)."""
         self._log_path = log_path
         self._speed = speed
         self._lock = threading.Lock()
