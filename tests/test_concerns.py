@@ -203,6 +203,17 @@ def test_urgency_says_now_only_when_the_harm_is_now(now, review):
     assert queued.categories and not queued.urgent
 
 
+@pytest.mark.parametrize(("language", "now", "review"), [
+    ("bn", "আমাকে মারে", "টাকা চুরি হয়েছে"),  # "(someone) hits me" / "money was stolen"
+    ("ko", "직원이 나를 때려요", "돈이 없어졌어요"),  # "a worker hits me" / "money has gone missing"
+])
+def test_bengali_and_korean_say_now_when_it_is_the_person_themself(language, now, review):
+    """Every language pack has its urgency: a disclosure in Bengali or Korean shows the help screen as in English."""
+    urgent, queued = read_concerns(now, language), read_concerns(review, language)
+    assert urgent.categories and urgent.urgent
+    assert queued.categories and not queued.urgent
+
+
 def test_the_real_style_set_splits_the_same_way_every_time_into_two_parts_that_share_nothing():
     bench = bench_script("bench_concerns")
     cases = tomllib.loads((PROJECT / "tests" / "data" / "realstyle_dev.toml").read_text(encoding="utf-8"))["case"]
