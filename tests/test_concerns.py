@@ -206,6 +206,7 @@ def test_urgency_says_now_only_when_the_harm_is_now(now, review):
 @pytest.mark.parametrize(("language", "now", "review"), [
     ("bn", "আমাকে মারে", "টাকা চুরি হয়েছে"),  # "(someone) hits me" / "money was stolen"
     ("ko", "직원이 나를 때려요", "돈이 없어졌어요"),  # "a worker hits me" / "money has gone missing"
+    ("ko", "직원이 때렸어요", "돈이 없어졌어요"),  # "a worker hit [me]": Korean leaves "me" out
 ])
 def test_bengali_and_korean_say_now_when_it_is_the_person_themself(language, now, review):
     """Every language pack has its urgency: a disclosure in Bengali or Korean shows the help screen as in English."""
