@@ -8,7 +8,7 @@ import io
 import json
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -21,9 +21,19 @@ from tests.server_process import ServerProcess, enrol, make_batch, make_record
 from tests.test_export import EVIL_SET, assert_no_formula, review_session
 
 NEW_PASSWORD = "another long password"
-START, END = date.today() - timedelta(days=30), date.today()
-PERIOD = f"start={START}&end={END}"
-"""The seeded answers were given 3 days ago."""
+
+
+def last_30_days() -> tuple[date, date]:
+    """The export's period, ending today as the server counts days (UTC), worked out when it is asked for: a run
+    that crosses midnight would otherwise ask for yesterday's period after storing today's answers."""
+    today = datetime.now(UTC).date()
+    return today - timedelta(days=30), today
+
+
+def period() -> str:
+    """The query string of the last 30 days (the seeded answers were given 3 days ago)."""
+    start, end = last_30_days()
+    return f"start={start}&end={end}"
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +114,10 @@ def test_admin_forms_need_an_admin_and_their_token(server):
 def test_a_managers_export_holds_only_their_sites_with_times_to_the_day_and_is_audited(server):
     manny = signed_in(server, "manny")
     manny.get("/staff/export")
-    response = manny.post(f"/staff/export?{PERIOD}", {"format": "csv", "time_detail": "day"})
+    response = manny.post(f"/staff/export?{period()}", {"format": "csv", "time_detail": "day"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    assert f'filename="feedback-all-my-sites-{START}-to-{END}.csv"' in response.headers["content-disposition"]
+    start, end = last_30_days()
+    assert f'filename="feedback-all-my-sites-{start}-to-{end}.csv"' in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 13 and {row["site"] for row in rows} == {"Mile End"}
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["created_at_device"]) for row in rows)
@@ -118,7 +129,7 @@ def test_a_managers_export_holds_only_their_sites_with_times_to_the_day_and_is_a
 def test_jsonl_export_of_one_site_for_an_admin(server):
     ada = signed_in(server, "ada")
     ada.get("/staff/export")
-    response = ada.post(f"/staff/export?site=Bow&{PERIOD}", {"format": "jsonl"})
+    response = ada.post(f"/staff/export?site=Bow&{period()}", {"format": "jsonl"})
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert len(lines) == 9 and {line["site"] for line in lines} == {"Bow"}
 
@@ -126,10 +137,10 @@ def test_jsonl_export_of_one_site_for_an_admin(server):
 def test_no_one_exports_another_sites_answers(server):
     manny = signed_in(server, "manny")
     manny.get("/staff/export")
-    assert manny.post(f"/staff/export?site=Bow&{PERIOD}", {"format": "csv"}).status_code == 403
+    assert manny.post(f"/staff/export?site=Bow&{period()}", {"format": "csv"}).status_code == 403
     vera = signed_in(server, "vera")
-    assert vera.post(f"/staff/export?{PERIOD}", {"format": "csv"}).status_code == 403
-    refused = manny.post(f"/staff/export?{PERIOD}", {"format": "pdf"})
+    assert vera.post(f"/staff/export?{period()}", {"format": "csv"}).status_code == 403
+    refused = manny.post(f"/staff/export?{period()}", {"format": "pdf"})
     assert refused.status_code == 400 and "format must be one of: csv, jsonl, xlsx" in refused.text
 
 
@@ -145,7 +156,7 @@ def test_a_managers_export_of_a_kiosks_formulas_holds_only_text(tmp_path):
         manny = signed_in(running, "manny")
         manny.get("/staff/export")
         for fmt in ("xlsx", "csv"):
-            response = manny.post(f"/staff/export?{PERIOD}", {"format": fmt, "time_detail": "day"})
+            response = manny.post(f"/staff/export?{period()}", {"format": fmt, "time_detail": "day"})
             assert response.status_code == 200
             (tmp_path / f"download.{fmt}").write_bytes(response.content)
             assert_no_formula(tmp_path / f"download.{fmt}")
