@@ -22,6 +22,7 @@ from kiosk.privacy.concerns import CATEGORIES, Reading, load_concern_rules, norm
 from kiosk.settings import BUILTIN_CONFIG
 from tests.bench_scripts import bench_script
 from tests.conftest import PROJECT
+from tests.real_comments import SHORT_ANSWERS
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "concern_cases.toml").read_text(encoding="utf-8"))["case"]
 
@@ -129,9 +130,6 @@ def test_a_sites_own_phrases_add_to_the_built_in_ones(tmp_path):
 
 # Real comments, as the Friends and Family Test gathers them (issue 20): short answers, redaction marks, a capital
 # I for every lower-case letter it resembles, txt-speak, emoji, and concern words in everyday frames.
-SHORT_ANSWERS = ["No nothing", "Not sure?", "Good advIce", "Just continue what you're doing!!",
-                 "Because with the help I go.", "Proffesionly Treated during stay",
-                 "XXXX spent time explaining things fully to me"]
 BENIGN = [
     "better suspension on ambulances to cope with our rough roads",
     "Fully recommended to any frightened patient",

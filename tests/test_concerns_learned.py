@@ -27,6 +27,7 @@ from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
 from kiosk.privacy.learned import MODEL_FILE, ConcernModel, LearnedReader, cases_digest, encoder_digest
 from tests.bench_scripts import bench_script
 from tests.conftest import PROJECT
+from tests.real_comments import SHORT_ANSWERS
 
 DISCLOSURES = {
     "the man on nights comes into my room and touches me when i am trying to sleep": "abuse-sexual",
@@ -35,9 +36,6 @@ DISCLOSURES = {
     "one of the carers twisted my arm behind my back until i cried": "abuse-physical",
     "the fire exit at the end of my corridor has been chained shut for weeks": "unsafe",  # the rules miss this one
 }
-SHORT_ANSWERS = ["No nothing", "Not sure?", "Good advIce", "Just continue what you're doing!!",
-                 "Because with the help I go.", "Proffesionly Treated during stay",
-                 "XXXX spent time explaining things fully to me"]
 REAL_CONCERNS = [
     "My husband was left to fall out of his bed and fracture his hip",
     "I was left on the toilet once for a very long time",
