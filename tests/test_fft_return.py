@@ -90,8 +90,9 @@ def test_a_wrong_clock_is_flagged_and_its_answers_left_out_of_every_month(server
     add_kiosk(engine, "rose-1", "Rose House")
     this_month = Month(datetime.now(UTC).year, datetime.now(UTC).month)
     ahead = (datetime.now(UTC) + timedelta(days=40)).strftime("%Y-%m-%d")
-    send(engine, [record(1, session("good"), datetime.now(UTC).strftime("%Y-%m-%d")),
-                  record(2, session("poor"), "1970-01-01"), record(3, session("poor"), ahead)],
+    given_now = record(1, session("good"))  # given this moment: a fixed hour of today is later than 00:30
+    given_now["created_at_device"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    send(engine, [given_now, record(2, session("poor"), "1970-01-01"), record(3, session("poor"), ahead)],
          kiosk="rose-1", site="Rose House")
     with engine.begin() as connection:
         connection.execute(kiosks.update().values(clock_skew_seconds=2 * 3600))
