@@ -33,7 +33,13 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench.soak_common import compare_halves, process_sample, write_csv  # noqa: E402  (after the path is set)
+from bench.soak_common import (  # noqa: E402  (after the path is set)
+    allocations_grown,
+    compare_halves,
+    process_sample,
+    trace_allocations,
+    write_csv,
+)
 from tests.server_process import ServerProcess, enrol  # noqa: E402
 
 KIOSK_SYNC = str(Path(sys.executable).parent / "kiosk-sync")
@@ -117,6 +123,9 @@ def main() -> None:
     parser.add_argument("--kinds", default=",".join(KINDS), type=lambda text: text.split(","),
                         help=f"the kinds of session to go round, comma-separated (default: all, {','.join(KINDS)}); "
                              "one kind alone shows which holds on to memory")
+    parser.add_argument("--tracemalloc", type=float, metavar="SECONDS",
+                        help="to find what grows: trace the app's allocations, a snapshot every SECONDS, and print "
+                             "where it grew in its second half (slower; its memory counts the traces)")
     args = parser.parse_args()
     if unknown := set(args.kinds) - set(KINDS):
         parser.error(f"no kind of session named {', '.join(sorted(unknown))}; the kinds: {', '.join(KINDS)}")
@@ -126,6 +135,8 @@ def main() -> None:
         token_file = root / "token"
         token_file.write_text(enrol(db, name="soak-1", site="Soak House") + "\n")
         token_file.chmod(0o600)
+        if args.tracemalloc:
+            trace_allocations(root / "tracemalloc", "--script", args.tracemalloc)  # the app's first argument
         steps = root / "steps.json"
         steps.write_text(json.dumps(script(args.sessions, spoken(root), args.kinds)))
         env = dict(os.environ, KIVY_NO_ARGS="1", KIVY_HOME=str(root / "kivy"), KIVY_NO_FILELOG="1",
@@ -136,7 +147,9 @@ def main() -> None:
                                 "--speech-log", str(root / "spoken.jsonl"), "--speech-speed", "50"], env=env)
         rows = run(app, args, data, cache, db, token_file, env)
         result = json.loads((root / "result.json").read_text()) if (root / "result.json").exists() else {}
+        grown = allocations_grown(root / "tracemalloc") if args.tracemalloc else []
     report(rows, result.get("error"), args.csv)
+    print("\n".join(grown))
 
 
 def run(app: subprocess.Popen[bytes], args: argparse.Namespace, data: Path, cache: Path, db: str, token_file: Path,
