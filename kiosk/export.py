@@ -103,15 +103,19 @@ class KioskSource:
 
 def coarsen(moment: str, detail: TimeDetail) -> str:
     """``2026-11-23T14:07:31Z`` as ``2026-11-23T14Z`` (hour), ``2026-11-23`` (day) or ``2026-W48`` (week);
-    "" for anything that is not such a timestamp."""
+    "" for anything that is not such a timestamp. Runs once a row, so it checks the shape and the date with
+    ``datetime.fromisoformat`` (C) and cuts the text, instead of ``strptime``/``strftime`` (a third of an
+    export's time at 100,000 rows)."""
+    if not isinstance(moment, str) or len(moment) < 19 or moment[10] != "T" or not moment[:4].isdigit():
+        return ""
     try:
-        when = datetime.strptime(moment[:19], "%Y-%m-%dT%H:%M:%S")
-    except (TypeError, ValueError):
+        when = datetime.fromisoformat(moment[:19])
+    except ValueError:
         return ""
     if detail == "hour":
-        return when.strftime("%Y-%m-%dT%HZ")
+        return f"{moment[:13]}Z"
     if detail == "day":
-        return when.strftime("%Y-%m-%d")
+        return moment[:10]
     year, week, _ = when.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -226,16 +230,16 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
     for row in _counted(_coarse_rows(source, since, detail), bar):
         payload = _payload(row[-1], redact_names)
         qset = str(payload.get("question_set", ""))
-        cells = empty.copy()
+        cells = empty.copy()  # "" is a safe cell as it is; each answer's words go through spreadsheet_cell
         for answer in _answers(payload):
             choice_slot, text_slot = slots.get((qset, answer["question"]), no_slots)
-            if choice_slot is not None:
-                cells[choice_slot] = _text_cell(answer.get("choice_text"))  # words from the question set
+            if choice_slot is not None:  # words from the question set
+                cells[choice_slot] = spreadsheet_cell(_text_cell(answer.get("choice_text")))
             if text_slot is not None:
-                cells[text_slot] = _text_cell(answer.get("text"))
-        yield [spreadsheet_cell(value) for value in (
+                cells[text_slot] = spreadsheet_cell(_text_cell(answer.get("text")))
+        yield [*(spreadsheet_cell(value) for value in (
             *row[:-1], qset, _text_cell(payload.get("language")), _text_cell(payload.get("channel")),
-            _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")), *cells)]
+            _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")))), *cells]
 
 
 def _jsonl(source: ExportSource, since: str | None, detail: TimeDetail, out: IO[str], bar: tqdm,
