@@ -143,10 +143,13 @@ def period_order(column: str, detail: TimeDetail) -> str:
     return f"(({days} + 2) / 7)"
 
 
-def _coarse_rows(source: ExportSource, since: str | None, detail: TimeDetail) -> Iterator[tuple[Any, ...]]:
+def _coarse_rows(source: ExportSource, since: str | None, detail: TimeDetail) -> Iterator[list[Any]]:
     moments = [i for i, name in enumerate(source.columns) if name in TIME_COLUMNS]
     for row in source.rows(since, detail):
-        yield tuple(coarsen(value, detail) if i in moments else value for i, value in enumerate(row))
+        coarse = list(row)
+        for i in moments:
+            coarse[i] = coarsen(coarse[i], detail)
+        yield coarse
 
 
 def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -173,6 +176,11 @@ def _payload(raw: str | bytes, redact_names: bool) -> dict[str, Any]:
 
 def _text_cell(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _words_cell(value: object) -> object:
+    """An answer's words as a safe cell ("" for anything that is not text)."""
+    return spreadsheet_cell(value) if isinstance(value, str) else ""
 
 
 def _flag(value: object) -> bool | str:
@@ -234,9 +242,9 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
         for answer in _answers(payload):
             choice_slot, text_slot = slots.get((qset, answer["question"]), no_slots)
             if choice_slot is not None:  # words from the question set
-                cells[choice_slot] = spreadsheet_cell(_text_cell(answer.get("choice_text")))
+                cells[choice_slot] = _words_cell(answer.get("choice_text"))
             if text_slot is not None:
-                cells[text_slot] = spreadsheet_cell(_text_cell(answer.get("text")))
+                cells[text_slot] = _words_cell(answer.get("text"))
         yield [*(spreadsheet_cell(value) for value in (
             *row[:-1], qset, _text_cell(payload.get("language")), _text_cell(payload.get("channel")),
             _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")))), *cells]
