@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from tqdm import tqdm
 
 from kiosk.privacy import redact_names as redacted
-from kiosk.record import without_about_you
+from kiosk.record import read_payload, without_about_you
 from kiosk.spreadsheet import spreadsheet_cell
 from kiosk.store import Store
 
@@ -165,7 +165,9 @@ def _answers(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _payload(raw: str | bytes, redact_names: bool) -> dict[str, Any]:
     """A stored payload as the export shows it: every free text's names redacted when asked (for publication)."""
-    payload = orjson.loads(raw)
+    payload = read_payload(raw)
+    if not isinstance(payload, dict):
+        return {}
     answers = payload.get("answers") if redact_names else None
     if not isinstance(answers, list):
         return payload
@@ -196,7 +198,7 @@ def _question_columns(examples: list[str]) -> Columns:
     first use, then their versions, then questions in set order, each "tell us why" after its question."""
     columns: dict[tuple[str, str, str], str] = {}
     for example in examples:
-        payload = orjson.loads(example)
+        payload = _payload(example, redact_names=False)
         qset = str(payload.get("question_set", ""))
         for answer in _answers(payload):
             question, text = answer["question"], str(answer.get("question_text", answer["question"]))

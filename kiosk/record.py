@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import orjson
+
 Status = Literal["answered", "skipped", "not_reached"]
 
 
@@ -88,3 +90,16 @@ def canonical_json(payload: dict[str, Any]) -> str:
 
 def payload_sha256(payload_json: str) -> str:
     return hashlib.sha256(payload_json.encode("utf-8")).hexdigest()
+
+
+def read_payload(stored: str | bytes) -> Any:
+    """A stored payload as data; None if it is not JSON. Kiosks and servers once stored numbers beyond a float's
+    range (1e400; the server refuses them now), which orjson cannot read: those are read by the standard library
+    (as infinity) so that such a record still counts and exports, instead of breaking an export or a count."""
+    try:
+        return orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(stored)
+        except (ValueError, RecursionError):
+            return None

@@ -16,11 +16,11 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-import orjson
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+import kiosk.export as export_module
 from kiosk.export import PAYLOAD_COLUMNS, KioskSource, coarsen, export, period_order
 from kiosk.record import AnswerRecord, SessionRecord
 from kiosk.settings import KioskConfig
@@ -249,7 +249,7 @@ def test_status_json_counts_what_was_stored(store, saved):
     assert status["incomplete"] == 1
 
 
-def fill_disk(_store: Store, partial: Path) -> type[Exception]:
+def fill_disk(_store: Store, partial: Path, _monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
     """The export folder is full: every write to the file being written fails with ENOSPC."""
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full on this system")
@@ -257,12 +257,19 @@ def fill_disk(_store: Store, partial: Path) -> type[Exception]:
     return OSError
 
 
-def corrupt_a_row(store: Store, _partial: Path) -> type[Exception]:
-    """A row whose payload is not JSON at all (a damaged database), after good rows."""
-    with sqlite3.connect(store.path) as db:
-        db.execute("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
-                   "payload, sha256) VALUES ('x', '2026-11-23T00:00:00Z', 'default', 1, 0, '{\"answers\": [', '')")
-    return orjson.JSONDecodeError
+def damage_a_page(_store: Store, _partial: Path, monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
+    """The database is damaged part of the way through: reading the 150th row fails as SQLite does on a bad
+    page (a row that is merely not JSON costs only its own cells: test_a_row_that_is_not_json_costs_its_cells)."""
+    read = export_module.read_payload
+    calls = iter(range(1_000_000))
+
+    def read_until_the_bad_page(stored: str | bytes) -> object:
+        if next(calls) == 150:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return read(stored)
+
+    monkeypatch.setattr(export_module, "read_payload", read_until_the_bad_page)
+    return sqlite3.DatabaseError
 
 
 UNRAISABLE = "pytest.PytestUnraisableExceptionWarning"  # something left open, complaining when collected
@@ -270,23 +277,40 @@ UNRAISABLE = "pytest.PytestUnraisableExceptionWarning"  # something left open, c
 
 @pytest.mark.filterwarnings(f"error::{UNRAISABLE}")
 @pytest.mark.parametrize(("fmt", "failure"), [
-    ("csv", fill_disk), ("jsonl", fill_disk), ("csv", corrupt_a_row), ("xlsx", corrupt_a_row),
+    ("csv", fill_disk), ("jsonl", fill_disk), ("csv", damage_a_page), ("xlsx", damage_a_page),
     # zipfile's own __del__ (inside openpyxl's save) retries its last write on the full disk and complains.
     pytest.param("xlsx", fill_disk, marks=pytest.mark.filterwarnings(f"ignore::{UNRAISABLE}")),
 ])
 def test_a_failed_export_leaves_the_previous_file_and_nothing_half_written(store, config, saved, tmp_path, fmt,
-                                                                         failure):
+                                                                         failure, monkeypatch):
     simulate(200, config=config, store=store, seed=2, on_saved=lambda _saved: None)  # more than one write buffer
     folder = tmp_path / "usb"
     folder.mkdir()
     target = folder / f"feedback.{fmt}"
     target.write_text("yesterday's export")
-    expected_error = failure(store, folder / f"feedback.{fmt}.partial")
+    expected_error = failure(store, folder / f"feedback.{fmt}.partial", monkeypatch)
     with pytest.raises(expected_error):
         export(store, fmt, target)
     gc.collect()  # whatever the failed export left behind is finalised now, inside this test
     assert [p.name for p in folder.iterdir()] == [target.name]
     assert target.read_text() == "yesterday's export"
+
+
+def test_a_row_that_is_not_json_costs_its_cells_not_the_export(store, saved, tmp_path):
+    """A damaged payload (not JSON at all) keeps its row, with its id and day and no answers; every other row is
+    whole. The same for a number beyond a float's range, which kiosks and servers once stored."""
+    with sqlite3.connect(store.path) as db:
+        for row_id, payload in (("not-json", '{"answers": ['), ("huge", '{"answers": [], "score": 1e400}')):
+            db.execute("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
+                       "payload, sha256) VALUES (?, '2026-11-23T09:00:00Z', 'default', 1, 0, ?, '')", (row_id, payload))
+    out = tmp_path / "all.csv"
+    export(store, "csv", out)
+    with out.open(newline="", encoding="utf-8-sig") as sheet:
+        rows = {row["id"]: row for row in csv.DictReader(sheet)}
+    assert set(rows) == {record.id for record in saved} | {"not-json", "huge"}
+    assert rows["not-json"]["created_at_device"] == rows["huge"]["created_at_device"] == "2026-11-23"
+    assert not any(rows["not-json"][column] for column in PAYLOAD_COLUMNS)
+    assert all(rows[record.id]["language"] and rows[record.id]["question_set"] for record in saved)
 
 
 def test_an_unknown_format_is_refused_before_anything_is_written(store, saved, tmp_path):

@@ -16,9 +16,21 @@ from openpyxl import load_workbook
 from kiosk.export import PAYLOAD_COLUMNS
 from sync.protocol import BATCHES_PATH
 from sync.server.export import ServerSource
-from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record, nested
+from sync.server.fft.counting import fft_answer
+from tests.server_process import (
+    FREE_TEXT,
+    ServerProcess,
+    enrol,
+    feedback_server,
+    make_batch,
+    make_record,
+    nested,
+)
 from tests.test_export import EVIL_SET, answers_against_the_clock, assert_no_formula, expected_order, review_session
 from tests.test_sync_e2e import Kiosk
+
+FFT_ANSWER = {"question": "overall", "question_text": "Overall, how was it?", "kind": "choice", "status": "answered",
+              "choice": "good", "choice_text": "Good"}
 
 
 def two_sites(tmp_path, env, db: str) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
@@ -135,6 +147,38 @@ def test_a_stored_record_nested_deeper_than_orjson_writes_costs_its_own_fields_n
     assert set(rows) == {deep, fine}
     assert set(rows[deep]) == set(ServerSource.columns)
     assert rows[fine]["answers"] and rows[fine]["site"] == "Mile End"
+
+
+def test_a_stored_number_beyond_a_floats_range_still_counts_and_exports(tmp_path):
+    """The server refuses 1e400 now; a record stored before keeps its answers in every export, in the FFT count
+    and among the comments themes are made of (orjson cannot read it; the standard library can)."""
+    db = str(tmp_path / "server.db")
+    token = enrol(db)
+    records = [make_record(seq) for seq in (1, 2)]
+    with ServerProcess(db) as server:
+        response = requests.post(server.url + BATCHES_PATH, json=make_batch(records, device_id=str(uuid.uuid4())),
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert response.status_code == 200 and response.json()["accepted"] == 2
+    huge, fine = (record["id"] for record in records)
+    stored = records[0]["payload"] | {"answers": [*records[0]["payload"]["answers"], FFT_ANSWER], "score": 1}
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE responses SET payload = ? WHERE id = ?",
+                           (json.dumps(stored).replace('"score": 1', '"score": 1e400'), huge))
+        raw = connection.execute("SELECT payload FROM responses WHERE id = ?", (huge,)).fetchone()[0]
+    assert "1e400" in raw and fft_answer(raw, frozenset({("default", "overall")})) == "good"
+    for fmt in ("csv", "xlsx", "jsonl"):
+        out = tmp_path / f"all.{fmt}"
+        result = feedback_server("export", "--format", fmt, "--out", str(out), db=db)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"Wrote 2 responses to {out}"
+    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "all.jsonl").read_text().splitlines())}
+    assert set(rows) == {huge, fine}
+    assert rows[huge]["answers"][0]["text"] == FREE_TEXT and rows[huge]["score"] is None  # infinity: no JSON
+    with closing(sqlite3.connect(db)) as connection:
+        by_id = dict(connection.execute("SELECT id, payload FROM responses").fetchall())
+    with (tmp_path / "all.csv").open(newline="", encoding="utf-8-sig") as sheet:
+        texts = [row for row in csv.DictReader(sheet) if row["id"] in by_id]
+    assert len(texts) == 2 and all(FREE_TEXT in row.values() for row in texts)
 
 
 def test_bad_export_arguments_are_one_line(tmp_path):

@@ -49,6 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from kiosk.record import read_payload
 from sync.server.db import answer_counts, answer_labels, question_sets, response_counts
 from sync.server.site_content import built_in_question_sets
 
@@ -141,14 +142,6 @@ class Tally:
                     self.labels[(question_set, question, choice)] = Label(question_text, answer_text, language, rank)
 
 
-def parsed(payload_json: str) -> object:
-    """A stored payload as data; None if it is not JSON (it then counts as a response with no details)."""
-    try:
-        return orjson.loads(payload_json)
-    except orjson.JSONDecodeError:
-        return None
-
-
 def add_stored(connection: Connection, site: str, stored: Iterable[tuple[str, object]]) -> None:
     """Count responses ``store_batch`` has just inserted at ``site``: ``(created_at_device, payload)`` each."""
     tally = Tally()
@@ -173,7 +166,7 @@ def subtract_forgotten(connection: Connection, deleted: Iterable[tuple[str, str,
     Rows that reach zero are deleted; labels stay (they are words of the question set, not of a person)."""
     tally = Tally()
     for site, created_at_device, payload_json in deleted:
-        tally.add(site, created_at_device, parsed(payload_json))
+        tally.add(site, created_at_device, read_payload(payload_json))  # None: no details
     if not tally.responses:
         return
     _subtract(connection, response_counts, ("responses", "complete"), [

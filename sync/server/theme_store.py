@@ -25,10 +25,10 @@ from datetime import timedelta
 from typing import Literal
 
 import numpy as np
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.record import read_payload
 from sync.server.aggregates import Filters
 from sync.server.db import comment_vectors, concern_queue, insert_ignoring_duplicates, responses, saved_themes
 from sync.server.themes import Comment, SavedTheme, saved_theme_from_json, saved_theme_to_json
@@ -80,7 +80,8 @@ def load_comments(connection: Connection, site: str, filters: Filters, side: Sid
         query = query.where(responses.c.question_set == filters.question_set)
     found = []
     for response_id, payload in connection.execute(query):
-        for answer in orjson.loads(payload).get("answers", []):
+        data = read_payload(payload)
+        for answer in data.get("answers", []) if isinstance(data, dict) else []:
             text = answer.get("text") if isinstance(answer, dict) else None
             if isinstance(text, str) and text.strip() and side_of(answer) == side:
                 found.append(SiteComment(response_id, str(answer.get("question", ""))[:100], text.strip()))

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from kiosk.record import read_payload
 from sync.server.aggregates import Filters, answer_distributions, column_text, friends_and_family
 from sync.server.db import kiosks, response_counts, responses
 from sync.server.reports.period import Month
@@ -86,7 +86,7 @@ def fft_questions(connection: Connection, month: Month) -> frozenset[Key]:
 
 def fft_answer(payload: str, questions: frozenset[Key]) -> str | None:
     """The response's answer to the FFT question (its first, should a set ask it twice), or None."""
-    data = orjson.loads(payload)
+    data = read_payload(payload)
     answers = data.get("answers") if isinstance(data, dict) else None
     if not isinstance(answers, list):
         return None

@@ -19,7 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from sync.server.aggregates import Tally, parsed
+from kiosk.record import read_payload
+from sync.server.aggregates import Tally
 
 revision = "0005"
 down_revision = "0004"
@@ -87,7 +88,7 @@ def _backfill(connection: sa.Connection) -> None:
         rows = connection.execute(query).all()
         for _id, site, created_at_device, received_at, payload in rows:
             # untyped: PostgreSQL gives a datetime, SQLite its text; either orders labels within one database
-            tally.add(site, created_at_device, parsed(payload), received_at=str(received_at))
+            tally.add(site, created_at_device, read_payload(payload), received_at=str(received_at))
         if len(rows) < CHUNK:
             break
         last = rows[-1].id
