@@ -8,6 +8,8 @@ import re
 import sqlite3
 import uuid
 from contextlib import closing
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -126,8 +128,10 @@ def test_an_odd_payload_from_a_newer_kiosk_costs_its_own_cells_not_the_export(tm
     assert {r["complete"] for r in rows} == {"", "True"}
 
 
-def test_a_stored_record_nested_deeper_than_orjson_writes_costs_its_own_fields_not_the_export(tmp_path):
-    """The server refuses such records now; one stored before still leaves every export whole."""
+def stored_before_a_fix(tmp_path: Path, payload: str) -> tuple[str, dict[str, Any], str]:
+    """Two records sent over HTTP, then the first one's payload replaced in the database by ``payload`` (as a
+    server stored it before it refused such records), then every export made; returns the server database,
+    the JSONL export's rows by id, and the fine record's id."""
     db = str(tmp_path / "server.db")
     token = enrol(db)
     records = [make_record(seq) for seq in (1, 2)]
@@ -135,16 +139,22 @@ def test_a_stored_record_nested_deeper_than_orjson_writes_costs_its_own_fields_n
         response = requests.post(server.url + BATCHES_PATH, json=make_batch(records, device_id=str(uuid.uuid4())),
                                  headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert response.status_code == 200 and response.json()["accepted"] == 2
-    deep, fine = (record["id"] for record in records)
-    with closing(sqlite3.connect(db)) as connection, connection:  # orjson writes at most 255 levels
-        connection.execute("UPDATE responses SET payload = ? WHERE id = ?", (json.dumps(nested(300)), deep))
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE responses SET payload = ? WHERE id = ?", (payload, records[0]["id"]))
     for fmt in ("csv", "xlsx", "jsonl"):
         out = tmp_path / f"all.{fmt}"
         result = feedback_server("export", "--format", fmt, "--out", str(out), db=db)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == f"Wrote 2 responses to {out}"
     rows = {row["id"]: row for row in map(json.loads, (tmp_path / "all.jsonl").read_text().splitlines())}
-    assert set(rows) == {deep, fine}
+    assert set(rows) == {record["id"] for record in records}
+    return db, rows, records[1]["id"]
+
+
+def test_a_stored_record_nested_deeper_than_orjson_writes_costs_its_own_fields_not_the_export(tmp_path):
+    """The server refuses such records now; one stored before still leaves every export whole."""
+    _db, rows, fine = stored_before_a_fix(tmp_path, json.dumps(nested(300)))  # orjson writes at most 255 levels
+    [deep] = set(rows) - {fine}
     assert set(rows[deep]) == set(ServerSource.columns)
     assert rows[fine]["answers"] and rows[fine]["site"] == "Mile End"
 
@@ -152,32 +162,16 @@ def test_a_stored_record_nested_deeper_than_orjson_writes_costs_its_own_fields_n
 def test_a_stored_number_beyond_a_floats_range_still_counts_and_exports(tmp_path):
     """The server refuses 1e400 now; a record stored before keeps its answers in every export, in the FFT count
     and among the comments themes are made of (orjson cannot read it; the standard library can)."""
-    db = str(tmp_path / "server.db")
-    token = enrol(db)
-    records = [make_record(seq) for seq in (1, 2)]
-    with ServerProcess(db) as server:
-        response = requests.post(server.url + BATCHES_PATH, json=make_batch(records, device_id=str(uuid.uuid4())),
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        assert response.status_code == 200 and response.json()["accepted"] == 2
-    huge, fine = (record["id"] for record in records)
-    stored = records[0]["payload"] | {"answers": [*records[0]["payload"]["answers"], FFT_ANSWER], "score": 1}
-    with closing(sqlite3.connect(db)) as connection, connection:
-        connection.execute("UPDATE responses SET payload = ? WHERE id = ?",
-                           (json.dumps(stored).replace('"score": 1', '"score": 1e400'), huge))
+    payload = {"question_set": "default", "answers": [{"question": "what-is-working", "status": "answered",
+                                                       "text": FREE_TEXT}, FFT_ANSWER], "score": 1}
+    db, rows, fine = stored_before_a_fix(tmp_path, json.dumps(payload).replace('"score": 1', '"score": 1e400'))
+    [huge] = set(rows) - {fine}
+    with closing(sqlite3.connect(db)) as connection:
         raw = connection.execute("SELECT payload FROM responses WHERE id = ?", (huge,)).fetchone()[0]
     assert "1e400" in raw and fft_answer(raw, frozenset({("default", "overall")})) == "good"
-    for fmt in ("csv", "xlsx", "jsonl"):
-        out = tmp_path / f"all.{fmt}"
-        result = feedback_server("export", "--format", fmt, "--out", str(out), db=db)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == f"Wrote 2 responses to {out}"
-    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "all.jsonl").read_text().splitlines())}
-    assert set(rows) == {huge, fine}
     assert rows[huge]["answers"][0]["text"] == FREE_TEXT and rows[huge]["score"] is None  # infinity: no JSON
-    with closing(sqlite3.connect(db)) as connection:
-        by_id = dict(connection.execute("SELECT id, payload FROM responses").fetchall())
     with (tmp_path / "all.csv").open(newline="", encoding="utf-8-sig") as sheet:
-        texts = [row for row in csv.DictReader(sheet) if row["id"] in by_id]
+        texts = [row for row in csv.DictReader(sheet) if row["id"] in rows]
     assert len(texts) == 2 and all(FREE_TEXT in row.values() for row in texts)
 
 
