@@ -18,6 +18,7 @@ from sync.server.safeguarding import (
     ConcernError,
     ConcernNotFound,
     ConcernNotPermitted,
+    QueueItem,
     acknowledge,
     add_note,
     assign,
@@ -116,6 +117,31 @@ def test_may_be_at_risk_now_comes_first_and_says_so(server):
     assert page.count("May be at risk now") == 1
     assert "showed the person how to get help" in manny.get(f"/staff/concerns/{urgent}").text
     assert "did not show the person a help screen" in manny.get(f"/staff/concerns/{review}").text
+
+
+def test_the_page_sorts_and_warns_of_a_concern_waiting_too_long(server):
+    """The page's default is the most serious first; a concern nobody acknowledged within a day says so in red
+    words, and one said days before it arrived says that too (every seeded answer was given 3 days ago)."""
+    money = flag(server.db, "Mile End", "someone took my pension", ("abuse-financial",))
+    waiting = flag(server.db, "Mile End", "i want to die", ("self-harm",))
+    engine = open_database(server.db)
+    with engine.begin() as connection:
+        connection.execute(concern_queue.update().where(concern_queue.c.response_id == waiting)
+                           .values(received_at=datetime.now(UTC) - timedelta(days=2, hours=1)))
+    engine.dispose()
+    manny = signed_in(server, "manny")
+    page = manny.get("/staff/concerns").text
+    assert page.index(waiting) < page.index(money)
+    assert '"may be at risk now" first, then most serious first, then longest waiting' in page
+    row = page[page.index(waiting):page.index("</tr>", page.index(waiting))]
+    assert "Not acknowledged after 2 days (should be within 1 day)" in html.unescape(row)
+    assert "Said 3 days before it arrived" not in row  # it arrived 2 days ago
+    money_row = page[page.index(money):page.index("</tr>", page.index(money))]
+    assert "Said 3 days before it arrived" in money_row and "Not acknowledged" not in money_row
+    newest = manny.get("/staff/concerns?sort=arrived").text
+    assert newest.index(money) < newest.index(waiting) and 'aria-current="page">Newest to arrive first' in newest
+    refused = manny.get("/staff/concerns?sort=alphabetical")
+    assert refused.status_code == 400 and "Most serious first" in refused.text
 
 
 def test_a_manager_reads_the_words_acknowledges_assigns_and_resolves_with_a_note(server):
@@ -410,6 +436,55 @@ def test_the_queue_lists_newest_first_by_view_and_site_with_counts(queue):
         assert [open_count(connection, sites) for sites in (mile_end, {"Bow"}, None, set())] == [1, 0, 1, 0]
         with pytest.raises(ConcernError):
             list_concerns(connection, None, "everything")  # type: ignore[arg-type]
+
+
+def test_the_queue_sorts_by_seriousness_by_arrival_or_by_when_it_was_said(queue, server_database):
+    """Urgent first in every order; then the most serious kind (a risk to life before money), the longest
+    waiting first among equals; or the newest to arrive; or the newest said, by the kiosk's clock."""
+    engine, ids = queue  # arrived in this order: first (physical abuse), second (unsafe), bow (financial abuse)
+    ids["both"] = flag(server_database, "Bow", "they take my money and i want to die", ("abuse-financial", "self-harm"))
+    ids["urgent"] = flag(server_database, "Bow", "my purse went", ("abuse-financial",), urgent=True)
+    said = {"first": "2026-11-02T09:00:00Z", "second": "2026-11-04T09:00:00Z", "bow": "2026-11-03T09:00:00Z",
+            "both": "2026-11-01T09:00:00Z", "urgent": "2026-11-01T08:00:00Z"}
+    with engine.begin() as connection:
+        for name, moment in said.items():
+            connection.execute(responses.update().where(responses.c.id == ids[name]).values(created_at_device=moment))
+    with engine.connect() as connection:
+        def listed(order: str) -> list[str]:
+            found = list_concerns(connection, None, order=order).items  # type: ignore[arg-type]
+            return [next(name for name, given in ids.items() if given == item.response_id) for item in found]
+
+        assert listed("serious") == ["urgent", "both", "first", "second", "bow"]
+        assert listed("arrived") == ["urgent", "both", "bow", "second", "first"]
+        assert listed("said") == ["urgent", "second", "bow", "first", "both"]
+        with pytest.raises(ConcernError, match="order"):
+            list_concerns(connection, None, order="alphabetical")  # type: ignore[arg-type]
+
+
+def test_a_concern_waiting_too_long_or_arriving_late_says_so():
+    now = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+
+    def item(status: str, waited: timedelta, *, urgent: bool = False, said_before: timedelta = timedelta(0)
+             ) -> QueueItem:
+        arrived = now - waited
+        return QueueItem(response_id="x", site="Bow", kiosk="k", categories=("neglect",), status=status,  # type: ignore[arg-type]
+                         assigned_to=None, note="", received_at=arrived, updated_at=arrived, urgent=urgent,
+                         given=(arrived - said_before).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    assert item("open", timedelta(minutes=50), urgent=True).overdue(now) == ""
+    assert item("open", timedelta(hours=3), urgent=True).overdue(now) == \
+        "Not acknowledged after 3 hours (should be within 1 hour)"
+    assert item("open", timedelta(hours=20)).overdue(now) == ""
+    assert item("open", timedelta(days=3, hours=2)).overdue(now) == \
+        "Not acknowledged after 3 days (should be within 1 day)"
+    assert item("acknowledged", timedelta(days=20)).overdue(now) == ""
+    assert item("acknowledged", timedelta(days=30)).overdue(now) == \
+        "Not resolved after 30 days (should be within 28 days)"
+    assert item("resolved", timedelta(days=90)).overdue(now) == ""
+    assert item("open", timedelta(0), said_before=timedelta(days=1)).arrived_late == ""
+    assert item("open", timedelta(0), said_before=timedelta(days=9)).arrived_late == "Said 9 days before it arrived"
+    assert item("open", timedelta(0), said_before=timedelta(days=70)).arrived_late == \
+        "Said 10 weeks before it arrived"
 
 
 def test_managers_resolving_at_once_resolve_it_once(queue):

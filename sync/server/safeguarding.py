@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
@@ -40,12 +40,17 @@ from sqlalchemy.engine import Connection, Engine
 from kiosk.record import without_about_you
 from sync.server.db import concern_events, concern_queue, responses, staff, staff_sites
 from sync.server.staff import StaffMember, audit, load_member
-from sync.server.timestamps import as_utc, utc_now
+from sync.server.timestamps import as_utc, parse_device_time, utc_now
 
 Status = Literal["open", "acknowledged", "resolved"]
 STATUSES: tuple[Status, ...] = get_args(Status)
 Action = Literal["acknowledge", "assign", "note", "resolve", "reopen"]
 View = Literal["current", "resolved", "all"]
+Order = Literal["serious", "arrived", "said"]
+ORDERS: tuple[Order, ...] = get_args(Order)
+"""How the queue may be sorted; "may be at risk now" comes first in each: the most serious kind first, then
+the longest waiting ("serious", the page's default); the newest to arrive first ("arrived"); the newest said
+first ("said", by the kiosk's clock)."""
 VIEWS: dict[View, tuple[Status, ...]] = {"current": ("open", "acknowledged"), "resolved": ("resolved",),
                                          "all": STATUSES}
 """What each view of the queue lists: by default what still needs someone ("current")."""
@@ -61,6 +66,18 @@ CATEGORY_NAMES: dict[str, str] = {
     "unsafe": "Feeling unsafe, or a danger in the place",
 }
 """Plain words for the categories of kiosk.privacy.concerns (``abuse`` is what older kiosks sent)."""
+SEVERITY: tuple[tuple[str, ...], ...] = (("self-harm",), ("abuse-sexual",), ("abuse-physical", "abuse"), ("neglect",),
+                                         ("abuse-emotional",), ("unsafe",), ("abuse-financial",))
+"""The kinds of concern, most serious first, for sorting the queue: a risk to life, then harm to the body, then
+the rest ("abuse" is what older kiosks sent for any abuse)."""
+RESPONSE_TIMES = {"acknowledge urgent": timedelta(hours=1), "acknowledge": timedelta(hours=24),
+                  "resolve": timedelta(days=28)}
+"""How soon a concern should be acknowledged after it arrives (within the hour when the kiosk read it as "may be
+at risk now", else within a day) and resolved (28 days, the usual span of a safeguarding enquiry). The same for
+every site for now; the queue warns when one is passed."""
+LATE_ARRIVAL = timedelta(days=2)
+"""A concern said this long before it reached the server is marked: the kiosk could not send it sooner (or its
+clock was wrong), so the person spoke up days before anyone could read it."""
 LONGEST_NOTE = 5000
 ACTING_ROLE = "manager"
 LIST_LIMIT = 200
@@ -124,6 +141,36 @@ class QueueItem:
     """When the person answered, by the kiosk's clock ('' when the response is no longer held)."""
     urgent: bool = False
     """The kiosk read the words as "may be at risk now" and showed the person the help screen."""
+
+    def overdue(self, now: datetime) -> str:
+        """What should have happened by now and has not, in words ("" when nothing is late)."""
+        waited = now - self.received_at
+        if self.status == "open":
+            allowed = RESPONSE_TIMES["acknowledge urgent" if self.urgent else "acknowledge"]
+            if waited > allowed:
+                return f"Not acknowledged after {_span(waited)} (should be within {_span(allowed)})"
+        elif self.status == "acknowledged" and waited > RESPONSE_TIMES["resolve"]:
+            return f"Not resolved after {_span(waited)} (should be within {_span(RESPONSE_TIMES['resolve'])})"
+        return ""
+
+    @property
+    def arrived_late(self) -> str:
+        """How long before it arrived it was said, when that is :data:`LATE_ARRIVAL` or more ("" otherwise)."""
+        said = parse_device_time(self.given) if self.given else None
+        if said is None or self.received_at - said < LATE_ARRIVAL:
+            return ""
+        return f"Said {_span(self.received_at - said)} before it arrived"
+
+
+def _span(length: timedelta) -> str:
+    """A length of time in the largest whole unit that fits: "1 hour", "3 days", "30 days", "10 weeks" (weeks
+    only past eight, so that "30 days" is not "4 weeks" beside a limit of 28 days)."""
+    seconds = int(length.total_seconds())
+    for size, unit in ((7 * 86400, "week"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= (size * 8 if unit == "week" else size):
+            amount = seconds // size
+            return f"{amount} {unit}{'s' * (amount != 1)}"
+    return "less than a minute"
 
 
 @dataclass(frozen=True)
@@ -212,18 +259,39 @@ def _items_query(*columns: sa.Column[Any]) -> sa.Select[Any]:
             .select_from(concern_queue.outerjoin(responses, responses.c.id == concern_queue.c.response_id)))
 
 
+def _severity() -> sa.ColumnElement[int]:
+    """The rank of a queue row's most serious kind (:data:`SEVERITY`; unknown kinds last)."""
+    categories = concern_queue.c.categories
+    whens = []
+    for rank, kinds in enumerate(SEVERITY):
+        for kind in kinds:
+            whens.append((sa.or_(categories == kind, categories.like(f"{kind},%"), categories.like(f"%,{kind}"),
+                                 categories.like(f"%,{kind},%")), rank))
+    return sa.case(*whens, else_=len(SEVERITY))
+
+
+def _order(order: Order) -> tuple[sa.ColumnElement[Any], ...]:
+    if order == "serious":
+        return _severity(), concern_queue.c.received_at
+    if order == "said":
+        return responses.c.created_at_device.is_(None), responses.c.created_at_device.desc()
+    return (concern_queue.c.received_at.desc(),)
+
+
 def list_concerns(connection: Connection, sites: Collection[str] | None, view: View = "current", *,
-                  limit: int = LIST_LIMIT) -> Queue:
-    """The queue at ``sites`` (None: every site): those the kiosk read as urgent first, then newest first, in
-    ``view``, with counts per status."""
+                  order: Order = "arrived", limit: int = LIST_LIMIT) -> Queue:
+    """The queue at ``sites`` (None: every site) in ``view``, with counts per status: those the kiosk read as
+    urgent first, then in ``order`` (:data:`ORDERS`)."""
     if view not in VIEWS:
         raise ConcernError(f"the view must be one of {', '.join(VIEWS)}")
+    if order not in ORDERS:
+        raise ConcernError(f"the order must be one of {', '.join(ORDERS)}")
     if sites is not None and not sites:
         return Queue(items=[], counts=dict.fromkeys(STATUSES, 0))
     counted = dict(connection.execute(sa.select(concern_queue.c.status, sa.func.count())
                                       .where(_where_sites(sites)).group_by(concern_queue.c.status)).all())
     rows = connection.execute(_items_query().where(_where_sites(sites), concern_queue.c.status.in_(VIEWS[view]))
-                              .order_by(concern_queue.c.urgent.desc(), concern_queue.c.received_at.desc(),
+                              .order_by(concern_queue.c.urgent.desc(), *_order(order),
                                         concern_queue.c.response_id.desc())
                               .limit(limit)).all()
     return Queue(items=[_item(row) for row in rows],

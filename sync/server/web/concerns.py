@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from sync.protocol import UUID_PATTERN
 from sync.server.safeguarding import (
+    ORDERS,
     STATUS_LABELS,
     VIEWS,
     Action,
@@ -25,6 +26,7 @@ from sync.server.safeguarding import (
     ConcernError,
     ConcernNotFound,
     ConcernNotPermitted,
+    Order,
     View,
     category_name,
     eligible_staff,
@@ -42,6 +44,8 @@ router = APIRouter()
 Reader = Annotated[Signed, Depends(needs("manager", "see the safeguarding queue"))]
 Actor = Annotated[tuple[Signed, FormData], Depends(form_reader("manager", "act on safeguarding concerns"))]
 VIEW_NAMES = {"current": "Open and acknowledged", "resolved": "Resolved", "all": "All"}
+ORDER_NAMES: dict[Order, str] = {"serious": "Most serious first, then longest waiting",
+                                 "arrived": "Newest to arrive first", "said": "Newest said first"}
 STATUS_LOOK = {"open": "red", "acknowledged": "amber", "resolved": "green"}
 """The colour beside each status's words (never the only sign of it)."""
 CHANNELS = {"touch": "By touch", "voice": "By voice"}
@@ -70,7 +74,7 @@ def _given(text: str) -> str:
 
 def _filters() -> dict[str, object]:
     return {"category_name": category_name, "status_labels": STATUS_LABELS, "status_look": STATUS_LOOK,
-            "when": when}
+            "when": when, "said": _given}
 
 
 @router.get("/concerns")
@@ -80,15 +84,19 @@ def queue_page(request: Request, signed: Reader) -> Response:
     if chosen not in VIEWS:
         raise BadRequest(f"\"Show\" must be one of: {', '.join(VIEW_NAMES.values())}.")
     show = cast(View, chosen)
+    sort = request.query_params.get("sort", "serious").strip() or "serious"
+    if sort not in ORDERS:
+        raise BadRequest(f"\"Sort\" must be one of: {', '.join(ORDER_NAMES.values())}.")
     site = chosen_site(request, member)
     with request.app.state.engine.connect() as connection:
         sites = member.visible(known_sites(connection))
         if site and site not in sites:
             raise BadRequest("\"Site\" must be one of the sites in the list.")
-        queue = list_concerns(connection, (site,) if site else _sites(member), show)
+        queue = list_concerns(connection, (site,) if site else _sites(member), show, order=cast(Order, sort))
         waiting = open_count(connection, _sites(member))
     now = utc_now()
     return render(request, "concerns.html", signed, title="Safeguarding", page="concerns", queue=queue, show=show,
+                  sort=sort, order_names=ORDER_NAMES, now=now,
                   site=site, sites=sites, view_names=VIEW_NAMES, open_concerns=waiting,
                   in_view=sum(queue.counts[status] for status in VIEWS[show]),
                   arrived={item.response_id: ago(item.received_at, now) for item in queue.items}, **_filters())
