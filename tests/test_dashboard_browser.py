@@ -6,7 +6,7 @@ and see it reach a kiosk, name a theme, download an export. Each page's screensh
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from kiosk.updates import load_you_said_we_did
-from sync.server.db import audit_log, open_database
+from sync.server.db import audit_log, concern_queue, open_database
 from sync.server.demo import generate
 from sync.server.kiosks import add_kiosk
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
@@ -143,6 +143,29 @@ def test_resolve_a_safeguarding_concern_with_what_was_done(page, server, tmp_pat
     page.goto(server.url + "/staff/concerns?show=resolved")
     assert "referral made to the local authority" in page.locator("table.queue").inner_text()
 
+
+
+def test_sort_the_safeguarding_queue_and_see_what_is_overdue(page, server, tmp_path):
+    """One of the invented concerns (they arrive when the demo is made) has waited three days: it says so."""
+    engine = open_database(server.db)
+    with engine.begin() as connection:
+        oldest = connection.execute(sa.select(concern_queue.c.response_id).where(concern_queue.c.site == "Mile End",
+                                                                                 concern_queue.c.status == "open")
+                                    .order_by(concern_queue.c.response_id).limit(1)).scalar_one()
+        connection.execute(concern_queue.update().where(concern_queue.c.response_id == oldest)
+                           .values(received_at=datetime.now(UTC) - timedelta(days=3, hours=1)))
+    engine.dispose()
+    sign_in(page, server, "manny")
+    page.get_by_role("link", name="Safeguarding").click()
+    expect(page.get_by_role("heading", name=re.compile("most serious first, then longest waiting"))).to_be_visible()
+    row = page.locator(f"table.queue tr:has(a[href$='{oldest}'])")
+    expect(row).to_contain_text("Not acknowledged after 3 days (should be within 1 day)")
+    page.get_by_role("link", name="Newest said first").click()
+    expect(page.get_by_role("heading", name=re.compile("then newest said first"))).to_be_visible()
+    assert "sort=said" in page.url
+    keep(page, tmp_path, "safeguarding-queue-by-when-said")
+    page.get_by_role("link", name="Resolved").click()
+    assert "sort=said" in page.url and "show=resolved" in page.url  # the order is kept across the tabs
 
 
 def test_you_said_we_did_written_in_the_browser_reaches_a_kiosk(page, server, tmp_path, kiosk_env):
