@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.record import AnswerRecord, SessionRecord, canonical_json, payload_sha256
-from kiosk.settings import load_config
-from kiosk.store import Store, utc_now
+from kiosk.session.settings import load_config
+from kiosk.session.store import Store, utc_now
+from sync.core.record import AnswerRecord, SessionRecord, canonical_json, payload_sha256
 
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 2.0

@@ -26,9 +26,9 @@ from pathlib import Path
 import requests
 from pydantic import ValidationError
 
-from kiosk.clock_check import OFFSET_KEY
-from kiosk.store import Store, utc_now
-from sync.protocol import BATCHES_PATH, UPDATES_PATH, Receipt, Updates, encode_batch
+from kiosk.device.clock_check import OFFSET_KEY
+from kiosk.session.store import Store, utc_now
+from sync.core.protocol import BATCHES_PATH, UPDATES_PATH, Receipt, Updates, encode_batch
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class SyncClient:
 
     def _note_server_clock(self, response: requests.Response) -> None:
         """After a verified answer (a receipt, or updates): remember how far the kiosk's clock is from the
-        server's, by the answer's Date header (kiosk.clock_check warns beyond a few minutes)."""
+        server's, by the answer's Date header (kiosk.device.clock_check warns beyond a few minutes)."""
         try:
             server_time = parsedate_to_datetime(response.headers["Date"])
         except (KeyError, TypeError, ValueError):

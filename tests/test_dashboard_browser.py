@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from kiosk.updates import load_you_said_we_did
-from sync.server.db import audit_log, open_database
-from sync.server.demo import generate
-from sync.server.kiosks import add_kiosk
+from kiosk.session.updates import load_you_said_we_did
+from sync.server.domain.demo import generate
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.storage.db import audit_log, open_database
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
 from tests.conftest import PROJECT
 from tests.dashboard import PASSWORD, add_people
@@ -159,7 +159,7 @@ def test_you_said_we_did_written_in_the_browser_reaches_a_kiosk(page, server, tm
     token = add_kiosk(engine, "lounge-9", "Mile End")
     engine.dispose()
     kiosk = Kiosk(tmp_path, kiosk_env, token)
-    kiosk.simulate(1)
+    kiosk.session.simulate(1)
     assert kiosk.sync_once(server.url).returncode == 0
     arrived = [(item.said, item.did, item.picture) for item in load_you_said_we_did(kiosk.data)]
     assert ("The lounge is too cold in the morning.", "We fixed the heating. It comes on at 7 now.",

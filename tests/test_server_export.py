@@ -13,9 +13,9 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from kiosk.export import PAYLOAD_COLUMNS
-from sync.protocol import BATCHES_PATH
-from sync.server.export import ServerSource
+from sync.core.export import PAYLOAD_COLUMNS
+from sync.core.protocol import BATCHES_PATH
+from sync.server.domain.export import ServerSource
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record, nested
 from tests.test_export import EVIL_SET, answers_against_the_clock, assert_no_formula, expected_order, review_session
 from tests.test_sync_e2e import Kiosk
@@ -29,7 +29,7 @@ def two_sites(tmp_path, env, db: str) -> dict[str, set[str]]:  # type: ignore[no
         for name, (site, count) in kiosks.items():
             (tmp_path / name).mkdir()
             kiosk = Kiosk(tmp_path / name, env, enrol(db, name=name, site=site))
-            kiosk.simulate(count, seed=len(name))
+            kiosk.session.simulate(count, seed=len(name))
             assert kiosk.sync_once(server.url).returncode == 0
             held[name] = kiosk.ids()
     return held

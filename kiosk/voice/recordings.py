@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.settings import KioskConfig
+from kiosk.session.settings import KioskConfig
 from kiosk.voice.audio import AudioFileError, read_wav_mono
 from kiosk.voice.prompt_script import ScriptLine, not_in, prompt_script, recording_folder
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli import check_export_folder
-from sync.server.db import open_database
+from sync.core.commands import check_export_folder
 from sync.server.fft.codes import MODES, SiteCodes, Ward, all_site_codes, all_wards, set_site_codes, set_ward
 from sync.server.fft.tables import FORMATS, Format
 from sync.server.reports.period import Month, ReportError, parse_period
+from sync.server.storage.db import open_database
 
 
 def by_command_line() -> str:

@@ -1,5 +1,5 @@
 """The Friends and Family Test return as a file: CSV (the ward rows) or XLSX ("Notes", then NHS England's
-"Wards", "Sites" and "Trusts" sheets). Every cell goes through :func:`kiosk.spreadsheet.spreadsheet_cell`, so
+"Wards", "Sites" and "Trusts" sheets). Every cell goes through :func:`sync.core.spreadsheet.spreadsheet_cell`, so
 a ward or organisation name that starts like a formula is shown, never run.
 
 Two kinds: the **submission** (exact counts, for NHS England's data collection, which suppresses before it
@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from kiosk.spreadsheet import spreadsheet_cell
+from sync.core.spreadsheet import spreadsheet_cell
 from sync.server.fft.tables import FftReturn, Format
 
 PERCENT_COLUMNS = ("Percentage Positive", "Percentage Negative")

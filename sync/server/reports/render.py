@@ -24,12 +24,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from sync.server.domain.safeguarding import STATUS_LABELS, STATUSES
+from sync.server.domain.theme_store import SIDES
 from sync.server.fft.suppression import THRESHOLD, Unit, suppress_level
 from sync.server.reports.comment_themes import ReportTheme
 from sync.server.reports.monthly import THEME_SIDES, Concerns, MonthlyReport
 from sync.server.reports.quarterly import QuarterlyReport
-from sync.server.safeguarding import STATUS_LABELS, STATUSES
-from sync.server.theme_store import SIDES
 from sync.server.web.charts import answer_cards, friends_and_family, share_segments, weekly_bars
 from sync.server.web.common import NOT_SHOWN, exact, shown, table_shown, templates, when
 from sync.server.web.you_said_we_did import in_words

@@ -22,11 +22,11 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.server.domain.staff import audit
 from sync.server.fft.codes import FftCodesError, SiteCodes, Ward, set_site_codes, set_ward
 from sync.server.fft.files import write_return
 from sync.server.fft.tables import FORMATS, FftReturn, month_return
 from sync.server.reports.period import Month, ReportError, parse_period
-from sync.server.staff import audit
 from sync.server.web.admin import _page as admin_page
 from sync.server.web.common import BadRequest, render, sites_for
 from sync.server.web.exports import MEDIA_TYPES
