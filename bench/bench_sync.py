@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ and be
 
 from bench.bench_export import fill
 from kiosk.session.store import DB_FILENAME, Store
+from sync.core.clock import utc_now
 from sync.core.protocol import BATCHES_PATH
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import metadata, open_database, responses
 from tests.server_process import ServerProcess, enrol
 from tests.test_sync_e2e import Kiosk

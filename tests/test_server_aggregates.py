@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from sync.core.clock import utc_now
 from sync.core.protocol import Batch, payload_hash
 from sync.core.record import AnswerRecord, SessionRecord, canonical_json
 from sync.server.api.auth import Kiosk
@@ -35,7 +36,6 @@ from sync.server.domain.aggregates import (
 from sync.server.domain.batches import store_batch
 from sync.server.domain.kiosks import add_kiosk
 from sync.server.domain.site_content import set_question_set
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import (
     answer_counts,
     answer_labels,

@@ -16,7 +16,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sync.server.domain.timestamps import utc_now
+from sync.core.clock import utc_now
 from sync.server.storage.db import responses
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sync.core.clock import utc_now
 from sync.server.domain import retention
 from sync.server.domain.safeguarding import take_step
 from sync.server.domain.staff import add_staff, load_member
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import (
     comment_vectors,
     concern_events,

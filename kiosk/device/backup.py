@@ -45,6 +45,7 @@ from pathlib import Path
 
 from kiosk.session.settings import StorageSettings
 from kiosk.session.store import DB_FILENAME
+from sync.core.clock import utc_now
 
 BACKUPS_DIR = "backups"
 DAMAGED_DIR = "damaged"
@@ -65,10 +66,6 @@ class BackupFailed(Exception):
 class Backup:
     path: Path
     taken_at: datetime
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _stamped(folder: Path, suffixes: tuple[str, ...] = ("",)) -> list[Backup]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from kiosk.session.store import Store
+from sync.core.clock import utc_now
 from sync.core.plain_words import plain_duration, plain_time
 
 RELEASED = datetime(2026, 11, 1, tzinfo=UTC)
@@ -37,7 +38,7 @@ class ClockVerdict:
 def check_clock(store: Store | None, now: datetime | None = None) -> ClockVerdict:
     """Look at the clock (``now``, default the real one) against the release date and, with a store,
     against the newest answer and the server's clock at the last sync."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     if now < RELEASED:
         return ClockVerdict(False, f"The kiosk's clock says {plain_time(now)}, which cannot be right.", SET_IT)
     if store is None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from kiosk.cli.options import config_option, data_option
+from sync.core.clock import utc_now
 from sync.core.plain_words import ago, plain_duration
 
 if TYPE_CHECKING:
@@ -392,7 +393,7 @@ def check_backups(kiosk: Kiosk) -> Verdict:
     newest = backups[-1]
     made = datetime.fromtimestamp(newest.stat().st_mtime, UTC)
     message = f"Newest backup of the answers: {newest.name}, made {ago(made)}."
-    if datetime.now(UTC) - made > max(timedelta(hours=2 * every), timedelta(days=1)):
+    if utc_now() - made > max(timedelta(hours=2 * every), timedelta(days=1)):
         return warning(message, running)
     return ok(message)
 
@@ -438,7 +439,7 @@ def check_server(kiosk: Kiosk) -> Verdict:
     message = (f"The server at {url} answers and knows this kiosk. Last confirmed sync: "
                f"{ago(last) if last else 'never'}.")
     stale = max(timedelta(hours=1), timedelta(seconds=3 * kiosk.session.settings.sync.interval_seconds))
-    if counts["pending"] and (last is None or datetime.now(UTC) - last > stale):
+    if counts["pending"] and (last is None or utc_now() - last > stale):
         return warning(f"{message} {counts['pending']} answers are waiting to be sent.",
                        "Check the kiosk-sync service is running (it sends answers every "
                        f"{kiosk.session.settings.sync.interval_seconds:g} seconds), or run kiosk-sync --once.")

@@ -37,9 +37,9 @@ from kiosk.device.backup import (
     database_problem,
     fsync_path,
     read_only,
-    utc_now,
 )
 from kiosk.session.store import DB_FILENAME, Recovery, Store, StoreUnavailable
+from sync.core.clock import utc_now
 from sync.core.private_files import tighten
 from sync.core.record import payload_sha256
 

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from kiosk.session.flow import SaveFailed
+from sync.core.clock import device_stamp, utc_now
 from sync.core.plain_words import plain_duration
 from sync.core.private_files import FOLDER_MODE
 from sync.core.record import SessionRecord, canonical_json, payload_sha256
@@ -78,10 +79,6 @@ class StoreUnavailable(SaveFailed):
 class Saved:
     id: str
     seq: int
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -148,7 +145,7 @@ class Store:
         payload = canonical_json(record.payload())
         row = {
             "id": str(uuid.uuid4()),
-            "created_at_device": utc_now(),
+            "created_at_device": device_stamp(utc_now()),
             "question_set": record.question_set,
             "question_set_version": record.question_set_version,
             "complete": int(record.complete),
@@ -223,7 +220,7 @@ class Store:
         """Delete responses the server confirmed holding that are older than ``keep_days`` days; returns
         how many. Kept that long so they can be sent again if the server is restored from a backup, and
         exported from the kiosk; after that the kiosk holds only what it still has to send."""
-        cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cutoff = device_stamp(utc_now() - timedelta(days=keep_days))
         with self.db.atomic():
             cursor = self.db.execute("DELETE FROM responses WHERE sync_state = 'acked' AND created_at_device < ?",
                                      [cutoff])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+
+from sync.core.clock import utc_now
 
 
 def plain_duration(seconds: float) -> str:
@@ -23,5 +25,5 @@ def plain_time(moment: datetime) -> str:
 
 def ago(moment: datetime) -> str:
     """'just now', '14 minutes ago', '3 days ago'."""
-    seconds = (datetime.now(UTC) - moment).total_seconds()
+    seconds = (utc_now() - moment).total_seconds()
     return "just now" if seconds < 60 else f"{plain_duration(seconds)} ago"

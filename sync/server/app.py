@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from sync.core import protocol
+from sync.core.clock import utc_now
 from sync.core.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.server.api.auth import Kiosk, require_kiosk
 from sync.server.api.batch_rate import BATCHES_PER_MINUTE, BatchRate
@@ -50,7 +51,6 @@ from sync.server.domain.notify import (
 from sync.server.domain.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
 from sync.server.domain.retention import KEEP_DAYS_VARIABLE, start_forgetting
 from sync.server.domain.site_content import updates_for_site
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import open_database
 from sync.server.web.dashboard import BODY_LIMITS, PREFIX, add_dashboard, too_large_page
 from sync.server.web.sessions import MAX_FORM_BYTES

@@ -19,13 +19,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from sync.core.clock import utc_now
 from sync.core.privacy import scrub
 from sync.core.protocol import MAX_RECORD_BYTES, MAX_RECORD_DEPTH, Batch, Receipt, Record, Rejection
 from sync.core.record import canonical_json, payload_sha256
 from sync.server.api.auth import Kiosk
 from sync.server.domain.aggregates import add_stored, column_text
 from sync.server.domain.kiosks import record_contact
-from sync.server.domain.timestamps import iso_z, utc_now
+from sync.server.domain.timestamps import iso_z
 from sync.server.storage.db import (
     concern_queue,
     conflicts,

@@ -14,11 +14,12 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from sync.core.clock import utc_now
 from sync.core.protocol import Batch, Record, payload_hash
 from sync.server.api.auth import Kiosk
 from sync.server.domain.batches import store_batch
@@ -142,7 +143,7 @@ def generate(engine: Engine, sites: list[str], responses: int, *, days: int = 36
              now: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Enrol two kiosks per site and store ``responses`` invented sessions among them; returns how many."""
     chooser = random.Random(seed)
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     kiosks = []
     for site in sites:
         leaning = chooser.uniform(0.55, 0.95)

@@ -7,8 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.server.api.auth import new_token, token_digest
-from sync.server.domain.timestamps import parse_device_time, utc_now
+from sync.server.domain.timestamps import parse_device_time
 from sync.server.storage.db import kiosks
 
 MAX_LABEL = 100

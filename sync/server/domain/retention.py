@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.server.domain.aggregates import subtract_forgotten
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import comment_vectors, concern_queue, forgotten, responses
 
 MAX_KEEP_DAYS = 36_500

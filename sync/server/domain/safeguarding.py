@@ -37,9 +37,10 @@ from typing import Any, Literal, get_args
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.core.record import without_about_you
 from sync.server.domain.staff import StaffMember, audit, load_member
-from sync.server.domain.timestamps import as_utc, utc_now
+from sync.server.domain.timestamps import as_utc
 from sync.server.storage.db import concern_events, concern_queue, responses, staff, staff_sites
 
 Status = Literal["open", "acknowledged", "resolved"]

@@ -17,6 +17,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.core.config_files import ConfigError, TomlFile
 from sync.core.paths import ASSETS, BUILTIN_CONFIG
 from sync.core.protocol import YOU_SAID_WE_DID_LANGUAGE, QuestionSetText, Translation, Updates, YouSaidWeDid
@@ -24,7 +25,6 @@ from sync.core.questions import QuestionSet, base_language, find_picture, load_q
 from sync.core.record import canonical_json
 from sync.server.domain.languages import language_names, translation_languages
 from sync.server.domain.staff import audit
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import question_sets, you_said_we_did
 
 PICTURE_DIRS = [ASSETS / "pictures"]

@@ -27,8 +27,9 @@ import argon2
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.server.domain.kiosks import check_label
-from sync.server.domain.timestamps import as_utc, utc_now
+from sync.server.domain.timestamps import as_utc
 from sync.server.storage.db import audit_log, login_failures, staff, staff_sessions, staff_sites
 
 Role = Literal["viewer", "manager", "admin"]

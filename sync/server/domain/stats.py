@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sync.server.domain.timestamps import as_utc, iso_z, utc_now
+from sync.core.clock import utc_now
+from sync.server.domain.timestamps import as_utc, iso_z
 from sync.server.storage.db import conflicts, forgotten, kiosks, responses
 
 SILENT_AMBER = timedelta(days=1)

@@ -29,9 +29,9 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.server.domain.aggregates import Filters
 from sync.server.domain.themes import Comment, SavedTheme, saved_theme_from_json, saved_theme_to_json
-from sync.server.domain.timestamps import utc_now
 from sync.server.storage.db import comment_vectors, concern_queue, insert_ignoring_duplicates, responses, saved_themes
 
 Side = Literal["working", "not-working", "other"]

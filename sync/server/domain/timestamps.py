@@ -1,16 +1,13 @@
 """Times on the server: server time is the truth, device times are recorded and never trusted.
 
-Times are kept as timezone-aware UTC datetimes; SQLite hands them back without a zone, so readers
-pass them through :func:`as_utc`. On the wire they are ISO 8601 with a ``Z``, as in sync/core/protocol.py.
+Times are kept as timezone-aware UTC datetimes (now is sync.core.clock.utc_now); SQLite hands them back without
+a zone, so readers pass them through :func:`as_utc`. On the wire they are ISO 8601 with a ``Z``, as in
+sync/core/protocol.py.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.core.export import SUPPRESS_BELOW
 from sync.server.domain.aggregates import (
     Filters,
@@ -35,7 +36,7 @@ from sync.server.domain.safeguarding import STATUSES, category_name
 from sync.server.domain.stats import kiosk_health
 from sync.server.domain.theme_store import Encode, Side
 from sync.server.domain.themes import ThemesUnavailable
-from sync.server.domain.timestamps import as_utc, utc_now
+from sync.server.domain.timestamps import as_utc
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.period import Month, Period, ReportError
 from sync.server.storage.db import concern_queue, responses

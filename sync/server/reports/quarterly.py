@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from sync.core.clock import utc_now
 from sync.server.domain.aggregates import (
     Filters,
     QuestionDistribution,
@@ -31,7 +32,6 @@ from sync.server.domain.aggregates import (
 from sync.server.domain.site_content import list_you_said_we_did
 from sync.server.domain.theme_store import Encode
 from sync.server.domain.themes import ThemesUnavailable
-from sync.server.domain.timestamps import utc_now
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.monthly import THEME_SIDES, Concerns, check_site, concerns_raised
 from sync.server.reports.period import Quarter, ReportError

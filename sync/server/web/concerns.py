@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.core.clock import utc_now
 from sync.core.protocol import UUID_PATTERN
 from sync.server.domain.safeguarding import (
     STATUS_LABELS,
@@ -34,7 +35,6 @@ from sync.server.domain.safeguarding import (
     take_step,
 )
 from sync.server.domain.staff import StaffMember
-from sync.server.domain.timestamps import utc_now
 from sync.server.web.common import BadRequest, ago, check_site, chosen_site, known_sites, render, when
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.core.clock import utc_now
 from sync.server.domain.staff import audit
 from sync.server.fft.codes import FftCodesError, SiteCodes, Ward, set_site_codes, set_ward
 from sync.server.fft.files import write_return
@@ -92,7 +93,7 @@ def download(request: Request,
     folder = Path(tempfile.mkdtemp(prefix="feedback-fft-"))
     name = f"fft-return-{month}{'-publication' if kind == 'publication' else ''}.{fmt}"
     try:
-        write_return(made, fmt, folder / name, published=kind == "publication", now=datetime.now(UTC))  # type: ignore[arg-type]
+        write_return(made, fmt, folder / name, published=kind == "publication", now=utc_now())  # type: ignore[arg-type]
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

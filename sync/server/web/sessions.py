@@ -28,8 +28,9 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.core.clock import utc_now
 from sync.server.domain.staff import Role, StaffMember, load_member
-from sync.server.domain.timestamps import as_utc, utc_now
+from sync.server.domain.timestamps import as_utc
 from sync.server.storage.db import staff_sessions
 
 COOKIE = "feedback_staff"
