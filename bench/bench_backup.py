@@ -22,11 +22,12 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-from kiosk.device.backup import fsync_path, make_backup
+from kiosk.device.backup import make_backup
 from kiosk.device.recovery import open_store
 from kiosk.session.settings import load_config
 from kiosk.session.simulate import simulate
 from kiosk.session.store import DB_FILENAME, Store
+from sync.core.files import fsync_path
 
 RUNS = 5
 

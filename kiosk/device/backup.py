@@ -46,6 +46,7 @@ from pathlib import Path
 from kiosk.session.settings import StorageSettings
 from kiosk.session.store import DB_FILENAME
 from sync.core.clock import utc_now
+from sync.core.files import fsync_path
 
 BACKUPS_DIR = "backups"
 DAMAGED_DIR = "damaged"
@@ -128,15 +129,6 @@ def _fingerprint_of(path: Path) -> tuple[object, ...] | None:
             return fingerprint(db)
     except sqlite3.Error:  # an unreadable backup matches nothing: a new one is made
         return None
-
-
-def fsync_path(path: Path) -> None:
-    """Make a file's contents, or a folder's list of names, survive a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def make_backup(data_dir: Path, *, keep: int, max_age_days: int, keep_free_mb: int,

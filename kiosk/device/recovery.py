@@ -35,11 +35,11 @@ from kiosk.device.backup import (
     Backup,
     backups,
     database_problem,
-    fsync_path,
     read_only,
 )
 from kiosk.session.store import DB_FILENAME, Recovery, Store, StoreUnavailable
 from sync.core.clock import utc_now
+from sync.core.files import fsync_path
 from sync.core.private_files import tighten
 from sync.core.record import payload_sha256
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 from sync.core.config_files import ConfigError
+from sync.core.files import write_atomically
 from sync.core.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation, Updates, YouSaidWeDid
 from sync.core.questions import QuestionSet, base_language, load_question_set, translation
 
@@ -25,15 +25,6 @@ log = logging.getLogger(__name__)
 UPDATES_DIR = "updates"
 QUESTIONS_FILE = "question_set.toml"
 YOU_SAID_FILE = "you_said_we_did.json"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
 
 
 def save_updates(data_dir: Path, updates: Updates, picture_dirs: list[Path]) -> str | None:
@@ -50,11 +41,11 @@ def save_updates(data_dir: Path, updates: Updates, picture_dirs: list[Path]) -> 
             refused = f"question set {updates.question_set.id!r} v{updates.question_set.version} refused: {exc}"
             log.error("%s; keeping the last good one", refused)
         else:
-            _write_atomically(folder / QUESTIONS_FILE, updates.question_set.toml)
+            write_atomically(folder / QUESTIONS_FILE, updates.question_set.toml)
         finally:
             candidate.unlink(missing_ok=True)
     items = [item.model_dump() for item in updates.you_said_we_did]
-    _write_atomically(folder / YOU_SAID_FILE, json.dumps(items, ensure_ascii=False, indent=1))
+    write_atomically(folder / YOU_SAID_FILE, json.dumps(items, ensure_ascii=False, indent=1))
     return refused
 
 

@@ -40,7 +40,7 @@ import argon2
 import click
 
 from kiosk.cli.options import data_option
-from kiosk.device.backup import fsync_path
+from sync.core.files import atomic_path, fsync_path
 
 log = logging.getLogger(__name__)
 
@@ -224,22 +224,13 @@ def _forget_tries(data_dir: Path) -> None:
 def _write_private(path: Path, text: str) -> None:
     """Replace ``path`` atomically with a file only its owner can read (mode 600). Run as root (e.g. ``sudo
     kiosk set-pin``), the file is given to the data folder's owner, the user the kiosk runs as."""
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)  # a leftover from a crash may have other permissions
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+    with atomic_path(path) as partial:
+        partial.unlink(missing_ok=True)  # a leftover from a crash may have other permissions
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
         if os.geteuid() == 0:
             owner = path.parent.stat()
             os.chown(partial, owner.st_uid, owner.st_gid)
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    fsync_path(path.parent)
 
 
 def pin_problem(pin: str) -> str | None:

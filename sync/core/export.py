@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
-import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -35,6 +33,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from tqdm import tqdm
 
+from sync.core.files import atomic_path
 from sync.core.privacy import redact_names as redacted
 from sync.core.record import without_about_you
 from sync.core.spreadsheet import spreadsheet_cell
@@ -273,18 +272,6 @@ def _styled(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
     return cell
 
 
-def _fsync(path: Path) -> None:
-    """Make a written file reach the disk (a USB stick may be pulled out as soon as we say "Wrote")."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno != errno.EINVAL:  # EINVAL: a pipe or device, which has nothing to sync
-            raise
-    finally:
-        os.close(fd)
-
-
 def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | None = None,
                  time_detail: TimeDetail = "day", suppress_below: int = SUPPRESS_BELOW,
                  progress: bool | None = None, redact_names: bool = False) -> int:
@@ -296,28 +283,20 @@ def write_export(source: ExportSource, fmt: Format, out: Path, *, since: str | N
     """
     if fmt not in get_args(Format):
         raise ValueError(f"unknown export format {fmt!r}")
-    partial = out.with_name(out.name + ".partial")
-    try:
-        with source.reading():
-            total = source.count(since)
-            bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
-            with bar as counter:
-                columns = _question_columns(source.examples(since)) if fmt != "jsonl" else []
-                if fmt == "xlsx":
-                    _xlsx(_table(source, since, time_detail, columns, counter, redact_names), partial,
-                          len(source.columns) + len(PAYLOAD_COLUMNS), _choice_columns(source, columns), suppress_below)
-                else:
-                    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-                    with partial.open("w", encoding=encoding, newline="") as handle:
-                        if fmt == "csv":
-                            csv.writer(handle).writerows(_table(source, since, time_detail, columns, counter,
-                                                                redact_names))
-                        else:
-                            _jsonl(source, since, time_detail, handle, counter, redact_names)
-        _fsync(partial)
-        partial.replace(out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    _fsync(out.parent)
+    with atomic_path(out) as partial, source.reading():
+        total = source.count(since)
+        bar = tqdm(total=total, unit=" responses", disable=None if progress is None else not progress, leave=False)
+        with bar as counter:
+            columns = _question_columns(source.examples(since)) if fmt != "jsonl" else []
+            if fmt == "xlsx":
+                _xlsx(_table(source, since, time_detail, columns, counter, redact_names), partial,
+                      len(source.columns) + len(PAYLOAD_COLUMNS), _choice_columns(source, columns), suppress_below)
+            else:
+                encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+                with partial.open("w", encoding=encoding, newline="") as handle:
+                    if fmt == "csv":
+                        csv.writer(handle).writerows(_table(source, since, time_detail, columns, counter,
+                                                            redact_names))
+                    else:
+                        _jsonl(source, since, time_detail, handle, counter, redact_names)
     return total

@@ -16,6 +16,8 @@ from pathlib import Path
 import fontpkg_atkinson_hyperlegible as atkinson
 from platformdirs import user_cache_dir
 
+from sync.core.files import atomic_path
+
 ATKINSON = Path(atkinson.__file__).parent / "files"
 LATIN = (ATKINSON / "AtkinsonHyperlegible-Regular.ttf", ATKINSON / "AtkinsonHyperlegible-Bold.ttf")
 
@@ -51,7 +53,6 @@ def merged(latin: Path, script: Path, folder: Path) -> Path:
     for record in font["name"].names:
         if record.nameID in (1, 3, 4, 6, 16):
             record.string = family.replace(" ", "-") if record.nameID == 6 else family
-    partial = target.with_suffix(".partial")
-    font.save(str(partial))
-    partial.replace(target)
+    with atomic_path(target) as partial:
+        font.save(str(partial))
     return target

@@ -11,7 +11,6 @@ failed write never leaves a half-written return that looks complete.
 from __future__ import annotations
 
 import csv
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from sync.core.files import atomic_path
 from sync.core.spreadsheet import spreadsheet_cell
 from sync.server.fft.tables import FftReturn, Format
 
@@ -47,18 +47,11 @@ def notes(made: FftReturn, *, published: bool, now: datetime) -> list[str]:
 
 def write_return(made: FftReturn, fmt: Format, out: Path, *, published: bool, now: datetime) -> None:
     """Write the return to ``out`` atomically."""
-    partial = out.with_name(out.name + ".partial")
-    try:
+    with atomic_path(out) as partial:
         if fmt == "csv":
             _csv(made, partial, published=published)
         else:
             _xlsx(made, partial, published=published, now=now)
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())  # a USB stick may be pulled out as soon as we say "Wrote"
-        partial.replace(out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _csv(made: FftReturn, out: Path, *, published: bool) -> None:
