@@ -1,4 +1,4 @@
-"""CSV export time for a large kiosk database: ``sync.core.export.export`` against the ``sqlite3`` tool.
+"""CSV export time for a large kiosk database: ``kiosk.session.store_export.export`` against the ``sqlite3`` tool.
 
 The database is made the honest way first: ``--simulated`` sessions go through the real flow and the
 real store (``kiosk.session.simulate.simulate``), and that rate is printed. Simulating 100,000 sessions that way

@@ -159,7 +159,7 @@ def test_you_said_we_did_written_in_the_browser_reaches_a_kiosk(page, server, tm
     token = add_kiosk(engine, "lounge-9", "Mile End")
     engine.dispose()
     kiosk = Kiosk(tmp_path, kiosk_env, token)
-    kiosk.session.simulate(1)
+    kiosk.simulate(1)
     assert kiosk.sync_once(server.url).returncode == 0
     arrived = [(item.said, item.did, item.picture) for item in load_you_said_we_did(kiosk.data)]
     assert ("The lounge is too cold in the morning.", "We fixed the heating. It comes on at 7 now.",

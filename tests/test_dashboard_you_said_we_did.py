@@ -151,7 +151,7 @@ def test_kiosk_sync_brings_the_item_to_a_real_kiosk_store(server, tmp_path, kios
     item = new_item(signed_in(server, "manny"), said="The chairs are hard.", did="We bought soft chairs.")
     assert item["response"].status_code == 303
     kiosk = Kiosk(tmp_path, kiosk_env, token)
-    kiosk.session.simulate(1)  # a kiosk that has collected an answer, as the sync job expects
+    kiosk.simulate(1)  # a kiosk that has collected an answer, as the sync job expects
     result = kiosk.sync_once(server.url)
     assert result.returncode == 0, result.stderr
     arrived = {(entry.said, entry.did, entry.picture, entry.date) for entry in load_you_said_we_did(kiosk.data)}

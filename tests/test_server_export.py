@@ -29,7 +29,7 @@ def two_sites(tmp_path, env, db: str) -> dict[str, set[str]]:  # type: ignore[no
         for name, (site, count) in kiosks.items():
             (tmp_path / name).mkdir()
             kiosk = Kiosk(tmp_path / name, env, enrol(db, name=name, site=site))
-            kiosk.session.simulate(count, seed=len(name))
+            kiosk.simulate(count, seed=len(name))
             assert kiosk.sync_once(server.url).returncode == 0
             held[name] = kiosk.ids()
     return held

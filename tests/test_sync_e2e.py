@@ -104,7 +104,7 @@ def held_on_server(database: str) -> list[tuple[str, str, str]]:
 def test_end_to_end_2000_responses_arrive_exactly_once(tmp_path, kiosk_env, server_database):
     with ServerProcess(server_database) as server:
         kiosk = Kiosk(tmp_path, kiosk_env, enrol(server_database))
-        kiosk.session.simulate(2000)
+        kiosk.simulate(2000)
         first = kiosk.sync_once(server.url)
         assert first.returncode == 0, first.stderr
         assert_exactly(server_database, kiosk.ids())
@@ -122,7 +122,7 @@ def test_end_to_end_2000_responses_arrive_exactly_once(tmp_path, kiosk_env, serv
 
 def test_oversized_batches_are_halved_until_the_server_takes_them(tmp_path, kiosk_env, server):
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)), batch_size=5000)  # ~6 MB: over the 1 MB cap
-    kiosk.session.simulate(1500)
+    kiosk.simulate(1500)
     result = kiosk.sync_once(server.url)
     assert result.returncode == 0, result.stderr
     assert_exactly(server.db_path, kiosk.ids())
@@ -131,7 +131,7 @@ def test_oversized_batches_are_halved_until_the_server_takes_them(tmp_path, kios
 def test_a_wrong_token_stops_with_not_authorised_and_sends_nothing(tmp_path, kiosk_env, server):
     enrol(str(server.db_path))
     kiosk = Kiosk(tmp_path, kiosk_env, "not-the-token")
-    kiosk.session.simulate(5)
+    kiosk.simulate(5)
     result = kiosk.sync_once(server.url)
     assert result.returncode == 3
     status = kiosk.status()
@@ -141,7 +141,7 @@ def test_a_wrong_token_stops_with_not_authorised_and_sends_nothing(tmp_path, kio
 
 def test_a_revoked_kiosk_is_refused(tmp_path, kiosk_env, server):
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path), name="hall"))
-    kiosk.session.simulate(3)
+    kiosk.simulate(3)
     assert feedback_server("revoke-kiosk", "hall", db=str(server.db_path)).returncode == 0
     assert kiosk.sync_once(server.url).returncode == 3
     assert kiosk.status()["pending"] == 3
@@ -169,7 +169,7 @@ def test_a_captive_portal_page_is_not_taken_for_success(tmp_path, kiosk_env):
     threading.Thread(target=portal.serve_forever, daemon=True).start()
     try:
         kiosk = Kiosk(tmp_path, kiosk_env, "token")
-        kiosk.session.simulate(4)
+        kiosk.simulate(4)
         result = kiosk.sync_once(f"http://127.0.0.1:{portal.server_address[1]}")
     finally:
         portal.shutdown()
@@ -181,7 +181,7 @@ def test_a_captive_portal_page_is_not_taken_for_success(tmp_path, kiosk_env):
 
 def test_no_server_at_all_leaves_everything_pending(tmp_path, kiosk_env):
     kiosk = Kiosk(tmp_path, kiosk_env, "token")
-    kiosk.session.simulate(2)
+    kiosk.simulate(2)
     result = kiosk.sync_once("http://127.0.0.1:9")  # discard port: connection refused
     assert result.returncode == 1
     assert kiosk.status()["pending"] == 2
@@ -189,7 +189,7 @@ def test_no_server_at_all_leaves_everything_pending(tmp_path, kiosk_env):
 
 def test_only_one_sync_job_per_data_folder(tmp_path, kiosk_env, server):
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
-    kiosk.session.simulate(1)
+    kiosk.simulate(1)
     from filelock import FileLock
 
     with FileLock(kiosk.data / "sync.lock"):
@@ -234,7 +234,7 @@ def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(tmp_
     db = tmp_path / "central.db"
     token = enrol(str(db))
     kiosk = Kiosk(tmp_path, kiosk_env, token, batch_size=50)
-    kiosk.session.simulate(3000)
+    kiosk.simulate(3000)
     first = ServerProcess(str(db))
     with FaultProxy(int(first.url.rsplit(":", 1)[1])) as proxy:
         job = subprocess.Popen(kiosk.sync_command(f"http://127.0.0.1:{proxy.port}"), env=kiosk_env,
@@ -263,17 +263,17 @@ def test_a_server_restored_from_backup_gets_the_lost_responses_again(tmp_path, k
     db = tmp_path / "central.db"
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(db)))
     with ServerProcess(str(db)) as server:
-        kiosk.session.simulate(30, seed=1)
+        kiosk.simulate(30, seed=1)
         assert kiosk.sync_once(server.url).returncode == 0
     shutil.copy(db, tmp_path / "backup.db")  # last night's backup
     with ServerProcess(str(db)) as server:
-        kiosk.session.simulate(30, seed=2)
+        kiosk.simulate(30, seed=2)
         assert kiosk.sync_once(server.url).returncode == 0
     shutil.copy(tmp_path / "backup.db", db)  # the server's disk died; restored from the backup
     for leftover in (Path(f"{db}-wal"), Path(f"{db}-shm")):
         leftover.unlink(missing_ok=True)
     with ServerProcess(str(db)) as server:
-        kiosk.session.simulate(1, seed=3)
+        kiosk.simulate(1, seed=3)
         assert kiosk.sync_once(server.url).returncode == 0  # learns the server went back; resends
         assert kiosk.sync_once(server.url).returncode == 0
     assert_exactly(db, kiosk.ids())
@@ -299,7 +299,7 @@ def test_https_with_the_organisations_own_certificate_authority(tmp_path, kiosk_
     ca, cert, key = make_certificates(tmp_path)
     db = str(tmp_path / "central.db")
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(db))
-    kiosk.session.simulate(5)
+    kiosk.simulate(5)
     with ServerProcess(db, "--tls-cert", str(cert), "--tls-key", str(key)) as server:
         assert server.url.startswith("https://")
         untrusted = kiosk.sync_once(server.url)  # the kiosk does not know this authority yet
@@ -322,7 +322,7 @@ def test_question_sets_and_you_said_we_did_come_back_and_cost_one_small_request_
     assert feedback_server("you-said-we-did", "add", "--site", "Rose House", "--said", "Too noisy at night",
                            "--did", "Quiet hours after 10pm", "--translation", "bn", "রাতে খুব শব্দ হয়",
                            "রাত ১০টার পর শান্ত সময়", db=db).returncode == 0
-    kiosk.session.simulate(1)
+    kiosk.simulate(1)
     assert kiosk.sync_once(server.url).returncode == 0
     picture_dirs = load_config().picture_dirs
     assert load_question_set_update(kiosk.data, picture_dirs).id == "feelings"
@@ -340,7 +340,7 @@ def test_two_servers_on_one_postgresql_take_the_same_responses_once(tmp_path, ki
     through both at once (a kiosk's data folder copied to a second machine) are stored once."""
     (tmp_path / "a").mkdir()
     kiosk = Kiosk(tmp_path / "a", kiosk_env, enrol(postgres))
-    kiosk.session.simulate(600)
+    kiosk.simulate(600)
     twin = kiosk.copied_to(tmp_path / "b")
     with ServerProcess(postgres) as first, ServerProcess(postgres) as second:
         jobs = [subprocess.Popen(k.sync_command(server.url, "--once"), env=kiosk_env, stdout=subprocess.DEVNULL,
@@ -359,12 +359,12 @@ def test_one_record_too_large_for_the_server_is_set_aside_and_the_rest_still_go_
     from sync.core.record import AnswerRecord, SessionRecord
 
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
-    kiosk.session.simulate(10, seed=1)
+    kiosk.simulate(10, seed=1)
     huge = AnswerRecord("working", "What is working?", "text", status="answered", text="x" * 1_200_000)
     store = Store(kiosk.data)
     giant = store.save(SessionRecord("default", 1, "en-GB", [huge], complete=True))
     store.close()
-    kiosk.session.simulate(30, seed=2)
+    kiosk.simulate(30, seed=2)
     assert kiosk.sync_once(server.url).returncode == 0
     status = kiosk.status()
     assert (status["dead"], status["pending"], status["acknowledged"]) == (1, 0, 40)
@@ -387,7 +387,7 @@ def test_the_running_sync_job_keeps_the_database_closed_between_passes(tmp_path,
     """So the app can repair a damaged file at start (kiosk.device.recovery will not move a file another process
     holds), and the job's next pass reads the repaired one."""
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
-    kiosk.session.simulate(5)
+    kiosk.simulate(5)
     job = subprocess.Popen(kiosk.sync_command(server.url), env=kiosk.env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:

@@ -90,14 +90,14 @@ def kiosk(tmp_path: Path, store: Store) -> Iterator[Kiosk]:
 
 
 def test_an_answer_confirmed_by_saying_yes_is_stored(kiosk, recordings, store):
-    kiosk.session.flow.start()
+    kiosk.flow.start()
     kiosk.said += [recordings["good"], recordings["yes"]]
-    kiosk.session.flow.listen()
+    kiosk.flow.listen()
     kiosk.run_until(Screen.TEXT)  # heard 좋아요, asked "Is that right?", heard 네: on to "tell us why"
-    assert kiosk.session.flow.state.follow_up
+    assert kiosk.flow.state.follow_up
     for _ in range(5):  # tell us why, and the four questions after it in the built-in Easy Read set
-        kiosk.session.flow.skip()
-    kiosk.session.flow.choose("no")  # nothing about me
+        kiosk.flow.skip()
+    kiosk.flow.choose("no")  # nothing about me
     [payload] = stored(store)
     assert by_question(payload)["overall"]["choice"] == "good" and payload["channel"] == "voice"
 
@@ -109,10 +109,10 @@ def test_yes_said_over_is_that_right_is_heard_only_with_barge_in(tmp_path, store
     barge-in (an echo-cancelled microphone) it is, and the kiosk stops talking over the person."""
     kiosk = Kiosk(tmp_path, store, speed=1.0, barge_in=barge_in)
     try:
-        kiosk.session.flow.start()
+        kiosk.flow.start()
         speaking = kiosk.voice.speech.speaking.is_set  # the person answers once the kiosk has started to ask
         kiosk.said += [recordings["good"], WavFileSource(recordings["yes"], trailing_silence=1.5, when=speaking)]
-        kiosk.session.flow.listen()
+        kiosk.flow.listen()
         kiosk.run_until(Screen.CONFIRM_VOICE)
         if barge_in:
             kiosk.run_until(Screen.TEXT)
@@ -124,18 +124,18 @@ def test_yes_said_over_is_that_right_is_heard_only_with_barge_in(tmp_path, store
                     kiosk.ui.get(timeout=10)()
                 except queue.Empty:
                     break
-            assert kiosk.session.flow.state.screen == Screen.CONFIRM_VOICE and kiosk.said == []
+            assert kiosk.flow.state.screen == Screen.CONFIRM_VOICE and kiosk.said == []
     finally:
         kiosk.voice.close()
 
 
 def test_silence_is_met_with_a_gentle_prompt_then_the_pictures_come_back(kiosk, recordings):
-    kiosk.session.flow.start()
+    kiosk.flow.start()
     kiosk.said += [recordings["silence"]] * LISTEN_ATTEMPTS
-    kiosk.session.flow.listen()
+    kiosk.flow.listen()
     for attempt in range(2, LISTEN_ATTEMPTS + 1):
         kiosk.run_until(Screen.LISTENING, attempt)
-        assert kiosk.session.flow.state.listen_again == "silence"
+        assert kiosk.flow.state.listen_again == "silence"
     kiosk.run_until(Screen.CHOICE)
     assert kiosk.said == []  # it really listened each time
     assert kiosk.voice.speech.wait_idle(WAIT_SECONDS)
@@ -144,10 +144,10 @@ def test_silence_is_met_with_a_gentle_prompt_then_the_pictures_come_back(kiosk, 
 
 
 def test_with_no_microphone_the_pictures_come_back(kiosk):
-    kiosk.session.flow.start()
-    kiosk.session.flow.listen()
+    kiosk.flow.start()
+    kiosk.flow.listen()
     kiosk.run_until(Screen.CHOICE)
-    assert kiosk.session.flow.state.question.id == "overall"
+    assert kiosk.flow.state.question.id == "overall"
 
 
 def test_a_languages_prompts_are_made_ahead_once_and_only_when_it_is_first_used(tmp_path, store):

@@ -191,7 +191,7 @@ def check_screen(_kiosk: Kiosk) -> Verdict:
 
 
 def check_microphone(kiosk: Kiosk) -> Verdict:
-    voice = kiosk.session.settings.voice
+    voice = kiosk.settings.voice
     if not voice.listen:
         return ok("Listening is turned off in the settings ([voice] listen = false): people answer by touch.")
     from kiosk.voice.audio import MicrophoneSource, MicrophoneUnavailable
@@ -211,7 +211,7 @@ def check_microphone(kiosk: Kiosk) -> Verdict:
 
 
 def check_speaker(kiosk: Kiosk) -> Verdict:
-    voice = kiosk.session.settings.voice
+    voice = kiosk.settings.voice
     if not voice.speak or voice.speaker == "none":
         return ok("Speaking is turned off in the settings ([voice] speak, speaker): the kiosk shows pictures and "
                   "words only.")
@@ -239,13 +239,13 @@ def _speak_in_memory(language: str, kiosk: Kiosk, synthesiser: Synthesiser) -> N
 
 
 def check_speech(kiosk: Kiosk) -> Verdict:
-    if not kiosk.session.settings.voice.speak:
+    if not kiosk.settings.voice.speak:
         return ok("Speaking is turned off in the settings ([voice] speak = false).")
     from kiosk.voice.synthesis import Pyttsx3Synthesiser
 
     synthesiser = Pyttsx3Synthesiser()
     mute: dict[str, str] = {}
-    for language in kiosk.session.settings.offered:
+    for language in kiosk.settings.offered:
         try:
             _speak_in_memory(language, kiosk, synthesiser)
         except Exception as error:  # no espeak-ng, no voice for the language: any failure means silence
@@ -253,10 +253,10 @@ def check_speech(kiosk: Kiosk) -> Verdict:
     from kiosk.voice.piper import with_installed_voices
 
     packs = with_installed_voices(kiosk.usable_config.language_packs, kiosk.data_dir)
-    natural = [language for language in kiosk.session.settings.offered if packs[language].voice.piper is not None]
+    natural = [language for language in kiosk.settings.offered if packs[language].voice.piper is not None]
     with_piper = f" It speaks {', '.join(natural)} with a natural (Piper) voice." if natural else ""
     if not mute:
-        return ok(f"The kiosk can speak {', '.join(kiosk.session.settings.offered)}.{with_piper}")
+        return ok(f"The kiosk can speak {', '.join(kiosk.settings.offered)}.{with_piper}")
     first = next(iter(mute.items()))
     return warning(f"The kiosk cannot speak {', '.join(mute)} ({first[0]}: {first[1]}).",
                    "Ask IT to install espeak-ng (sudo apt install espeak-ng) and to check the voice in "
@@ -264,7 +264,7 @@ def check_speech(kiosk: Kiosk) -> Verdict:
 
 
 def check_voice_models(kiosk: Kiosk) -> Verdict:
-    settings = kiosk.session.settings
+    settings = kiosk.settings
     if not settings.voice.listen:
         return ok("Listening is turned off in the settings: no speech model is needed.")
     from kiosk.voice.engines import hearing_for
@@ -296,11 +296,11 @@ def check_recordings(kiosk: Kiosk) -> Verdict:
 
     config = kiosk.usable_config
     notes, unfinished = [], []
-    for tag in kiosk.session.settings.spoken_languages:
+    for tag in kiosk.settings.spoken_languages:
         script = prompt_script(config, tag)
         total, gaps = len(script), len(not_in(script, recording_folder(kiosk.data_dir, tag)))
         name, shown = config.language_packs[tag].name, config.language_packs[tag].shows
-        if shown not in kiosk.session.settings.offered:
+        if shown not in kiosk.settings.offered:
             unfinished.append(f"{name} is not offered: its screens show {shown}, which this kiosk does not offer "
                               f"(kiosk.toml: add {shown!r} to languages, or take {tag!r} out of spoken_languages).")
         elif not gaps:
@@ -319,7 +319,7 @@ def check_recordings(kiosk: Kiosk) -> Verdict:
 def check_disk(kiosk: Kiosk) -> Verdict:
     from kiosk.device.disk_space import free_mb, has_room
 
-    free, reserve = free_mb(kiosk.data_dir), kiosk.session.settings.storage.keep_free_mb
+    free, reserve = free_mb(kiosk.data_dir), kiosk.settings.storage.keep_free_mb
     fix = ("Make space on the kiosk's disk (ask IT to remove old files, or to use a larger disk or memory card). "
            "Answers already stored are safe.")
     stops = f"the kiosk stops taking answers below {megabytes(reserve)}"
@@ -368,11 +368,11 @@ def check_database(kiosk: Kiosk) -> Verdict:
                        "Run kiosk doctor as the kiosk's own user; if that fails too, tell IT.")
     if found is not None:
         return problem(f"The answers database {path} is damaged ({one_line(Exception(found))}).", damaged)
-    kiosk.session.store = Store(kiosk.data_dir)
-    counts = kiosk.session.store.counts()
+    kiosk.store = Store(kiosk.data_dir)
+    counts = kiosk.store.counts()
     message = (f"The answers database is sound: {counts['stored']} answers stored, {counts['pending']} waiting to "
                "be sent.")
-    if (repair := kiosk.session.store.last_recovery()) is not None:
+    if (repair := kiosk.store.last_recovery()) is not None:
         message += f" Last repair: {repair.describe()}"
     if counts["dead"]:
         return warning(f"{message} {counts['dead']} could not be sent (the server refused them).",
@@ -383,11 +383,11 @@ def check_database(kiosk: Kiosk) -> Verdict:
 def check_backups(kiosk: Kiosk) -> Verdict:
     from kiosk.device.backup import backups as find_backups
 
-    every = kiosk.session.settings.storage.backup_every_hours
+    every = kiosk.settings.storage.backup_every_hours
     backups = sorted((backup.path for backup in find_backups(kiosk.data_dir)), key=lambda path: path.stat().st_mtime)
     running = f"The running kiosk makes one every {plain_duration(every * 3600)}: check it is running, or tell IT."
     if not backups:
-        if kiosk.session.store is None:
+        if kiosk.store is None:
             return ok("No backups, and no answers to back up yet.")
         return warning("There is no backup of the answers yet.", running)
     newest = backups[-1]
@@ -401,7 +401,7 @@ def check_backups(kiosk: Kiosk) -> Verdict:
 def check_clock(kiosk: Kiosk) -> Verdict:
     from kiosk.device.clock_check import check_clock as look_at_clock
 
-    verdict = look_at_clock(kiosk.session.store)
+    verdict = look_at_clock(kiosk.store)
     return ok(verdict.message) if verdict.ok else warning(verdict.message, verdict.fix)
 
 
@@ -422,27 +422,27 @@ def check_server(kiosk: Kiosk) -> Verdict:
         token = read_token(token_path)
     except (OSError, SyncError) as error:
         return problem(f"The token file {token_path} cannot be read ({one_line(error)}).", new_token)
-    if kiosk.session.store is None:
+    if kiosk.store is None:
         return warning(f"The server at {url} was not tried: there is no sound answers database yet.",
                        "Start the kiosk once (or see the database line above), then run kiosk doctor again.")
-    client = SyncClient(store=kiosk.session.store, server_url=url, token=token, ca_file=target.ca_file,
+    client = SyncClient(store=kiosk.store, server_url=url, token=token, ca_file=target.ca_file,
                         timeout=SERVER_TIMEOUT)
     try:
-        client.fetch_updates(kiosk.session.store.get_meta("updates_etag"))  # one small request that needs the token
+        client.fetch_updates(kiosk.store.get_meta("updates_etag"))  # one small request that needs the token
     except NotAuthorised:
         return problem(f"The server at {url} refused this kiosk's token.", new_token)
     except TransientError as error:
         return problem(f"The kiosk cannot reach the server at {url} ({error}).",
                        "Check the network cable or Wi-Fi; answers are kept safely until it can.")
-    counts = kiosk.session.store.counts()
+    counts = kiosk.store.counts()
     last = datetime.fromisoformat(counts["last_sync"]) if counts["last_sync"] else None
     message = (f"The server at {url} answers and knows this kiosk. Last confirmed sync: "
                f"{ago(last) if last else 'never'}.")
-    stale = max(timedelta(hours=1), timedelta(seconds=3 * kiosk.session.settings.sync.interval_seconds))
+    stale = max(timedelta(hours=1), timedelta(seconds=3 * kiosk.settings.sync.interval_seconds))
     if counts["pending"] and (last is None or utc_now() - last > stale):
         return warning(f"{message} {counts['pending']} answers are waiting to be sent.",
                        "Check the kiosk-sync service is running (it sends answers every "
-                       f"{kiosk.session.settings.sync.interval_seconds:g} seconds), or run kiosk-sync --once.")
+                       f"{kiosk.settings.sync.interval_seconds:g} seconds), or run kiosk-sync --once.")
     if token_path.stat().st_mode & 0o077:
         return warning(message, f"The token file can be read by other users: chmod 600 {token_path}")
     return ok(message)
@@ -478,8 +478,8 @@ def examine(config_dir: Path | None, data_dir: Path) -> list[Finding]:
                                   "Tell IT, with this line.")
             findings.append(Finding(name, verdict.status, verdict.message, verdict.fix))
     finally:
-        if kiosk.session.store is not None:
-            kiosk.session.store.close()
+        if kiosk.store is not None:
+            kiosk.store.close()
     return findings
 
 
