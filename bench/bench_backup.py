@@ -1,8 +1,8 @@
 """Backups and repair at start, against SQLite doing the bare job.
 
-- a backup (``kiosk.backup.make_backup``: copy, full integrity check of the copy, fsync, atomic rename,
+- a backup (``kiosk.device.backup.make_backup``: copy, full integrity check of the copy, fsync, atomic rename,
   rotation) against SQLite's backup API alone into a file that is then fsynced;
-- the check at start (``kiosk.recovery.open_store`` on a sound file) against a bare ``PRAGMA quick_check``;
+- the check at start (``kiosk.device.recovery.open_store`` on a sound file) against a bare ``PRAGMA quick_check``;
 - the repair of a file with a garbage page (set aside, newest backup put back, newer rows rescued).
 
     .venv/bin/python bench/bench_backup.py             # 10,000 responses in a temporary folder
@@ -22,11 +22,12 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-from kiosk.backup import fsync_path, make_backup
-from kiosk.recovery import open_store
-from kiosk.settings import load_config
-from kiosk.simulate import simulate
-from kiosk.store import DB_FILENAME, Store
+from kiosk.device.backup import make_backup
+from kiosk.device.recovery import open_store
+from kiosk.session.settings import load_config
+from kiosk.session.simulate import simulate
+from kiosk.session.store import DB_FILENAME, Store
+from sync.core.files import fsync_path
 
 RUNS = 5
 

@@ -7,7 +7,7 @@ detection of safety incidents in NHS online feedback: precision 0.69, recall 0.9
 
 A case counts as flagged when a reader returns any category (as in the anchor); category figures count
 (case, category) pairs. Three readers are measured on the same cases: the rules alone, the learned reader
-alone (kiosk/privacy/learned.py, English only), and the two combined as the kiosk uses them (the union: the
+alone (sync/core/privacy/learned.py, English only), and the two combined as the kiosk uses them (the union: the
 rules' categories when they fire, else the learned reader's). The corpus was written by the people who wrote
 the phrases, and the learned reader was trained on it, three more files and the tuning part of
 realstyle_dev.toml (bench/train_concerns.py, ``training_sets``), so figures on those are an upper bound. Only texts
@@ -38,8 +38,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kiosk.privacy.concerns import CATEGORIES, Reading, load_concern_rules
-from kiosk.privacy.learned import LearnedReader, is_english
+from sync.core.privacy.concerns import CATEGORIES, Reading, load_concern_rules
+from sync.core.privacy.learned import LearnedReader, is_english
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "concern_cases.toml"
 TARGET_RECALL = 0.98

@@ -1,7 +1,7 @@
 """Dashboard overview time with a large database: ``GET /staff/`` on a real server, against raw SQL.
 
 The database is filled the honest way: every invented response goes through the server's own
-``store_batch`` (sync/server/demo.py), so it is scrubbed and counted as a kiosk's would be; that rate is
+``store_batch`` (sync/server/domain/demo.py), so it is scrubbed and counted as a kiosk's would be; that rate is
 printed. The figure that matters is the server's own time for the page (its ``Server-Timing`` header: the
 queries, the charts and the template), for a year of answers at every site, as an admin sees it.
 
@@ -33,9 +33,9 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from sync.server.db import open_database
-from sync.server.demo import generate
-from sync.server.staff import add_staff
+from sync.server.domain.demo import generate
+from sync.server.domain.staff import add_staff
+from sync.server.storage.db import open_database
 
 TARGET_MS = 500
 PASSWORD = "bench password long enough"
@@ -45,7 +45,7 @@ FEEDBACK_SERVER = str(Path(sys.executable).parent / "feedback-server")
 
 
 def fill(db: Path, responses: int, sites: int) -> None:
-    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)  # not a line per invented concern
+    logging.getLogger("sync.server.domain.batches").setLevel(logging.ERROR)  # not a line per invented concern
     engine = open_database(str(db))
     started = time.perf_counter()
     with tqdm(total=responses, unit=" responses", leave=False) as bar:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench_recogniser import SPEECH_LEVEL, rss_mb
 
-from kiosk.settings import load_config
+from kiosk.session.settings import load_config
 from kiosk.voice.audio import CHUNK_BYTES, SAMPLE_RATE, WavFileSource, read_wav_16k_mono
 from kiosk.voice.sphinx import SphinxRecogniser
 

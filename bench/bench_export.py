@@ -1,7 +1,7 @@
-"""CSV export time for a large kiosk database: ``kiosk.export.export`` against the ``sqlite3`` tool.
+"""CSV export time for a large kiosk database: ``kiosk.session.store_export.export`` against the ``sqlite3`` tool.
 
 The database is made the honest way first: ``--simulated`` sessions go through the real flow and the
-real store (``kiosk.simulate.simulate``), and that rate is printed. Simulating 100,000 sessions that way
+real store (``kiosk.session.simulate.simulate``), and that rate is printed. Simulating 100,000 sessions that way
 takes 40-80 s of fsyncs, so the rest are copies of those real payloads, inserted in one
 transaction with fresh ids. Give ``--simulated`` equal to ``--responses`` to simulate them all.
 
@@ -24,10 +24,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.export import export
-from kiosk.settings import load_config
-from kiosk.simulate import simulate
-from kiosk.store import Store
+from kiosk.session.settings import load_config
+from kiosk.session.simulate import simulate
+from kiosk.session.store import Store
+from kiosk.session.store_export import export
 
 TARGET_SECONDS = 3.0
 TARGET_RATIO = 3.0

@@ -27,10 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/ is not installed
 
 from bench.bench_report import fill
-from sync.server.db import open_database
 from sync.server.fft.files import write_return
 from sync.server.fft.tables import month_return
 from sync.server.reports.period import Month
+from sync.server.storage.db import open_database
 
 RAW_SQL = ("SELECT r.kiosk, json_extract(a.value, '$.choice'), count(*) FROM responses r, "
            "json_each(r.payload, '$.answers') a WHERE r.created_at_device >= ? AND r.created_at_device < ? "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bench_speech import TimingSpeaker, say_latency_ms, summary
 
-from kiosk.settings import load_config
+from kiosk.session.settings import load_config
 from kiosk.voice.audio import read_wav_16k_mono
 from kiosk.voice.piper import PiperSynthesiser, load_voice, speak_to
 from kiosk.voice.speech_out import PromptCache, Pyttsx3Synthesiser, SpeechWorker, Voice

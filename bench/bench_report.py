@@ -2,7 +2,7 @@
 against the raw SQL its queries come down to.
 
 The database is filled the honest way, once, to a file that later runs reuse: every invented response goes
-through the server's own ``store_batch`` (sync/server/demo.py), so it is scrubbed and counted as a kiosk's
+through the server's own ``store_batch`` (sync/server/domain/demo.py), so it is scrubbed and counted as a kiosk's
 would be. The sentence encoder is loaded first and timed on its own (once per process, about 10 s: a
 scheduled job or the server pays it once). Then the report is built several times for one site and month:
 
@@ -30,12 +30,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from tqdm import tqdm
 
-from sync.server.db import comment_vectors, open_database
-from sync.server.demo import generate
+from sync.server.domain.demo import generate
+from sync.server.domain.themes import minilm_encode
 from sync.server.reports.monthly import gather_monthly
 from sync.server.reports.period import Month
 from sync.server.reports.render import monthly_html, pdf_bytes
-from sync.server.themes import minilm_encode
+from sync.server.storage.db import comment_vectors, open_database
 
 TARGET_S = 5.0
 SITES = ["Mile End", "Bow", "Poplar", "Stepney", "Limehouse", "Wapping", "Shadwell", "Bethnal Green",
@@ -43,7 +43,7 @@ SITES = ["Mile End", "Bow", "Poplar", "Stepney", "Limehouse", "Wapping", "Shadwe
 
 
 def fill(db: Path, responses: int) -> None:
-    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)  # not a line per invented concern
+    logging.getLogger("sync.server.domain.batches").setLevel(logging.ERROR)  # not a line per invented concern
     engine = open_database(str(db))
     started = time.perf_counter()
     with tqdm(total=responses, unit=" responses", leave=False) as bar:

@@ -30,8 +30,8 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-from kiosk.privacy import scrub
-from kiosk.privacy.scrub import STAFF_NAMES, StaffNames
+from sync.core.privacy import scrub
+from sync.core.privacy.scrub import STAFF_NAMES, StaffNames
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "scrub_cases.toml"
 TARGET_RECALL = 0.95

@@ -20,9 +20,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.record import AnswerRecord, SessionRecord, canonical_json, payload_sha256
-from kiosk.settings import load_config
-from kiosk.store import Store, utc_now
+from kiosk.session.settings import load_config
+from kiosk.session.store import Store
+from sync.core.clock import device_stamp, utc_now
+from sync.core.record import AnswerRecord, SessionRecord, canonical_json, payload_sha256
 
 TARGET_P99_MS = 20.0
 TARGET_RATIO = 2.0
@@ -57,7 +58,7 @@ def raw_inserter(folder: Path, schema_from: Path, record: SessionRecord) -> Call
     for sql in ddl:
         conn.execute(sql)
     payload = canonical_json(record.payload())
-    row = (utc_now(), record.question_set, int(record.complete), int(record.misuse_suspected), payload,
+    row = (device_stamp(utc_now()), record.question_set, int(record.complete), int(record.misuse_suspected), payload,
            payload_sha256(payload))
     insert = ("INSERT INTO responses (id, created_at_device, question_set, complete, misuse_suspected, "
               "payload, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)")

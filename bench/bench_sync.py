@@ -5,7 +5,7 @@ A kiosk that was offline for weeks, or a server restored from a backup, has to m
 one pass; this measures how fast the whole path does it (kiosk store → HTTP → server validation →
 INSERT … ON CONFLICT → receipt → marking rows acknowledged). The floor is what the server's database
 alone costs: the same 100,000 rows inserted by ``executemany``, one transaction per 500 rows, through a
-connection opened by ``sync.server.db.open_database`` (so with the server's SQLite pragmas: WAL,
+connection opened by ``sync.server.storage.db.open_database`` (so with the server's SQLite pragmas: WAL,
 ``synchronous=FULL``, ``BEGIN IMMEDIATE``). The ratio is what everything else adds.
 
 The kiosk database is made as in bench/bench_export.py: ``--simulated`` sessions through the real flow
@@ -41,10 +41,10 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ and bench/ are not installed
 
 from bench.bench_export import fill
-from kiosk.store import DB_FILENAME, Store
-from sync.protocol import BATCHES_PATH
-from sync.server.db import metadata, open_database, responses
-from sync.server.timestamps import utc_now
+from kiosk.session.store import DB_FILENAME, Store
+from sync.core.clock import utc_now
+from sync.core.protocol import BATCHES_PATH
+from sync.server.storage.db import metadata, open_database, responses
 from tests.server_process import ServerProcess, enrol
 from tests.test_sync_e2e import Kiosk
 
@@ -52,7 +52,7 @@ TARGET_PER_SECOND = 3_000
 RAW_ROWS_PER_TRANSACTION = 500
 RAW_COLUMNS = ("id", "kiosk", "site", "device_id", "seq", "created_at_device", "received_at", "sha256", "payload",
                "question_set", "question_set_version")
-"""Every column the server fills in for a response (sync/server/batches.py)."""
+"""Every column the server fills in for a response (sync/server/domain/batches.py)."""
 
 
 def fresh_database(postgres: str | None, folder: Path, name: str) -> str:

@@ -49,9 +49,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ and be
 from bench.bench_export import fill
 from bench.bench_store import percentiles_ms
 from bench.bench_sync import exactly_once, fresh_database, process_cpu_seconds
-from kiosk.store import DB_FILENAME, Store
-from sync.protocol import BATCHES_PATH
-from sync.server.db import open_database
+from kiosk.session.store import DB_FILENAME, Store
+from sync.core.protocol import BATCHES_PATH
+from sync.server.storage.db import open_database
 from tests.server_process import ServerProcess, enrol, make_batch, make_record
 
 TARGET_PER_SECOND = 2_000

@@ -1,4 +1,4 @@
-"""Theme grouping of many comments (sync/server/themes.py): seconds, comments/s, themes, memory, and the ratio
+"""Theme grouping of many comments (sync/server/domain/themes.py): seconds, comments/s, themes, memory, and the ratio
 against the encoder alone.
 
 Target (issue 7): 10,000 comments grouped in well under a minute on 2 CPU cores, embedding included, without a
@@ -32,8 +32,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from kiosk.privacy.learned import _load_sentence_transformer, available
-from sync.server.themes import Comment, Encode, Theme, group_comments, minilm_encode
+from sync.core.privacy.learned import _load_sentence_transformer, available
+from sync.server.domain.themes import Comment, Encode, Theme, group_comments, minilm_encode
 
 T = TypeVar("T")
 

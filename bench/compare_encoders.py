@@ -6,7 +6,7 @@ recall of the union with the rules), and is then measured once on texts none of 
 set concern_blind3.toml and the check half of realstyle_dev.toml. Speed and memory are measured in a fresh
 process per encoder, one text at a time, to run under ``taskset -c 0`` (one core, as on a Raspberry Pi).
 
-Encoders: ``static`` (kiosk/privacy/encoder/, what the kiosk uses), ``torch`` (sentence-transformers, the
+Encoders: ``static`` (sync/core/privacy/encoder/, what the kiosk uses), ``torch`` (sentence-transformers, the
 ``learned`` extra), ``onnx`` and ``onnx-int8`` (all-MiniLM-L6-v2 exported with torch.onnx and quantised with
 onnxruntime.quantization.quantize_dynamic; made by ``--export DIR``, which needs torch and the ``onnx``
 package, and read from DIR). Results: docs/performance.md, "The learned reader without torch".
@@ -32,8 +32,8 @@ import train_concerns as tc
 from bench_concerns import resident_mb
 from sklearn.metrics import roc_auc_score
 
-from kiosk.privacy.concerns import load_concern_rules
-from kiosk.privacy.learned import Encoder, LazyEncoder, StaticEncoder
+from sync.core.privacy.concerns import load_concern_rules
+from sync.core.privacy.learned import Encoder, LazyEncoder, StaticEncoder
 
 ONNX_FILES = {"onnx": "minilm.onnx", "onnx-int8": "minilm-int8.onnx"}
 MAX_TOKENS = 256  # what sentence-transformers reads of a text with this model

@@ -1,10 +1,10 @@
-"""Distil the learned concern reader's static encoder (kiosk/privacy/encoder/) from all-MiniLM-L6-v2.
+"""Distil the learned concern reader's static encoder (sync/core/privacy/encoder/) from all-MiniLM-L6-v2.
 
 Why a static encoder: the kiosk's learned reader should be on by default, on one core of a Raspberry Pi, without
 torch. A static encoder (model2vec, https://github.com/MinishLab/model2vec) is a table with one vector per word
 piece of the transformer's vocabulary: each word piece is run through all-MiniLM-L6-v2 once, here, and the
 outputs are reduced by PCA to 256 numbers, weighted by rank (rare pieces count more) and stored as int8. At run
-time a text's vector is the mean of its pieces' rows (kiosk/privacy/learned.py, :class:`StaticEncoder`): numpy
+time a text's vector is the mean of its pieces' rows (sync/core/privacy/learned.py, :class:`StaticEncoder`): numpy
 and the ``tokenizers`` library, a fraction of a millisecond, and a table of 7.6 MB. docs/performance.md
 compares it with the transformer itself, with torch and as an int8 ONNX export, on the same held-out texts.
 
@@ -18,7 +18,7 @@ dependencies (0.10.0 and 0.6 worked with transformers 5.25):
 
 It writes ``vectors.npy`` (int8, one row per word piece) and ``tokenizer.json`` (model2vec's copy of the
 model's WordPiece tokenizer, without the unused pieces, so that a piece's id is its row), and prints their
-SHA-256 for ``kiosk/privacy/encoder/README.md``. The concern model is trained on this encoder's vectors:
+SHA-256 for ``sync/core/privacy/encoder/README.md``. The concern model is trained on this encoder's vectors:
 after distilling again, retrain with bench/train_concerns.py (a test fails until you do).
 """
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.privacy.learned import ENCODER_DIR, STATIC_TOKENIZER, STATIC_VECTORS
+from sync.core.privacy.learned import ENCODER_DIR, STATIC_TOKENIZER, STATIC_VECTORS
 
 PCA_DIMS = 256
 

@@ -67,9 +67,10 @@ from bench.soak_common import (
     trace_allocations,
     write_csv,
 )
-from sync.protocol import BATCHES_PATH
-from sync.server.db import concern_queue, open_database, response_counts, responses
-from sync.server.timestamps import parse_device_time, utc_now
+from sync.core.clock import utc_now
+from sync.core.protocol import BATCHES_PATH
+from sync.server.domain.timestamps import parse_device_time
+from sync.server.storage.db import concern_queue, open_database, response_counts, responses
 from tests.server_process import ServerProcess, cut_mid_body, feedback_server, make_batch, make_record
 
 REQUEST_TIMEOUT = 60.0

@@ -1,4 +1,4 @@
-"""Train the learned concern reader (kiosk/privacy/learned.py) and write kiosk/privacy/concern_model.json.
+"""Train the learned concern reader (sync/core/privacy/learned.py) and write sync/core/privacy/concern_model.json.
 
 Training data: four files by four authors, and two thirds of a fifth: tests/data/concern_cases.toml (written with the
 rules), concern_blind.toml, concern_blind2.toml (each first used as a held-out set, measured, then folded in),
@@ -7,7 +7,7 @@ training part (two thirds) of realstyle_dev.toml (ordinary comments and concerns
 by an author who never saw the rules; :func:`realstyle_split`, fixed seed). The check third of realstyle_dev.toml and
 the third blind set, concern_blind3.toml, are never read here: bench/bench_concerns.py measures on them.
 
-Each text becomes a normalised 256-number vector from the static encoder (kiosk/privacy/encoder/, all-MiniLM-L6-v2
+Each text becomes a normalised 256-number vector from the static encoder (sync/core/privacy/encoder/, all-MiniLM-L6-v2
 distilled by model2vec: bench/distill_encoder.py). A support-vector machine with a Gaussian kernel
 (class_weight="balanced") learns "is this a concern at all"; a logistic on its score gives a probability.
 
@@ -50,8 +50,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.svm import SVC
 
-from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
-from kiosk.privacy.learned import (
+from sync.core.privacy.concerns import CATEGORIES, load_concern_rules
+from sync.core.privacy.learned import (
     ENCODER_DIR,
     MODEL_FILE,
     MODEL_FORMAT,
@@ -233,7 +233,7 @@ def train(sets: Sequence[tuple[str, Path, list[dict[str, Any]]]] | None = None,
     author = np.array([group for group, _, group_cases in sets for _ in group_cases])
     x = (encoder or StaticEncoder()).embed([case["text"] for case in cases])
     if x is None:
-        raise SystemExit("the static encoder cannot be loaded: see kiosk/privacy/encoder/README.md")
+        raise SystemExit("the static encoder cannot be loaded: see sync/core/privacy/encoder/README.md")
     y = np.array([bool(case["expect"]) for case in cases])
     rule_reader = load_concern_rules("en", learned=False)
     rules = np.array([bool(rule_reader.concerns(case["text"])) for case in cases])
@@ -245,7 +245,7 @@ def train(sets: Sequence[tuple[str, Path, list[dict[str, Any]]]] | None = None,
     coef, intercept = fit_categories(x[y], labels)
     return {
         "format": MODEL_FORMAT,
-        "about": "Learned concern reader (kiosk/privacy/learned.py), written by bench/train_concerns.py",
+        "about": "Learned concern reader (sync/core/privacy/learned.py), written by bench/train_concerns.py",
         "trained_on": (today or datetime.date.today()).isoformat(),
         "encoder": encoder_record(int(x.shape[1])),
         "versions": versions(),

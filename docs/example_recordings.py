@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.settings import load_config
+from kiosk.session.settings import load_config
 from kiosk.voice.prompt_script import prompt_script
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from example_recordings import make_example  # docs/, beside this script
 from PIL import Image
 
-from kiosk.settings import load_config
-from kiosk.staff_pin import set_pin
-from kiosk.updates import save_updates
-from sync.protocol import Translation, Updates, YouSaidWeDid
+from kiosk.session.settings import load_config
+from kiosk.session.updates import save_updates
+from kiosk.staff.pin import set_pin
+from sync.core.protocol import Translation, Updates, YouSaidWeDid
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 KOREAN_KIOSK = Path(__file__).resolve().parent / "examples" / "korean-kiosk"

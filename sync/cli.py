@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 from filelock import FileLock, Timeout
 
-from kiosk.cli import config_option, open_store, run_command
-from kiosk.cli_options import data_option
-from kiosk.logs import log_job
+from kiosk.cli.main import open_store, run_command
+from kiosk.cli.options import config_option, data_option
+from kiosk.device.logs import log_job
 
 EXIT_ALREADY_RUNNING = 4
 
@@ -35,8 +35,8 @@ def sync(once: bool, data_dir: Path, config_dir: Path | None, server_url: str | 
 
     Example: kiosk-sync --once --server https://feedback.example.org --token-file /etc/kiosk/token
     """
-    from kiosk.recovery import open_store as open_checked_store
-    from kiosk.settings import load_config
+    from kiosk.device.recovery import open_store as open_checked_store
+    from kiosk.session.settings import load_config
     from sync.job import run, sync_target
 
     config = load_config(config_dir)

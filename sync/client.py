@@ -19,16 +19,17 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import requests
 from pydantic import ValidationError
 
-from kiosk.clock_check import OFFSET_KEY
-from kiosk.store import Store, utc_now
-from sync.protocol import BATCHES_PATH, UPDATES_PATH, Receipt, Updates, encode_batch
+from kiosk.device.clock_check import OFFSET_KEY
+from kiosk.session.store import Store
+from sync.core.clock import device_stamp, utc_now
+from sync.core.protocol import BATCHES_PATH, UPDATES_PATH, Receipt, Updates, encode_batch
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +113,12 @@ class SyncClient:
         while rows := self.store.pending(self.batch_size):
             acknowledged_before = self.store.max_acknowledged_seq()
             batch_id = str(uuid.uuid4())
-            body = encode_batch(batch_id=batch_id, kiosk_id=self.store.kiosk_id, sent_at_device=utc_now(),
+            body = encode_batch(batch_id=batch_id, kiosk_id=self.store.kiosk_id, sent_at_device=device_stamp(utc_now()),
                                 pending=pending, rows=rows)
             response = self._request("POST", BATCHES_PATH, data=body, headers={"Content-Type": "application/json"})
             if response.status_code == 413:
                 if self.batch_size == 1:  # one record alone is too large: it says nothing about batch size
-                    self.store.record_delivery([], [(rows[0][0], "too large for the server")], utc_now())
+                    self.store.record_delivery([], [(rows[0][0], "too large for the server")], device_stamp(utc_now()))
                     result.dead += 1
                     pending -= 1
                     self.batch_size = self._asked_size
@@ -162,7 +163,7 @@ class SyncClient:
     def fetch_updates(self, etag: str | None) -> tuple[Updates | None, str | None]:
         """The site's updates, or None when unchanged since ``etag`` (one small request)."""
         headers = {"If-None-Match": etag} if etag else {}
-        params = {"pending": self.store.count_pending(), "device_time": utc_now()}
+        params = {"pending": self.store.count_pending(), "device_time": device_stamp(utc_now())}
         response = self._request("GET", UPDATES_PATH, headers=headers, params=params)
         if response.status_code == 304:
             self._note_server_clock(response)
@@ -178,12 +179,12 @@ class SyncClient:
 
     def _note_server_clock(self, response: requests.Response) -> None:
         """After a verified answer (a receipt, or updates): remember how far the kiosk's clock is from the
-        server's, by the answer's Date header (kiosk.clock_check warns beyond a few minutes)."""
+        server's, by the answer's Date header (kiosk.device.clock_check warns beyond a few minutes)."""
         try:
             server_time = parsedate_to_datetime(response.headers["Date"])
         except (KeyError, TypeError, ValueError):
             return  # no Date header (a proxy may drop it): the next answer may have one
-        offset = (server_time.replace(tzinfo=server_time.tzinfo or UTC) - datetime.now(UTC)).total_seconds()
+        offset = (server_time.replace(tzinfo=server_time.tzinfo or UTC) - utc_now()).total_seconds()
         self.store.set_meta(OFFSET_KEY, f"{offset:.0f}")
 
 

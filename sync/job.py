@@ -9,9 +9,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.settings import KioskConfig
-from kiosk.store import Store
-from kiosk.updates import save_updates
+from kiosk.session.settings import KioskConfig
+from kiosk.session.store import Store
+from kiosk.session.updates import save_updates
 from sync.client import BACKOFF_CAP, NotAuthorised, SyncClient, TransientError, backoff_delay, read_token
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def run(open_store: Callable[[], Store], target: SyncTarget, config: KioskConfig
     """Sync until done (``once``) or forever; returns the exit code for ``--once``.
 
     The database is opened for each pass and closed while waiting (most of the time), so the kiosk app
-    can repair a damaged file at start (kiosk.recovery refuses to move a file another process holds open),
+    can repair a damaged file at start (kiosk.device.recovery refuses to move a file another process holds open),
     and a file the app repaired is the one the next pass reads."""
     attempt = 0
     batch_size = config.settings.sync.batch_size

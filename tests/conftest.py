@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kiosk.flow import Flow
-from kiosk.privacy import scrub
-from kiosk.privacy.concerns import read_concerns
-from kiosk.settings import KioskConfig, load_config
-from kiosk.simulate import SimulatedClock
-from kiosk.store import Store
-from sync.server.db import metadata
+from kiosk.session.flow import Flow
+from kiosk.session.settings import KioskConfig, load_config
+from kiosk.session.simulate import SimulatedClock
+from kiosk.session.store import Store
+from sync.core.privacy import scrub
+from sync.core.privacy.concerns import read_concerns
+from sync.server.storage.db import metadata
 
 PROJECT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = "postgresql+psycopg://feedback:feedback@127.0.0.1:5432/feedback_test"

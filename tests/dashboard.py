@@ -13,12 +13,12 @@ from typing import Any
 
 import requests
 
-from sync.protocol import Batch
-from sync.server.auth import Kiosk
-from sync.server.batches import store_batch
-from sync.server.db import open_database
-from sync.server.kiosks import add_kiosk
-from sync.server.staff import add_staff
+from sync.core.protocol import Batch
+from sync.server.api.auth import Kiosk
+from sync.server.domain.batches import store_batch
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.domain.staff import add_staff
+from sync.server.storage.db import open_database
 from tests.server_process import ServerProcess, make_batch, make_record
 
 PASSWORD = "a long staff password"

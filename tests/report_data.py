@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from sync.server.db import open_database
-from sync.server.demo import generate
-from sync.server.kiosks import add_kiosk
+from sync.server.domain.demo import generate
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.storage.db import open_database
 
 SITES = ["Mile End", "Bow", "Poplar", "Stepney"]
 RESPONSES = 50_000
@@ -24,7 +24,7 @@ TINY, EMPTY = "Tiny Place", "Rose House"
 
 def make_report_database(path: str) -> sa.Engine:
     """A new SQLite database at ``path`` holding the dataset; prints how long making it took."""
-    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)
+    logging.getLogger("sync.server.domain.batches").setLevel(logging.ERROR)
     engine = open_database(path)
     started = time.perf_counter()
     generate(engine, SITES, RESPONSES, days=365, seed=7, now=NOW)

@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 
 import requests
 
-from sync.protocol import BATCHES_PATH, SCHEMA_VERSION, payload_hash
+from sync.core.clock import utc_now
+from sync.core.protocol import BATCHES_PATH, SCHEMA_VERSION, payload_hash
 from sync.server.app import HEALTH_PATH
-from sync.server.timestamps import iso_z, utc_now
+from sync.server.domain.timestamps import iso_z
 
 FEEDBACK_SERVER = str(Path(sys.executable).parent / "feedback-server")
 STARTUP_TIMEOUT = 60

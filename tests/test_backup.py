@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backup import BackupFailed, BackupSchedule, backups, forget_damaged, make_backup
-from kiosk.record import AnswerRecord, SessionRecord
-from kiosk.recovery import open_store
-from kiosk.store import Store, StoreUnavailable
+from kiosk.device.backup import BackupFailed, BackupSchedule, backups, forget_damaged, make_backup
+from kiosk.device.recovery import open_store
+from kiosk.session.store import Store, StoreUnavailable
+from sync.core.record import AnswerRecord, SessionRecord
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECRET = "my keyworker Sam is lovely"
@@ -262,7 +262,7 @@ def test_the_recovery_is_recorded_logged_without_answers_and_shown_by_kiosk_stat
     overwrite_page(path, responses_table_leaf_pages(path)[2])
     with caplog.at_level(logging.DEBUG):
         open_store(data).close()
-    assert [r.levelname for r in caplog.records if r.name == "kiosk.recovery"] == ["WARNING"]
+    assert [r.levelname for r in caplog.records if r.name == "kiosk.device.recovery"] == ["WARNING"]
     assert all(SECRET not in r.getMessage() for r in caplog.records)
 
     shown = subprocess.run([sys.executable, "-m", "kiosk", "status", "--json", "--data", str(data)], env=kiosk_env,

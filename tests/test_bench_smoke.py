@@ -41,7 +41,7 @@ IN_A_WINDOW = {"bench_ui": ["--sessions", "1", "--starts", "1"]}
 ELSEWHERE = {"bench_concerns", "bench_english", "bench_fft", "bench_piper", "soak_kiosk", "soak_server",
              "train_concerns"}
 NOT_RUN = {"soak_common": "shared code of the two soak benchmarks, not a script",
-           "distill_encoder": "makes kiosk/privacy/encoder/ once, with model2vec's distill extra, which is not "
+           "distill_encoder": "makes sync/core/privacy/encoder/ once, with model2vec's distill extra, which is not "
                               "installed (tests/test_concerns_learned.py checks the model was trained on its output)"}
 
 

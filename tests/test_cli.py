@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from kiosk.cli import cli
+from kiosk.cli.main import cli
 from tests.conftest import PROJECT
 
 COMMANDS = sorted(cli.commands)

@@ -9,7 +9,8 @@ from tests.conftest import PROJECT
 
 
 def test_flow_store_and_commands_never_import_kivy():
-    code = ("import sys, kiosk.flow, kiosk.store, kiosk.export, kiosk.simulate, kiosk.cli; "
+    code = ("import sys, kiosk.session.flow, kiosk.session.store, sync.core.export, kiosk.session.simulate, "
+            "kiosk.cli.main; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'kivy'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

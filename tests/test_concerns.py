@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.config_files import ConfigError
-from kiosk.privacy import concerns
-from kiosk.privacy.concerns import CATEGORIES, Reading, load_concern_rules, normalise, read_concerns
-from kiosk.settings import BUILTIN_CONFIG
+from kiosk.session.settings import BUILTIN_CONFIG
+from sync.core.config_files import ConfigError
+from sync.core.privacy import concerns
+from sync.core.privacy.concerns import CATEGORIES, Reading, load_concern_rules, normalise, read_concerns
 from tests.bench_scripts import bench_script
 from tests.conftest import PROJECT
 from tests.real_comments import SHORT_ANSWERS
@@ -117,8 +117,8 @@ def test_never_raises_and_only_returns_known_categories(text, language):
 
 
 def test_a_sites_own_phrases_add_to_the_built_in_ones(tmp_path):
-    from kiosk.privacy.concerns import load_concern_rules
-    from kiosk.settings import BUILTIN_CONFIG
+    from kiosk.session.settings import BUILTIN_CONFIG
+    from sync.core.privacy.concerns import load_concern_rules
 
     folder = tmp_path / "languages" / "en"
     folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The learned second reader (kiosk/privacy/learned.py) with the real static encoder and the committed model.
+"""The learned second reader (sync/core/privacy/learned.py) with the real static encoder and the committed model.
 
 The sentences in DISCLOSURES and ORDINARY were written for this test and are in no training file (checked).
 They were not picked from a larger set. SHORT_ANSWERS and REAL_CONCERNS are real comments quoted in issue 20:
@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.privacy import learned
-from kiosk.privacy.concerns import CATEGORIES, load_concern_rules
-from kiosk.privacy.learned import MODEL_FILE, ConcernModel, LearnedReader, cases_digest, encoder_digest
+from sync.core.privacy import learned
+from sync.core.privacy.concerns import CATEGORIES, load_concern_rules
+from sync.core.privacy.learned import MODEL_FILE, ConcernModel, LearnedReader, cases_digest, encoder_digest
 from tests.bench_scripts import bench_script
 from tests.conftest import PROJECT
 from tests.real_comments import SHORT_ANSWERS
@@ -130,8 +130,8 @@ def test_the_model_file_is_sound():
 def test_the_model_was_trained_on_the_shipped_encoder():
     """Someone who distils the encoder again (bench/distill_encoder.py) is told to retrain."""
     assert ConcernModel.load().about["encoder"]["sha256"] == encoder_digest(), (
-        "kiosk/privacy/encoder/ changed since the learned concern model was trained: "
-        "run .venv/bin/python bench/train_concerns.py and commit kiosk/privacy/concern_model.json")
+        "sync/core/privacy/encoder/ changed since the learned concern model was trained: "
+        "run .venv/bin/python bench/train_concerns.py and commit sync/core/privacy/concern_model.json")
 
 
 def test_the_model_was_trained_on_the_current_training_files():
@@ -141,7 +141,7 @@ def test_the_model_was_trained_on_the_current_training_files():
         assert (entry["group"], entry["file"]) == (group, str(path.relative_to(PROJECT)))
         assert entry["sha256"] == cases_digest(cases), (
             f"{entry['group']} changed since the learned concern model was trained: "
-            f"run .venv/bin/python bench/train_concerns.py and commit kiosk/privacy/concern_model.json")
+            f"run .venv/bin/python bench/train_concerns.py and commit sync/core/privacy/concern_model.json")
 
 
 @pytest.mark.slow  # about 2 minutes on one core: the whole grid again
@@ -155,7 +155,7 @@ def test_training_again_gives_the_committed_model(reader):
 def test_without_tokenizers_the_rules_read_alone(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "tokenizers", None)  # import fails as if not installed
     monkeypatch.setattr(learned, "STATIC_ENCODER", learned.StaticEncoder())  # as in a fresh process
-    with caplog.at_level(logging.WARNING, logger="kiosk.privacy.learned"):
+    with caplog.at_level(logging.WARNING, logger="sync.core.privacy.learned"):
         english = load_concern_rules("en")
         assert english.concerns("a worker hit me") == ["abuse-physical"]
         missed = "the fire exit at the end of my corridor has been chained shut for weeks"
@@ -167,7 +167,7 @@ def test_without_tokenizers_the_rules_read_alone(monkeypatch, caplog):
 def test_an_encoder_that_cannot_load_leaves_the_rules_working(tmp_path, caplog, rules):
     broken = LearnedReader("en", encoder=learned.StaticEncoder(tmp_path))  # no files there
     text = "the fire exit at the end of my corridor has been chained shut for weeks"
-    with caplog.at_level(logging.WARNING, logger="kiosk.privacy.learned"):
+    with caplog.at_level(logging.WARNING, logger="sync.core.privacy.learned"):
         assert broken.concerns(text) == [] and broken.concerns(text) == []
         assert not broken.warm_up()
     assert len(caplog.records) == 1 and "rules alone" in caplog.records[0].message
@@ -180,13 +180,13 @@ def test_a_table_of_the_wrong_shape_is_refused(tmp_path, caplog):
     for name in (learned.STATIC_TOKENIZER,):
         (tmp_path / name).write_bytes((learned.ENCODER_DIR / name).read_bytes())
     np.save(tmp_path / learned.STATIC_VECTORS, np.zeros((3, 256), dtype=np.int8))
-    with caplog.at_level(logging.WARNING, logger="kiosk.privacy.learned"):
+    with caplog.at_level(logging.WARNING, logger="sync.core.privacy.learned"):
         assert learned.StaticEncoder(tmp_path).embed(["hello"]) is None
     assert "not one row per word piece" in caplog.text
 
 
 def test_the_kiosk_reads_with_the_learned_reader_without_importing_torch():
-    code = ("import sys; from kiosk.privacy.concerns import load_concern_rules; "
+    code = ("import sys; from sync.core.privacy.concerns import load_concern_rules; "
             "rules = load_concern_rules('en'); rules.warm_up(); "
             "print(rules.concerns('the fire exit at the end of my corridor has been chained shut for weeks')); "
             "print(sorted(name for name in ('torch', 'sentence_transformers', 'transformers', 'sklearn') "
@@ -206,8 +206,8 @@ def test_the_text_is_never_logged(reader, caplog):
 
 def test_the_model_and_encoder_files_are_shipped_with_the_package():
     pyproject = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
-    shipped = pyproject["tool"]["setuptools"]["package-data"]["kiosk"]
-    assert {"privacy/concern_model.json", "privacy/encoder/*"} <= set(shipped)
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["sync"]
+    assert {"core/privacy/concern_model.json", "core/privacy/encoder/*"} <= set(shipped)
     assert Path(learned.__file__).with_name("concern_model.json") == MODEL_FILE
     assert {path.name for path in learned.ENCODER_DIR.iterdir()} >= {
         learned.STATIC_VECTORS, learned.STATIC_TOKENIZER, "README.md", "LICENSE-Apache-2.0"}
@@ -215,7 +215,7 @@ def test_the_model_and_encoder_files_are_shipped_with_the_package():
 
 
 def test_an_english_kiosk_reads_with_the_learned_reader_by_default():
-    from kiosk.settings import load_config
+    from kiosk.session.settings import load_config
 
     config = load_config()
     assert config.settings.privacy.learned_concerns is True  # it flags about 1 in 100 ordinary real-style comments

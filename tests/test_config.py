@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config_files import ConfigError
-from kiosk.questions import Question, QuestionSet
-from kiosk.settings import BUILTIN_CONFIG, load_config
+from kiosk.session.settings import BUILTIN_CONFIG, load_config
+from sync.core.config_files import ConfigError
+from sync.core.questions import Question, QuestionSet
 from tests.conftest import PROJECT
 
 DEFAULT_SET = (BUILTIN_CONFIG / "questions" / "default.toml").read_text()

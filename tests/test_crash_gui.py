@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backup import backups, make_backup
+from kiosk.device.backup import backups, make_backup
 from tests.test_backup import overwrite_page, responses_table_leaf_pages
 from tests.test_gui import FULL_SESSION, run_kiosk, screens
 
@@ -26,7 +26,8 @@ BACK_TO_START = {"advance": 9}
 
 def rows(data: Path) -> list[tuple[object, ...]]:
     """Like tests.test_gui.rows, but closing its connection: an open one would make the app refuse to move a
-    damaged file (kiosk.recovery), and Python 3.11 closes an unclosed one only when the garbage collector runs."""
+    damaged file (kiosk.device.recovery), and Python 3.11 closes an unclosed one only when the garbage collector
+    runs."""
     with closing(sqlite3.connect(data / "kiosk.db")) as db:
         return db.execute("SELECT seq, id, complete, payload FROM responses ORDER BY seq").fetchall()
 

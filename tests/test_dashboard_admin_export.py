@@ -14,8 +14,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sync.protocol import UPDATES_PATH
-from sync.server.db import audit_log, open_database
+from sync.core.protocol import UPDATES_PATH
+from sync.server.storage.db import audit_log, open_database
 from tests.dashboard import StaffBrowser, add_people, mixed_answers, payload, seed, signed_in
 from tests.server_process import ServerProcess, enrol, make_batch, make_record
 from tests.test_export import EVIL_SET, assert_no_formula, review_session

@@ -10,8 +10,8 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from sync.server.db import open_database
-from sync.server.staff import MAX_FAILURES_PER_NAME, MAX_FAILURES_PER_PAIR, list_staff
+from sync.server.domain.staff import MAX_FAILURES_PER_NAME, MAX_FAILURES_PER_PAIR, list_staff
+from sync.server.storage.db import open_database
 from tests.dashboard import (
     CHUNKED_FORM,
     PASSWORD,

@@ -14,10 +14,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from kiosk.updates import load_you_said_we_did
-from sync.server.db import audit_log, concern_queue, open_database
-from sync.server.demo import generate
-from sync.server.kiosks import add_kiosk
+from kiosk.session.updates import load_you_said_we_did
+from sync.server.domain.demo import generate
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.storage.db import audit_log, concern_queue, open_database
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
 from tests.conftest import PROJECT
 from tests.dashboard import PASSWORD, add_people

@@ -1,5 +1,5 @@
 """The safeguarding queue: acknowledging, assigning and resolving flagged responses, over real HTTP to a real
-server on a real SQLite file; and the steps themselves (sync/server/safeguarding.py) on SQLite and PostgreSQL."""
+server on a real SQLite file; and the steps themselves (sync/server/domain/safeguarding.py) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sync.server.db import audit_log, concern_events, concern_queue, database_url, open_database, responses
-from sync.server.safeguarding import (
+from sync.server.domain.safeguarding import (
     ConcernError,
     ConcernNotFound,
     ConcernNotPermitted,
@@ -29,7 +28,8 @@ from sync.server.safeguarding import (
     reopen,
     resolve,
 )
-from sync.server.staff import StaffMember, add_staff, load_member, set_disabled
+from sync.server.domain.staff import StaffMember, add_staff, load_member, set_disabled
+from sync.server.storage.db import audit_log, concern_events, concern_queue, database_url, open_database, responses
 from sync.server.web.common import ago
 from tests.dashboard import PASSWORD, add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess

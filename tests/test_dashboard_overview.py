@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from sync.server.aggregates import AnswerShare, QuestionDistribution
-from sync.server.db import open_database
+from sync.server.domain.aggregates import AnswerShare, QuestionDistribution
+from sync.server.storage.db import open_database
 from sync.server.web.charts import share_segments, weekly_bars
 from tests.dashboard import add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess

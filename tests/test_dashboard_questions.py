@@ -13,13 +13,13 @@ import requests
 from markupsafe import escape
 from playwright.sync_api import expect
 
-from kiosk.questions import find_picture
-from kiosk.settings import BUILTIN_CONFIG
-from sync.protocol import UPDATES_PATH, Updates
-from sync.server.db import open_database
-from sync.server.kiosks import add_kiosk
-from sync.server.site_content import PICTURE_DIRS, VersionTaken, publish_question_set, updates_for_site
-from sync.server.staff import add_staff
+from kiosk.session.settings import BUILTIN_CONFIG
+from sync.core.protocol import UPDATES_PATH, Updates
+from sync.core.questions import find_picture
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.domain.site_content import PICTURE_DIRS, VersionTaken, publish_question_set, updates_for_site
+from sync.server.domain.staff import add_staff
+from sync.server.storage.db import open_database
 from sync.server.web.questions import history_of
 from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
 from tests.dashboard import (
@@ -287,7 +287,7 @@ def test_the_preview_shows_every_question_and_a_picture_for_every_answer_in_ever
     before = stored(server, "Mile End")
     page = manny.post("/staff/questions/edit", {"site": "Mile End", "text": DEFAULT, "action": "preview"})
     assert page.status_code == 200 and "Preview: how the kiosks will show it" in page.text
-    from kiosk.questions import load_question_set
+    from sync.core.questions import load_question_set
 
     qset = load_question_set(BUILTIN_CONFIG / "questions/default.toml", PICTURE_DIRS)
     sections = {tag: page.text.split(f'id="lang-{tag}"')[1].split("</section>")[0] for tag in ("en", "bn", "ko")}

@@ -19,11 +19,10 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import expect
 
-from kiosk.updates import load_you_said_we_did
-from sync.protocol import Translation, Updates, YouSaidWeDid
-from sync.server.db import audit_log, open_database, you_said_we_did
-from sync.server.kiosks import add_kiosk
-from sync.server.site_content import (
+from kiosk.session.updates import load_you_said_we_did
+from sync.core.protocol import Translation, Updates, YouSaidWeDid
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.domain.site_content import (
     add_you_said_we_did,
     check_you_said_we_did,
     delete_you_said_we_did,
@@ -31,6 +30,7 @@ from sync.server.site_content import (
     list_you_said_we_did,
     updates_for_site,
 )
+from sync.server.storage.db import audit_log, open_database, you_said_we_did
 from sync.server.web.you_said_we_did import fits_a_poster_page, poster_pages
 from tests.browser import chromium, screenshot_folder  # noqa: F401  (a fixture)
 from tests.dashboard import StaffBrowser, add_people, signed_in

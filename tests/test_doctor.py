@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.backup import make_backup
-from kiosk.clock_check import OFFSET_KEY, check_clock
-from kiosk.doctor import Kiosk, check_backups, examine
-from kiosk.doctor import check_clock as doctor_clock_check
-from kiosk.simulate import simulate
-from kiosk.store import DB_FILENAME
+from kiosk.device.backup import make_backup
+from kiosk.device.clock_check import OFFSET_KEY, check_clock
+from kiosk.device.doctor import Kiosk, check_backups, examine
+from kiosk.device.doctor import check_clock as doctor_clock_check
+from kiosk.session.simulate import simulate
+from kiosk.session.store import DB_FILENAME
 from tests.server_process import ServerProcess, enrol
 from tests.test_sync_e2e import KIOSK_SYNC
 
@@ -263,7 +263,7 @@ def test_a_check_that_breaks_is_one_problem_line_and_the_others_still_run(tmp_pa
     def broken(_kiosk: Kiosk):  # type: ignore[no-untyped-def]
         raise OSError("the disk went away\nsecond line")
 
-    monkeypatch.setattr("kiosk.doctor.CHECKS", [("disk", broken), ("clock", doctor_clock_check)])
+    monkeypatch.setattr("kiosk.device.doctor.CHECKS", [("disk", broken), ("clock", doctor_clock_check)])
     findings = examine(None, tmp_path / "data")
     assert [(f.check, f.status) for f in findings] == [("disk", "PROBLEM"), ("clock", "OK")]
     assert findings[0].message == "This check failed: OSError: the disk went away second line."

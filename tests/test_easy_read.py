@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.settings import load_config
+from kiosk.session.settings import load_config
 from tests.test_accessibility import MIN_TARGET_PX, overlap
 from tests.test_gui import run_kiosk
 

@@ -20,14 +20,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-import kiosk.export as export_module
-from kiosk.export import PAYLOAD_COLUMNS, KioskSource, coarsen, export, period_order
-from kiosk.record import AnswerRecord, SessionRecord
-from kiosk.settings import KioskConfig
-from kiosk.simulate import simulate
-from kiosk.spreadsheet import spreadsheet_cell
-from kiosk.store import Saved, Store
-from sync.server.db import database_url
+import sync.core.export as export_module
+from kiosk.session.settings import KioskConfig
+from kiosk.session.simulate import simulate
+from kiosk.session.store import Saved, Store
+from kiosk.session.store_export import KioskSource, export
+from sync.core.export import PAYLOAD_COLUMNS, coarsen, period_order
+from sync.core.record import AnswerRecord, SessionRecord
+from sync.core.spreadsheet import spreadsheet_cell
+from sync.server.storage.db import database_url
 from tests.test_cli import kiosk
 
 FIXED_COLUMNS = (*KioskSource.columns, *PAYLOAD_COLUMNS)

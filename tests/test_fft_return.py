@@ -16,13 +16,13 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from sync.server.db import audit_log, kiosks, open_database
-from sync.server.demo import generate
+from sync.server.domain.demo import generate
+from sync.server.domain.kiosks import add_kiosk
 from sync.server.fft.codes import FftCodesError, SiteCodes, Ward, set_site_codes, set_ward
 from sync.server.fft.counting import ANSWERS
 from sync.server.fft.tables import COLUMNS, month_return
-from sync.server.kiosks import add_kiosk
 from sync.server.reports.period import Month
+from sync.server.storage.db import audit_log, kiosks, open_database
 from tests.server_process import feedback_server
 from tests.test_export import read_table
 from tests.test_server_aggregates import record, send, session

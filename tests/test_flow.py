@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from kiosk.flow import Flow, SaveFailed, Screen
-from kiosk.privacy.concerns import Reading
-from kiosk.store import Store
+from kiosk.session.flow import Flow, SaveFailed, Screen
+from kiosk.session.store import Store
 from kiosk.voice.prompts import spoken_for
+from sync.core.privacy.concerns import Reading
 
 
 def stored(store: Store) -> list[dict]:

@@ -8,8 +8,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, features
 
-from kiosk.settings import load_config
-from kiosk.ui.fonts import LATIN, font_files, has_latin
+from kiosk.session.settings import load_config
+from sync.core.fonts import LATIN, font_files, has_latin
 
 PACKS = load_config().language_packs
 BENGALI, KOREAN = PACKS["bn"].fonts, PACKS["ko"].fonts
@@ -61,8 +61,8 @@ def test_the_merged_font_is_made_once(tmp_path):
 def test_a_pack_naming_a_missing_font_is_refused_with_its_file_and_field(tmp_path):
     import pytest
 
-    from kiosk.config_files import ConfigError
     from kiosk.voice.language_pack import load_language_pack
+    from sync.core.config_files import ConfigError
 
     pack = tmp_path / "languages" / "pa"
     pack.mkdir(parents=True)

@@ -137,9 +137,9 @@ def test_a_database_that_cannot_be_opened_shows_out_of_order(tmp_path, kiosk_env
 
 
 def test_updates_from_the_server_are_used_and_you_said_we_did_is_shown(tmp_path, kiosk_env, config):
-    from kiosk.settings import BUILTIN_CONFIG
-    from kiosk.updates import save_updates
-    from sync.protocol import QuestionSetText, Updates, YouSaidWeDid
+    from kiosk.session.settings import BUILTIN_CONFIG
+    from kiosk.session.updates import save_updates
+    from sync.core.protocol import QuestionSetText, Updates, YouSaidWeDid
 
     data = tmp_path / "data"
     feelings = (BUILTIN_CONFIG / "questions" / "feelings.toml").read_text()

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.flow import Flow, Screen
-from kiosk.privacy import scrub
-from kiosk.privacy.concerns import Reading
-from kiosk.record import AnswerRecord, SessionRecord
-from kiosk.store import Store
+from kiosk.session.flow import Flow, Screen
+from kiosk.session.store import Store
+from sync.core.privacy import scrub
+from sync.core.privacy.concerns import Reading
+from sync.core.record import AnswerRecord, SessionRecord
 from tests.test_flow import by_question, stored, type_text
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from kiosk.config_files import ConfigError
-from kiosk.i18n import placeholders, translations, untranslated
-from kiosk.settings import BUILTIN_CONFIG
+from kiosk.session.i18n import placeholders, translations, untranslated
+from kiosk.session.settings import BUILTIN_CONFIG
+from sync.core.config_files import ConfigError
 from tests.conftest import PROJECT
 
 TEMPLATE = PROJECT / "config" / "languages" / "messages.pot"
@@ -83,7 +83,7 @@ def test_every_phrase_is_translated_with_its_placeholders_kept(tag):
 
 
 def test_the_catalogues_load_without_kivy():
-    code = ("import sys, kiosk.i18n; "
+    code = ("import sys, kiosk.session.i18n; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'kivy'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT)
     assert result.stdout.strip() == "[]"
@@ -97,7 +97,7 @@ def test_a_language_is_found_by_its_full_tag_or_by_the_language_alone(tmp_path, 
     site = tmp_path / "languages" / "en"
     site.mkdir(parents=True)
     site.joinpath("messages.po").write_text('msgid "Skip"\nmsgstr "Leave it"\n', encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="kiosk.i18n"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.session.i18n"):
         assert translations("en-GB", [tmp_path, BUILTIN_CONFIG]).gettext("Skip") == "Leave it"
         assert translations("ko-KR", [tmp_path, BUILTIN_CONFIG]).gettext("Skip") == "건너뛰기"
         english = translations("en-GB", [BUILTIN_CONFIG])
@@ -109,7 +109,7 @@ def test_a_sites_own_file_changes_only_the_phrases_it_holds(tmp_path, caplog):
     site = tmp_path / "languages" / "bn"
     site.mkdir(parents=True)
     site.joinpath("messages.po").write_text('msgid "Skip"\nmsgstr "ছেড়ে দিন"\n', encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="kiosk.i18n"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.session.i18n"):
         words = translations("bn", [tmp_path, BUILTIN_CONFIG])
     assert words.gettext("Skip") == "ছেড়ে দিন"
     assert words.gettext("Back") == catalogue("bn")["Back"]
@@ -126,7 +126,7 @@ def test_a_missing_fuzzy_or_broken_phrase_is_shown_in_english_with_one_warning(t
     site = tmp_path / "languages" / "syl"
     site.mkdir(parents=True)
     site.joinpath("messages.po").write_text(text, encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="kiosk.i18n"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.session.i18n"):
         words = translations("syl", [tmp_path, BUILTIN_CONFIG])
         translations("syl", [tmp_path, BUILTIN_CONFIG])
     assert words.gettext("Hear again") == "Hear again"
@@ -144,7 +144,7 @@ def test_a_missing_fuzzy_or_broken_phrase_is_shown_in_english_with_one_warning(t
 
 
 def test_a_language_with_no_catalogue_is_english_with_a_warning(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="kiosk.i18n"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.session.i18n"):
         words = translations("xx", [tmp_path, BUILTIN_CONFIG])
     assert type(words) is gettext.NullTranslations
     assert words.gettext("Touch the screen to start") == "Touch the screen to start"

@@ -11,12 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from kiosk.config_files import ConfigError
-from kiosk.flow import Screen
 from kiosk.keyboard import PHYSICAL, Keyboard, label, load_keyboard
 from kiosk.keyboard.hangul import deleted, jamo, typed
-from kiosk.settings import BUILTIN_CONFIG
+from kiosk.session.flow import Screen
+from kiosk.session.settings import BUILTIN_CONFIG
 from kiosk.ui.autopilot import typing
+from sync.core.config_files import ConfigError
 
 HANGUL = Keyboard(pages=(tuple("ㄱㄴㄷㄹㅁㅂㅅㅇㅈㅊㅋㅌㅍㅎㅏㅐㅑㅓㅔㅕㅗㅛㅜㅠㅡㅣ"), tuple("ㄲㄸㅃㅆㅉㅒㅖ.?")),
                   compose="hangul")

@@ -7,9 +7,9 @@ import json
 import logging
 from pathlib import Path
 
-from kiosk.flow import Personal, Screen
-from kiosk.questions import load_question_set
-from kiosk.settings import BUILTIN_CONFIG, load_config
+from kiosk.session.flow import Personal, Screen
+from kiosk.session.settings import BUILTIN_CONFIG, load_config
+from sync.core.questions import load_question_set
 
 
 def stored(store) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -40,7 +40,7 @@ def test_a_missing_translation_shows_the_sets_own_words_with_a_warning(tmp_path:
     flow.replace_questions(qset)
     flow.open_languages()
     flow.set_language("bn")
-    with caplog.at_level(logging.WARNING, logger="kiosk.flow"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.session.flow"):
         flow.start()
     texts = [answer.text for answer in flow.state.question.answers]
     assert texts[0] == "Very happy" and texts[1] != "Happy"
@@ -109,9 +109,9 @@ def test_back_from_the_language_screen_keeps_the_language_and_an_unoffered_one_i
 
 
 def test_concerns_are_read_in_the_persons_language(config, store, clock):
-    from kiosk.flow import Flow
-    from kiosk.privacy import scrub
-    from kiosk.privacy.concerns import Reading
+    from kiosk.session.flow import Flow
+    from sync.core.privacy import scrub
+    from sync.core.privacy.concerns import Reading
 
     asked: list[str] = []
 
@@ -139,8 +139,8 @@ def sentences(text: str) -> list[str]:
 
 def test_every_sentence_shown_or_spoken_is_easy_read_short_in_every_language():
     """Easy Read: at most 15 words a sentence, for questions, answers and the kiosk's own words."""
-    from kiosk.i18n import translations
-    from kiosk.settings import load_config
+    from kiosk.session.i18n import translations
+    from kiosk.session.settings import load_config
 
     config = load_config()
     template = (BUILTIN_CONFIG / "languages" / "messages.pot").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config_files import ConfigError
-from sync.server.db import open_database
-from sync.server.participation import ReferenceMix, gather_participation, load_reference_mix
+from sync.core.config_files import ConfigError
+from sync.server.domain.participation import ReferenceMix, gather_participation, load_reference_mix
+from sync.server.storage.db import open_database
 from tests.conftest import PROJECT
 from tests.dashboard import add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess, feedback_server

@@ -1,4 +1,4 @@
-"""Only the user the kiosk or the server runs as can read the answers (kiosk.private_files): the real `kiosk` and
+"""Only the user the kiosk or the server runs as can read the answers (sync.core.private_files): the real `kiosk` and
 `feedback-server` commands, started with the usual permissive umask (022: folders 0755, files 0644), make their
 folders 0700 and their files 0600, and tighten a data folder and database an older version left open to others."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.store import DB_FILENAME
+from kiosk.session.store import DB_FILENAME
 from tests.server_process import FEEDBACK_SERVER, ServerProcess, enrol, make_batch, make_record
 from tests.test_service import journal_free
 

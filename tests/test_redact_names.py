@@ -1,7 +1,7 @@
 """Names redacted at publication (issue 20): comments keep staff names as given when the kiosks' privacy.staff_names
 is "keep", and `feedback-server export --redact-names`, the reports' --redact-names and the dashboard's "Names" box
 publish them as [name], with the same function a kiosk set to "replace" stores them with
-(kiosk.privacy.redact_names)."""
+(sync.core.privacy.redact_names)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sync.server.db import open_database
 from sync.server.reports.monthly import gather_monthly
 from sync.server.reports.period import Month, Quarter
 from sync.server.reports.quarterly import gather_quarterly
+from sync.server.storage.db import open_database
 from tests.dashboard import add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess, feedback_server
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sync.server.aggregates import AnswerShare, QuestionDistribution
-from sync.server.db import open_database
+from sync.server.domain.aggregates import AnswerShare, QuestionDistribution
 from sync.server.reports.monthly import MonthlyReport, gather_monthly
 from sync.server.reports.period import Month, ReportError, parse_month
 from sync.server.reports.render import friends_and_family, monthly_html, write_report
+from sync.server.storage.db import open_database
 from sync.server.web.common import table_shown
 from tests.report_data import EMPTY, SITES, TINY, make_report_database, sql_count
 

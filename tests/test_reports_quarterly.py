@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sync.server.db import audit_log, open_database
+from sync.server.domain.site_content import add_you_said_we_did
 from sync.server.reports.easy_read import MOST_WORDS, easy_read_html, how_many, people_in
 from sync.server.reports.period import Quarter, parse_period
 from sync.server.reports.quarterly import QuarterlyReport, gather_quarterly
 from sync.server.reports.render import quarterly_html, write_report
-from sync.server.site_content import add_you_said_we_did
+from sync.server.storage.db import audit_log, open_database
 from tests.dashboard import StaffBrowser, add_people, payload, seed, signed_in
 from tests.report_data import EMPTY, SITES, TINY, make_report_database, sql_count
 from tests.server_process import ServerProcess

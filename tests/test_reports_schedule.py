@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sync.server.db import open_database
-from sync.server.demo import generate
-from sync.server.kiosks import add_kiosk
+from sync.server.domain.demo import generate
+from sync.server.domain.kiosks import add_kiosk
 from sync.server.reports.period import Month
 from sync.server.reports.schedule import complete_months, site_slugs, slug
+from sync.server.storage.db import open_database
 from sync.server.web.common import known_sites
 from tests.report_data import sql_count
 from tests.server_process import FEEDBACK_SERVER
@@ -40,7 +40,7 @@ APRIL, MAY, JUNE, JULY = (Month(2026, month) for month in (4, 5, 6, 7))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sa.Engine]]:
-    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)  # not a line per invented concern
+    logging.getLogger("sync.server.domain.batches").setLevel(logging.ERROR)  # not a line per invented concern
     path = str(tmp_path_factory.mktemp("schedule") / "server.db")
     engine = open_database(path)
     generate(engine, list(SITES), 3_000, days=150, seed=11, now=ANSWERED_UNTIL)

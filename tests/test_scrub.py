@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.privacy import redact_names, scrub
+from sync.core.privacy import redact_names, scrub
 
 DATA = Path(__file__).parent / "data"
 CORPUS = tomllib.loads((DATA / "scrub_cases.toml").read_text(encoding="utf-8"))["case"]

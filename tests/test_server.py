@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from sync.protocol import (
+from sync.core.protocol import (
     MAX_BODY_BYTES,
     MAX_RECORD_BYTES,
     MAX_RECORD_DEPTH,
@@ -408,8 +408,8 @@ def test_high_water_seq_shows_a_server_restored_from_backup(db, token, device, t
 
 
 def test_a_batch_body_built_from_stored_rows_is_the_batch_the_protocol_describes():
-    from kiosk.record import canonical_json
-    from sync.protocol import Batch, encode_batch, payload_hash
+    from sync.core.protocol import Batch, encode_batch, payload_hash
+    from sync.core.record import canonical_json
 
     payload = {"answers": {"why": "Staff were kind — 직원들이 친절했어요 \"quoted\" \\ ক্ষ"}, "n": 1}
     rows = [(str(uuid.uuid4()), seq, "2026-11-23T10:00:00Z", canonical_json(payload), payload_hash(payload))

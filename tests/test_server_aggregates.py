@@ -1,4 +1,4 @@
-"""The dashboard's counts (sync/server/aggregates.py) on SQLite and PostgreSQL: they equal a count over the
+"""The dashboard's counts (sync/server/domain/aggregates.py) on SQLite and PostgreSQL: they equal a count over the
 stored payloads whatever arrives (duplicates, conflicts, odd payloads, batches at once), lose exactly what
 retention forgets, start right when migration 0005 counts an existing database, and answer the
 dashboard's questions by site, question set and period."""
@@ -17,10 +17,12 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from kiosk.record import AnswerRecord, SessionRecord, canonical_json
-from sync.protocol import Batch, payload_hash
-from sync.server import retention
-from sync.server.aggregates import (
+from sync.core.clock import utc_now
+from sync.core.protocol import Batch, payload_hash
+from sync.core.record import AnswerRecord, SessionRecord, canonical_json
+from sync.server.api.auth import Kiosk
+from sync.server.domain import retention
+from sync.server.domain.aggregates import (
     AnswerShare,
     Filters,
     QuestionDistribution,
@@ -31,9 +33,10 @@ from sync.server.aggregates import (
     response_totals,
     responses_per_week,
 )
-from sync.server.auth import Kiosk
-from sync.server.batches import store_batch
-from sync.server.db import (
+from sync.server.domain.batches import store_batch
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.domain.site_content import set_question_set
+from sync.server.storage.db import (
     answer_counts,
     answer_labels,
     database_url,
@@ -43,9 +46,6 @@ from sync.server.db import (
     response_counts,
     responses,
 )
-from sync.server.kiosks import add_kiosk
-from sync.server.site_content import set_question_set
-from sync.server.timestamps import utc_now
 from tests.server_process import make_batch
 
 OVERALL = ["very-good", "good", "neither", "poor", "very-poor", "dont-know"]

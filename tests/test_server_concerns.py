@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from sync.server.db import concern_queue, database_url
+from sync.server.storage.db import concern_queue, database_url
 from tests.server_process import FREE_TEXT, ServerProcess, enrol, make_batch, make_record
 
 

@@ -15,9 +15,9 @@ import pytest
 import requests
 from openpyxl import load_workbook
 
-from kiosk.export import PAYLOAD_COLUMNS
-from sync.protocol import BATCHES_PATH
-from sync.server.export import ServerSource
+from sync.core.export import PAYLOAD_COLUMNS
+from sync.core.protocol import BATCHES_PATH
+from sync.server.domain.export import ServerSource
 from sync.server.fft.counting import fft_answer
 from tests.server_process import (
     FREE_TEXT,

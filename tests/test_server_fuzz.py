@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from sync.protocol import payload_hash
+from sync.core.protocol import payload_hash
 from tests.server_process import ServerProcess, enrol
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""The server's Alembic migrations: they build exactly the tables sync/server/db.py declares, adopt databases
+"""The server's Alembic migrations: they build exactly the tables sync/server/storage/db.py declares, adopt databases
 made before migrations existed, and run once however many servers start together."""
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from sync.server.db import (
+from sync.server.domain.demo import generate
+from sync.server.domain.kiosks import add_kiosk
+from sync.server.domain.site_content import list_you_said_we_did, updates_for_site
+from sync.server.domain.stats import server_stats
+from sync.server.storage.db import (
     MIGRATIONS,
     DatabaseSetupError,
     database_url,
@@ -26,10 +30,6 @@ from sync.server.db import (
     open_database,
     responses,
 )
-from sync.server.demo import generate
-from sync.server.kiosks import add_kiosk
-from sync.server.site_content import list_you_said_we_did, updates_for_site
-from sync.server.stats import server_stats
 
 HEAD = "0010"
 STARTING_TOGETHER = 8
@@ -80,7 +80,7 @@ def made_before_migrations(url: str) -> None:
 
 def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(server_database, caplog):
     made_before_migrations(server_database)
-    with caplog.at_level(logging.WARNING, logger="sync.server.db"):
+    with caplog.at_level(logging.WARNING, logger="sync.server.storage.db"):
         engine = open_database(server_database, create=False)
     try:
         assert "made before migrations; marking it as revision 0001" in caplog.text
@@ -198,7 +198,7 @@ def test_a_database_from_a_newer_server_is_refused(server_database):
 
 def test_servers_starting_together_create_the_tables_once(server_database):
     """Several processes open one new database at the same moment; each waits its turn, none fails."""
-    code = ("import sys; from sync.server.db import open_database; "
+    code = ("import sys; from sync.server.storage.db import open_database; "
             "print(flush=True); input(); open_database(sys.argv[1])")
     processes = [subprocess.Popen([sys.executable, "-c", code, server_database], text=True, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(STARTING_TOGETHER)]

@@ -16,8 +16,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from sync.server.db import responses
-from sync.server.timestamps import utc_now
+from sync.core.clock import utc_now
+from sync.server.storage.db import responses
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
 
 LOCK_WAIT_TIMEOUT = 60
@@ -168,7 +168,7 @@ def test_batches_holding_the_same_ids_in_opposite_orders_never_deadlock(postgres
 
 def test_awkward_text_in_payloads_is_stored_exactly_on_postgres(postgres, engine):
     """Quotes, backslashes, JSON-looking text, emoji, Bengali, Korean and NUL: the batch travels to
-    PostgreSQL as one JSON array (sync/server/db.py), so escaping must round-trip exactly."""
+    PostgreSQL as one JSON array (sync/server/storage/db.py), so escaping must round-trip exactly."""
     token = enrol(postgres)
     texts = ['He said "no" \\ then \\"yes\\"', '{"answers": []}', "🙂 ক্ষ 직원", "tab\there\nnew line", "nul\x00here"]
     records = [make_record(seq, payload={"question_set": "set\x00one", "text": text, "n": seq})

@@ -13,8 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync.server import retention
-from sync.server.db import (
+from sync.core.clock import utc_now
+from sync.server.domain import retention
+from sync.server.domain.safeguarding import take_step
+from sync.server.domain.staff import add_staff, load_member
+from sync.server.storage.db import (
     comment_vectors,
     concern_events,
     concern_queue,
@@ -24,9 +27,6 @@ from sync.server.db import (
     open_database,
     responses,
 )
-from sync.server.safeguarding import take_step
-from sync.server.staff import add_staff, load_member
-from sync.server.timestamps import utc_now
 from tests.server_process import ServerProcess, enrol, feedback_server, make_batch, make_record
 from tests.test_server_concerns import flagged
 

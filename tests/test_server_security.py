@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.record import AnswerRecord, SessionRecord
-from kiosk.store import Store
+from kiosk.session.store import Store
 from sync.client import SyncClient, TransientError
-from sync.server.batch_rate import BatchRate
-from sync.server.headers import HSTS, SECURITY_HEADERS
+from sync.core.record import AnswerRecord, SessionRecord
+from sync.server.api.batch_rate import BatchRate
+from sync.server.api.headers import HSTS, SECURITY_HEADERS
 from tests.dashboard import add_people
 from tests.server_process import ServerProcess, enrol, make_batch, make_record
 

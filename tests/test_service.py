@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.heartbeat import notify, watchdog_interval
-from kiosk.logs import LOG_BACKUPS, LOG_BYTES
+from kiosk.device.heartbeat import notify, watchdog_interval
+from kiosk.device.logs import LOG_BACKUPS, LOG_BYTES
 from tests.conftest import PROJECT
 
 UNITS = PROJECT / "config" / "systemd"
@@ -136,7 +136,7 @@ prepare_kivy(windowed=True, size=(320, 240))
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.uix.label import Label
-from kiosk.heartbeat import beat_from_main_loop
+from kiosk.device.heartbeat import beat_from_main_loop
 
 class Hangs(App):
     def build(self):
@@ -174,7 +174,7 @@ def test_a_hung_main_loop_stops_the_watchdog_pings(tmp_path, kiosk_env, notify_s
 LOG_SCRIPT = """
 import logging, sys
 from pathlib import Path
-from kiosk.logs import log_app, log_job
+from kiosk.device.logs import log_app, log_job
 if sys.argv[1] == "app":
     log_app(Path(sys.argv[2]))
 else:

@@ -23,7 +23,12 @@ from unittest import mock
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR, AnswerShare, QuestionDistribution
+from sync.server.domain.aggregates import (
+    FRIENDS_AND_FAMILY_GOOD,
+    FRIENDS_AND_FAMILY_POOR,
+    AnswerShare,
+    QuestionDistribution,
+)
 from tests.dashboard import add_people, payload, seed, signed_in
 from tests.server_process import ServerProcess
 
@@ -145,7 +150,7 @@ thresholds = st.integers(3, 8)
 
 def participation_seen(counts: list[int], below: int) -> Seen:
     """The "By language" table of "Who is answering" (page and monthly report alike) for these counts."""
-    from sync.server import participation
+    from sync.server.domain import participation
 
     languages = {f"l{index}": count for index, count in enumerate(counts)}
     section = participation.Section("By language", {key: count for key, count in languages.items() if count},

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.sound_check import (
+from kiosk.staff.sound_check import (
     HEARD,
     HEARD_NOTHING,
     NO_MICROPHONE,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.disk_space import free_mb
-from kiosk.staff_pin import set_pin
+from kiosk.device.disk_space import free_mb
+from kiosk.staff.pin import set_pin
 from tests.test_gui import FULL_SESSION, rows, run_kiosk, screens
 
 pytestmark = pytest.mark.gui

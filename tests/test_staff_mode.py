@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.disk_space import free_mb, has_room
-from kiosk.flow import Screen
-from kiosk.simulate import SimulatedClock
-from kiosk.sound_check import NO_SPEAKER, get_volume
-from kiosk.staff_mode import CONFIRM_SECONDS, StaffMode, StaffView
-from kiosk.staff_pin import set_pin
-from kiosk.staff_tools import KioskStaffTools, pin_checker
+from kiosk.device.disk_space import free_mb, has_room
+from kiosk.session.flow import Screen
+from kiosk.session.simulate import SimulatedClock
+from kiosk.staff.mode import CONFIRM_SECONDS, StaffMode, StaffView
+from kiosk.staff.pin import set_pin
+from kiosk.staff.sound_check import NO_SPEAKER, get_volume
+from kiosk.staff.tools import KioskStaffTools, pin_checker
 
 PIN = "2580"
 

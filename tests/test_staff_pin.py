@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.staff_pin import (
+from kiosk.staff.pin import (
     PIN_FILE,
     TRIES_FILE,
     Moment,
@@ -226,7 +226,7 @@ def test_the_tries_file_is_private_and_holds_only_the_count(lock):
 def test_killing_the_kiosk_while_it_checks_the_right_pin_still_counts_the_try(lock):
     """The try is written down before argon2 runs (~0.1 s): pulling the plug to hide a result wins nothing."""
     checking = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
-                                 "from kiosk.staff_pin import PinLock; PinLock(Path(sys.argv[1])).check(sys.argv[2])",
+                                 "from kiosk.staff.pin import PinLock; PinLock(Path(sys.argv[1])).check(sys.argv[2])",
                                  str(lock.data_dir), PIN])
     tries = lock.data_dir / TRIES_FILE
     deadline = time.monotonic() + 60

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from kiosk.flow import SaveFailed
-from kiosk.record import AnswerRecord, SessionRecord, payload_sha256
-from kiosk.store import Store, StoreUnavailable, migrations
+from kiosk.session.flow import SaveFailed
+from kiosk.session.store import Store, StoreUnavailable, migrations
+from sync.core.record import AnswerRecord, SessionRecord, payload_sha256
 
 
 def record(text: str = "Lovely staff") -> SessionRecord:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from sync.protocol import Translation, payload_hash
-from sync.server.db import open_database, responses
+from sync.core.protocol import Translation, payload_hash
+from sync.server.storage.db import open_database, responses
 from tests.fault_proxy import FaultProxy
 from tests.server_process import ServerProcess, enrol, feedback_server
 
@@ -312,8 +312,8 @@ def test_https_with_the_organisations_own_certificate_authority(tmp_path, kiosk_
 
 def test_question_sets_and_you_said_we_did_come_back_and_cost_one_small_request_when_unchanged(
         tmp_path, kiosk_env, server):
-    from kiosk.settings import BUILTIN_CONFIG, load_config
-    from kiosk.updates import load_question_set_update, load_you_said_we_did
+    from kiosk.session.settings import BUILTIN_CONFIG, load_config
+    from kiosk.session.updates import load_question_set_update, load_you_said_we_did
 
     db = str(server.db_path)
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(db, site="Rose House"))
@@ -355,8 +355,8 @@ def test_two_servers_on_one_postgresql_take_the_same_responses_once(tmp_path, ki
 
 def test_one_record_too_large_for_the_server_is_set_aside_and_the_rest_still_go_in_batches(
         tmp_path, kiosk_env, server):
-    from kiosk.record import AnswerRecord, SessionRecord
-    from kiosk.store import Store
+    from kiosk.session.store import Store
+    from sync.core.record import AnswerRecord, SessionRecord
 
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
     kiosk.simulate(10, seed=1)
@@ -384,7 +384,7 @@ def open_files(pid: int) -> list[str]:
 
 
 def test_the_running_sync_job_keeps_the_database_closed_between_passes(tmp_path, kiosk_env, server):
-    """So the app can repair a damaged file at start (kiosk.recovery will not move a file another process
+    """So the app can repair a damaged file at start (kiosk.device.recovery will not move a file another process
     holds), and the job's next pass reads the repaired one."""
     kiosk = Kiosk(tmp_path, kiosk_env, enrol(str(server.db_path)))
     kiosk.simulate(5)

@@ -1,4 +1,4 @@
-"""Theme grouping (sync/server/themes.py) with the real sentence encoder, on comments written for it.
+"""Theme grouping (sync/server/domain/themes.py) with the real sentence encoder, on comments written for it.
 
 tests/data/theme_comments.toml holds 133 comments on 10 subjects, worded so that a subject is rarely named by
 the same word twice. The bar for the adjusted Rand index is set below what was measured (0.53, docs/themes.md);
@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from kiosk.privacy import learned
-from sync.server import themes
-from sync.server.themes import (
+from sync.core.privacy import learned
+from sync.server.domain import themes
+from sync.server.domain.themes import (
     OTHER,
     Comment,
     Encode,
@@ -226,9 +226,9 @@ def test_a_comment_after_a_topic_picture_is_on_its_question_side_and_why_follows
     is said there is on the "working" side whatever topic was touched (a real server, real SQL)."""
     from datetime import date, timedelta
 
-    from sync.server.aggregates import Filters
-    from sync.server.db import open_database
-    from sync.server.theme_store import load_comments
+    from sync.server.domain.aggregates import Filters
+    from sync.server.domain.theme_store import load_comments
+    from sync.server.storage.db import open_database
     from tests.dashboard import payload, seed
 
     def topic(question: str, choice: str, text: str) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from kiosk.flow import Screen
-from kiosk.settings import BUILTIN_CONFIG
-from kiosk.updates import load_question_set_update, load_you_said_we_did, save_updates, words_in
-from sync.protocol import QuestionSetText, Translation, Updates, YouSaidWeDid
+from kiosk.session.flow import Screen
+from kiosk.session.settings import BUILTIN_CONFIG
+from kiosk.session.updates import load_question_set_update, load_you_said_we_did, save_updates, words_in
+from sync.core.protocol import QuestionSetText, Translation, Updates, YouSaidWeDid
 
 FEELINGS = (BUILTIN_CONFIG / "questions" / "feelings.toml").read_text()
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kiosk.simulate import simulate
-from kiosk.store import Store
-from kiosk.usb_export import (
+from kiosk.session.simulate import simulate
+from kiosk.session.store import Store
+from kiosk.staff.usb_export import (
     NO_STICK,
     STICK_FULL,
     STICK_GONE,

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.flow import LISTEN_ATTEMPTS, Flow, Screen
-from kiosk.privacy import read_concerns, scrub
-from kiosk.settings import load_config
-from kiosk.store import Store
+from kiosk.session.flow import LISTEN_ATTEMPTS, Flow, Screen
+from kiosk.session.settings import load_config
+from kiosk.session.store import Store
 from kiosk.voice.audio import AudioSource, WavFileSource
 from kiosk.voice.controller import Listener, VoiceController
 from kiosk.voice.engines import hearing_for
 from kiosk.voice.models import VoiceModels
 from kiosk.voice.prompts import fixed_prompts
 from kiosk.voice.speech_out import CaptureSpeaker, PromptCache, Pyttsx3Synthesiser, SpeechWorker
+from sync.core.privacy import read_concerns, scrub
 from tests.test_flow import by_question, stored
 
 WAIT_SECONDS = 60

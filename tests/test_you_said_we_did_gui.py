@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.i18n import translations
-from kiosk.settings import BUILTIN_CONFIG, KioskConfig
-from kiosk.updates import save_updates
-from sync.protocol import QuestionSetText, Translation, Updates, YouSaidWeDid
+from kiosk.session.i18n import translations
+from kiosk.session.settings import BUILTIN_CONFIG, KioskConfig
+from kiosk.session.updates import save_updates
+from sync.core.protocol import QuestionSetText, Translation, Updates, YouSaidWeDid
 from tests.test_gui import run_kiosk
 
 pytestmark = pytest.mark.gui

@@ -17,9 +17,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from kiosk.config_files import ConfigError, TomlFile
 from kiosk.keyboard import hangul
-from kiosk.voice.language_pack import pack_folders
+from sync.core.config_files import ConfigError, TomlFile
+from sync.core.paths import pack_folders
 
 KEYBOARD_FILE = "keyboard.toml"
 FALLBACK_LANGUAGE = "en"

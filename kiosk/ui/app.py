@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from PIL import features
 
-from kiosk.settings import KioskConfig, ScreenSettings
+from kiosk.session.settings import KioskConfig, ScreenSettings
 
 if TYPE_CHECKING:
     from kiosk.keyboard import Keyboard
-    from kiosk.privacy.concerns import ConcernRules
     from kiosk.voice.controller import SourceFactory
     from kiosk.voice.speakers import Speaker
+    from sync.core.privacy.concerns import ConcernRules
 
 BIGGER_TEXT = 1.5
 """How much larger a person's "bigger text" makes every word (the layout keeps its 2 cm buttons)."""
@@ -80,23 +80,23 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kivy.metrics import Metrics
     from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
-    from kiosk.backup import BackupSchedule
-    from kiosk.disk_space import has_room
-    from kiosk.flow import Flow, FlowState, Personal, SaveFailed, Screen
-    from kiosk.heartbeat import beat_from_main_loop
+    from kiosk.device.backup import BackupSchedule
+    from kiosk.device.disk_space import has_room
+    from kiosk.device.heartbeat import beat_from_main_loop
+    from kiosk.device.recovery import open_store
     from kiosk.keyboard import load_keyboard
-    from kiosk.privacy import scrub
-    from kiosk.privacy.concerns import load_concern_rules
-    from kiosk.recovery import open_store
-    from kiosk.staff_mode import StaffMode, StaffState, StaffView
-    from kiosk.staff_tools import KioskStaffTools, pin_checker
-    from kiosk.store import Store, StoreUnavailable
+    from kiosk.session.flow import Flow, FlowState, Personal, SaveFailed, Screen
+    from kiosk.session.store import Store, StoreUnavailable
+    from kiosk.session.updates import load_question_set_update, load_you_said_we_did
+    from kiosk.staff.mode import StaffMode, StaffState, StaffView
+    from kiosk.staff.tools import KioskStaffTools, pin_checker
     from kiosk.ui import theme, words
     from kiosk.ui.access import KeyAccess, words_of
     from kiosk.ui.text_speedups import words_measured_once, words_on_new_textures
-    from kiosk.updates import load_question_set_update, load_you_said_we_did
     from kiosk.voice.controller import make_voice, open_microphone
     from kiosk.voice.prompt_script import spoken_languages_ready
+    from sync.core.privacy import scrub
+    from sync.core.privacy.concerns import load_concern_rules
 
     @functools.cache
     def rules(language: str) -> ConcernRules:

@@ -322,8 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.split("x"))
 
-    from kiosk.logs import log_app
-    from kiosk.settings import load_config
+    from kiosk.device.logs import log_app
+    from kiosk.session.settings import load_config
     from kiosk.ui.app import build_app, prepare_kivy
     from kiosk.voice.audio import WavFileSource
     from kiosk.voice.speakers import CaptureSpeaker

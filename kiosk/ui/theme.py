@@ -9,8 +9,8 @@ from pathlib import Path
 from kivy.event import EventDispatcher
 from kivy.properties import ColorProperty
 
-from kiosk.questions import find_picture
-from kiosk.ui.fonts import font_files
+from sync.core.fonts import font_files
+from sync.core.questions import find_picture
 
 STANDARD = {
     "background": (0.98, 0.97, 0.94, 1),  # warm off-white, easier on the eyes than pure white
@@ -69,7 +69,7 @@ class Palette(EventDispatcher):
 
 @functools.cache
 def font_for(own: tuple[Path, Path] | None) -> str:
-    """The registered font name for a language pack's ``fonts`` (see kiosk.ui.fonts); made once each."""
+    """The registered font name for a language pack's ``fonts`` (see sync.core.fonts); made once each."""
     from kivy.core.text import LabelBase
 
     regular, bold = font_files(own)

@@ -2,7 +2,7 @@
 
 Passing ``app.language`` makes Kivy re-evaluate the words whenever a person chooses another language,
 so every screen follows without being rebuilt. The catalogues are read once per language
-(kiosk.i18n); a phrase missing from one is shown in English.
+(kiosk.session.i18n); a phrase missing from one is shown in English.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import functools
 import gettext
 from pathlib import Path
 
-from kiosk.i18n import translations
+from kiosk.session.i18n import translations
 
 _config_dirs: list[Path] = []
 

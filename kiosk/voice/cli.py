@@ -1,6 +1,6 @@
 """``kiosk voice`` and ``kiosk transcribe``: install speech models and check what the kiosk would hear.
 
-Kept apart from :mod:`kiosk.cli` (which registers these commands) so that importing one does not
+Kept apart from :mod:`kiosk.cli.main` (which registers these commands) so that importing one does not
 import the other; vosk and numpy load only when a command needs them.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli_options import config_option, data_option
+from kiosk.cli.options import config_option, data_option
 
 TOUCH_ONLY_NOTE = "Languages without a model still get spoken prompts; people answer by touch."
 
@@ -103,7 +103,7 @@ def prompts(language: str, shape: str, out: Path | None, config_dir: Path | None
 
     Example: kiosk voice prompts syl --format html --out sylheti-script.html
     """
-    from kiosk.settings import load_config
+    from kiosk.session.settings import load_config
     from kiosk.voice.prompt_script import prompt_script, script_as
 
     config = load_config(config_dir)
@@ -135,7 +135,7 @@ def recordings(language: str, source: Path, config_dir: Path | None, data_dir: P
 
     Example: kiosk voice recordings syl --from ~/sylheti-recordings
     """
-    from kiosk.settings import load_config
+    from kiosk.session.settings import load_config
     from kiosk.voice.recordings import import_recordings
 
     config = load_config(config_dir)

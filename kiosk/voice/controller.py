@@ -1,6 +1,6 @@
 """The kiosk's voice: speaks every screen the flow shows, and listens when the flow asks.
 
-It sits beside the flow and the screens: it watches :class:`kiosk.flow.FlowState`, says each new
+It sits beside the flow and the screens: it watches :class:`kiosk.session.flow.FlowState`, says each new
 screen's prompts through the speech worker, and on the listening and "Is that right?" screens runs the
 recogniser on a worker thread. What was heard goes back to the flow as ordinary method calls, on the
 UI thread (``call_soon``), and only if the screen is still the one that asked. No Kivy here.
@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.flow import Flow, FlowState, Personal, Screen
-from kiosk.i18n import translations
-from kiosk.settings import Contact, KioskConfig
+from kiosk.session.flow import Flow, FlowState, Personal, Screen
+from kiosk.session.i18n import translations
+from kiosk.session.settings import Contact, KioskConfig
 from kiosk.voice.engines import Engine, Hearing, hearing_for
 from kiosk.voice.language_pack import LanguagePack, match
 from kiosk.voice.models import VoiceModels
@@ -285,7 +285,7 @@ def make_voice(*, flow: Flow, config: KioskConfig, data_dir: Path, call_soon: Ca
     if open_source is not None:  # no engine or no microphone: no microphone button
         listeners = {language: Listener(hearing, open_source, time_limit=settings.listen_seconds,
                                         silence=settings.silence_seconds) for language, hearing in heard.items()}
-    # each language's catalogue read once, not on every screen said (kiosk.i18n parses the .po file)
+    # each language's catalogue read once, not on every screen said (kiosk.session.i18n parses the .po file)
     phrasebook = functools.cache(functools.partial(_phrases, config.config_dirs))
     contacts = config.settings.help.contacts
 

@@ -16,9 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.config_files import ConfigError, TomlFile
-from kiosk.questions import Question
 from kiosk.voice.speech_out import RecordedPrompts, RecordingsError, Voice
+from sync.core.config_files import ConfigError, TomlFile
+from sync.core.paths import pack_folders
+from sync.core.questions import Question
 
 PACK_FILE = "voice.toml"
 
@@ -45,7 +46,7 @@ class PackFile(_Strict):
     name: str = Field(default="", max_length=40)
     """The language's name in its own words and script, as the language screen shows and says it."""
     font: str = ""
-    """A font file with this language's letters, for a script Atkinson Hyperlegible lacks (kiosk.ui.fonts)."""
+    """A font file with this language's letters, for a script Atkinson Hyperlegible lacks (sync.core.fonts)."""
     font_bold: str = ""
     text_scale: float = Field(default=1.0, ge=0.8, le=1.5)
     """How much larger this language's words are drawn: some scripts look smaller than Latin letters at the
@@ -137,12 +138,6 @@ def match(heard: str, phrases: dict[str, str]) -> str | None:
         else:
             return None  # a word that belongs to no phrase
     return meanings.pop() if len(meanings) == 1 else None
-
-
-def pack_folders(language: str, config_dirs: list[Path]) -> list[Path]:
-    """Where a pack for ``language`` may live, most specific first."""
-    tags = [language] + ([language.split("-")[0]] if "-" in language else [])
-    return [folder / "languages" / tag for folder in config_dirs for tag in tags]
 
 
 def load_language_pack(language: str, config_dirs: list[Path]) -> LanguagePack:

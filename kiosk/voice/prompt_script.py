@@ -22,11 +22,11 @@ from pathlib import Path
 
 import jinja2
 
-from kiosk.i18n import translations
-from kiosk.settings import Contact, KioskConfig
-from kiosk.spreadsheet import spreadsheet_cell
+from kiosk.session.i18n import translations
+from kiosk.session.settings import Contact, KioskConfig
 from kiosk.voice.language_pack import LanguagePack
 from kiosk.voice.prompts import fixed_prompts, help_line
+from sync.core.spreadsheet import spreadsheet_cell
 
 ENGLISH = "en-GB"
 SLUG_WORDS = 6

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from kiosk.flow import FlowState, Personal, Screen
-from kiosk.settings import Contact
+from kiosk.session.flow import FlowState, Personal, Screen
+from kiosk.session.settings import Contact
 
 
 def spoken_for(state: FlowState, *, can_listen: bool, contacts: Sequence[Contact] = (),
                _: Callable[[str], str] = str) -> list[str]:
     """The prompts for ``state``, in the order they are said; [] when the screen says nothing new.
-    ``_`` gives the kiosk's own words in the person's language (kiosk.i18n)."""
+    ``_`` gives the kiosk's own words in the person's language (kiosk.session.i18n)."""
     question = state.question
     language = state.personal.language
     if state.screen == Screen.HELP and state.help_page == "staff":

@@ -13,16 +13,16 @@ Raspberry Pi, for a figure that matters only to within a few dB between one spea
 from __future__ import annotations
 
 import difflib
-import os
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from kiosk.settings import KioskConfig
+from kiosk.session.settings import KioskConfig
 from kiosk.voice.audio import AudioFileError, read_wav_mono
 from kiosk.voice.prompt_script import ScriptLine, not_in, prompt_script, recording_folder
+from sync.core.files import atomic_path
 
 SHORTEST, LONGEST = 0.3, 30.0
 """Seconds of speech a prompt may last: shorter is a false start, longer is not one prompt."""
@@ -102,10 +102,8 @@ def evened(samples: np.ndarray, rate: int) -> np.ndarray:
 
 def _save(samples: np.ndarray, rate: int, path: Path) -> None:
     """Written beside its place and renamed into it: a kiosk never plays half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    with wave.open(str(partial), "wb") as out:
+    with atomic_path(path) as partial, wave.open(str(partial), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
         out.writeframes(samples.astype("<i2").tobytes())
-    os.replace(partial, path)

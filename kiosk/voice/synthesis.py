@@ -23,8 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 import wave
 from dataclasses import dataclass
@@ -32,6 +30,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from platformdirs import user_cache_dir
+
+from sync.core.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +158,10 @@ class PromptCache:
         if path.is_file():
             return path
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".part", dir=self.folder)
-        os.close(handle)
-        partial = Path(name)
-        try:
+        with atomic_path(path, shared=True) as partial:
             log.debug("synthesising a prompt of %d characters (%s, %s)", len(text), language, voice)
             synthesiser.synthesise(text, voice, partial)
             _check_wav(partial)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
         return path
 
 

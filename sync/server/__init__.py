@@ -1,2 +1,2 @@
 """The central server: receives kiosks' batches exactly once and sends back question sets and
-"You said, we did" items. Run it with ``feedback-server serve``; see sync/protocol.py for the messages."""
+"You said, we did" items. Run it with ``feedback-server serve``; see sync/core/protocol.py for the messages."""

@@ -1,13 +1,13 @@
-"""The central server's HTTP API (sync/protocol.py says what the messages mean).
+"""The central server's HTTP API (sync/core/protocol.py says what the messages mean).
 
-Every error answer is a :class:`sync.protocol.Problem` — ``{"detail": "<one plain sentence>"}`` — and
+Every error answer is a :class:`sync.core.protocol.Problem` — ``{"detail": "<one plain sentence>"}`` — and
 is declared in the OpenAPI document (/openapi.json, served only with ``serve --openapi``) so a fuzzer can
 check the server against it. /docs and /redoc are never served: FastAPI's pages load scripts from a CDN,
 which would run on the dashboard's origin.
 Nothing here logs free text or payloads: the engine hides SQL parameters, conflicts log only the id.
 
-Every request body is limited before it is read, chunked or not (sync/server/body_limit.py): a kiosk's
-batch to ``max_body_bytes`` (:data:`sync.protocol.MAX_BODY_BYTES`), a question set to
+Every request body is limited before it is read, chunked or not (sync/server/api/body_limit.py): a kiosk's
+batch to ``max_body_bytes`` (:data:`sync.core.protocol.MAX_BODY_BYTES`), a question set to
 :data:`sync.server.web.questions.MAX_REQUEST_BYTES`, anything else, the sign-in form first of all, to
 :data:`sync.server.web.sessions.MAX_FORM_BYTES`.
 """
@@ -31,27 +31,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
-from sync import protocol
-from sync.server.auth import Kiosk, require_kiosk
-from sync.server.batch_rate import BATCHES_PER_MINUTE, BatchRate
-from sync.server.batch_request import parse_batch
-from sync.server.batches import DeviceOfAnotherKiosk, store_batch
-from sync.server.body_limit import BodyLimit
-from sync.server.db import open_database
-from sync.server.headers import add_security_headers
-from sync.server.kiosks import record_contact
-from sync.server.notify import (
+from sync.core import protocol
+from sync.core.clock import utc_now
+from sync.core.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
+from sync.server.api.auth import Kiosk, require_kiosk
+from sync.server.api.batch_rate import BATCHES_PER_MINUTE, BatchRate
+from sync.server.api.batch_request import parse_batch
+from sync.server.api.body_limit import BodyLimit
+from sync.server.api.headers import add_security_headers
+from sync.server.domain.batches import DeviceOfAnotherKiosk, store_batch
+from sync.server.domain.kiosks import record_contact
+from sync.server.domain.notify import (
     NOTIFY_EMAIL_VARIABLE,
     NOTIFY_WEBHOOK_VARIABLE,
     SMTP_VARIABLE,
     Notifier,
     notifier,
 )
-from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
-from sync.server.retention import KEEP_DAYS_VARIABLE, start_forgetting
-from sync.server.site_content import updates_for_site
-from sync.server.timestamps import utc_now
+from sync.server.domain.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
+from sync.server.domain.retention import KEEP_DAYS_VARIABLE, start_forgetting
+from sync.server.domain.site_content import updates_for_site
+from sync.server.storage.db import open_database
 from sync.server.web.dashboard import BODY_LIMITS, PREFIX, add_dashboard, too_large_page
 from sync.server.web.sessions import MAX_FORM_BYTES
 
@@ -123,10 +123,10 @@ def create_app(database_url: str, *, max_body_bytes: int = protocol.MAX_BODY_BYT
                suppress_below: int = SUPPRESS_BELOW, reference_mix: ReferenceMix | None = None,
                openapi: bool = False, batches_per_minute: int = BATCHES_PER_MINUTE) -> FastAPI:
     """The server on ``database_url``, with the staff dashboard; with ``keep_days`` it forgets older responses
-    at start and daily, in a thread of its own (sync/server/retention.py). Every worker process does: that
+    at start and daily, in a thread of its own (sync/server/domain/retention.py). Every worker process does: that
     is safe. The dashboard shows counts below ``suppress_below`` as "fewer than N", and compares who answers
     with ``reference_mix``. ``openapi`` serves /openapi.json; each kiosk may send ``batches_per_minute``
-    batches a minute (0: any number, sync/server/batch_rate.py)."""
+    batches a minute (0: any number, sync/server/api/batch_rate.py)."""
     engine = open_database(database_url)
 
     @asynccontextmanager
@@ -234,7 +234,7 @@ def _too_large(request: Request, limit: int) -> Response:
 
 def _describe_batch_body(app: FastAPI) -> None:
     """Put the Batch schema in the OpenAPI document: the endpoint reads its body itself (to answer each
-    problem with its own status, sync/server/batch_request.py), so FastAPI cannot see the model."""
+    problem with its own status, sync/server/api/batch_request.py), so FastAPI cannot see the model."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -15,23 +15,23 @@ import click
 import sqlalchemy as sa
 from platformdirs import user_data_dir
 
-from kiosk.cli import check_export_folder, export_to_file, redact_names_option, run_command, time_detail_option
-from kiosk.config_files import ConfigError
-from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
-from sync.protocol import Translation
-from sync.server.batch_rate import BATCHES_PER_MINUTE
+from sync.core.commands import check_export_folder, export_to_file, redact_names_option, run_command, time_detail_option
+from sync.core.config_files import ConfigError
+from sync.core.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
+from sync.core.protocol import Translation
+from sync.server.api.batch_rate import BATCHES_PER_MINUTE
 from sync.server.cli_options import participation_option
-from sync.server.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
+from sync.server.domain.kiosks import KioskError, check_label
+from sync.server.domain.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
+from sync.server.domain.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
+from sync.server.domain.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
+from sync.server.domain.site_content import ContentError, check_translation_languages
+from sync.server.domain.staff import ROLES, StaffError
 from sync.server.fft.codes import FftCodesError
 from sync.server.fft.commands import fft_codes, fft_return
-from sync.server.kiosks import KioskError, check_label
-from sync.server.notify import NOTIFY_EMAIL_VARIABLE, NOTIFY_WEBHOOK_VARIABLE, SMTP_VARIABLE, notifier
-from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
 from sync.server.reports.period import ReportError
 from sync.server.reports.schedule import reports_due
-from sync.server.retention import KEEP_DAYS_VARIABLE, MAX_KEEP_DAYS
-from sync.server.site_content import ContentError, check_translation_languages
-from sync.server.staff import ROLES, StaffError
+from sync.server.storage.db import DEFAULT_FILENAME, DatabaseSetupError, database_url, open_database
 
 
 def _default_db() -> str:
@@ -184,7 +184,7 @@ def add_kiosk(name: str, site: str, db: str) -> None:
 
     Example: feedback-server add-kiosk lounge-1 --site "Mile End"
     """
-    from sync.server.kiosks import add_kiosk as enrol
+    from sync.server.domain.kiosks import add_kiosk as enrol
 
     token = enrol(open_database(db), name, site)
     click.echo(f"Kiosk {name!r} is enrolled at site {site!r}.\n"
@@ -201,7 +201,7 @@ def revoke_kiosk(name: str, db: str) -> None:
 
     Example: feedback-server revoke-kiosk lounge-1
     """
-    from sync.server.kiosks import revoke_kiosk as revoke
+    from sync.server.domain.kiosks import revoke_kiosk as revoke
 
     if revoke(open_database(db, create=False), name):
         click.echo(f"Kiosk {name!r} is revoked: its token no longer works.")
@@ -220,7 +220,7 @@ def stats(as_json: bool, db: str) -> None:
 
     Example: feedback-server stats --json
     """
-    from sync.server.stats import server_stats
+    from sync.server.domain.stats import server_stats
 
     report = server_stats(open_database(db, create=False))
     if as_json:
@@ -255,7 +255,7 @@ def set_questions(site: str, file: Path, db: str) -> None:
 
     Example: feedback-server questions set --site "Mile End" my-questions.toml
     """
-    from sync.server.site_content import set_question_set
+    from sync.server.domain.site_content import set_question_set
 
     stored = set_question_set(open_database(db), site, file)
     click.echo(f"Question set {stored.id!r} version {stored.version} will go to the kiosks at {site!r} "
@@ -292,7 +292,7 @@ def add_item(site: str, said: str, did: str, translations: dict[str, Translation
         --translation bn "এখানে খুব ঠান্ডা।" "আমরা হিটিং ঠিক করেছি।" \\
         --translation ko "너무 추워요." "난방을 고쳤어요."
     """
-    from sync.server.site_content import add_you_said_we_did
+    from sync.server.domain.site_content import add_you_said_we_did
 
     item = add_you_said_we_did(open_database(db), site, said, did, picture, when.date() if when else date.today(),
                                translations)
@@ -314,7 +314,7 @@ def export(fmt: str, out: Path, since: datetime | None, db: str, time_detail: st
 
     Example: feedback-server export --format xlsx --out all-feedback.xlsx --since 2026-10-01
     """
-    from sync.server.export import ServerSource
+    from sync.server.domain.export import ServerSource
 
     check_export_folder(out)
     export_to_file(ServerSource(open_database(db, create=False)), fmt, out, since, time_detail, redact_names)
@@ -337,7 +337,7 @@ def forget(days: int, dry_run: bool, db: str) -> None:
     """
     from tqdm import tqdm
 
-    from sync.server.retention import forget_older_than
+    from sync.server.domain.retention import forget_older_than
 
     engine = open_database(db, create=False)
     planned = forget_older_than(engine, days, dry_run=True)
@@ -368,14 +368,14 @@ def demo_data(responses: int, sites: list[str], days: int, seed: int, db: str) -
     """
     from tqdm import tqdm
 
-    from sync.server.db import responses as responses_table
-    from sync.server.demo import generate
+    from sync.server.domain.demo import generate
+    from sync.server.storage.db import responses as responses_table
 
     engine = open_database(db)
     with engine.connect() as connection:
         if connection.execute(sa.select(responses_table.c.id).limit(1)).first() is not None:
             raise click.UsageError("this database already holds answers; give a new one with --db")
-    logging.getLogger("sync.server.batches").setLevel(logging.ERROR)  # not a line per invented concern
+    logging.getLogger("sync.server.domain.batches").setLevel(logging.ERROR)  # not a line per invented concern
     with tqdm(total=responses, unit=" responses", disable=None, leave=False) as bar:
         stored = generate(engine, sites, responses, days=days, seed=seed, progress=bar.update)
     click.echo(f"Stored {stored} invented responses at {len(sites)} sites. Add yourself with "
@@ -481,7 +481,7 @@ def add_staff_command(name: str, role: str, sites: list[str], all_sites: bool, d
 
     Example: feedback-server staff add sam --role manager --site "Mile End"
     """
-    from sync.server.staff import add_staff
+    from sync.server.domain.staff import add_staff
 
     add_staff(open_database(db), name, _new_password(), role, sites, all_sites=all_sites)  # type: ignore[arg-type]
     click.echo(f"{name} can now sign in to the dashboard as {'an' if role == 'admin' else 'a'} {role}.")
@@ -495,7 +495,7 @@ def staff_password(name: str, db: str) -> None:
 
     Example: feedback-server staff password sam
     """
-    from sync.server.staff import set_password
+    from sync.server.domain.staff import set_password
 
     set_password(open_database(db, create=False), name, _new_password())
     click.echo(f"{name}'s password is changed; they are signed out everywhere.")
@@ -508,7 +508,7 @@ def staff_list(db: str) -> None:
 
     Example: feedback-server staff list
     """
-    from sync.server.staff import list_staff
+    from sync.server.domain.staff import list_staff
 
     engine = open_database(db, create=False)
     with engine.connect() as connection:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from kiosk.config_files import ConfigError
-from sync.server.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
+from sync.core.config_files import ConfigError
+from sync.server.domain.participation import PARTICIPATION_VARIABLE, ReferenceMix, reference_mix_from
 
 
 def _reference_mix(_context: click.Context, _parameter: click.Parameter, value: str | None) -> ReferenceMix:

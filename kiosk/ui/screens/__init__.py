@@ -8,7 +8,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.words import translate
 from kiosk.voice.prompts import what_happens_to_answers
 

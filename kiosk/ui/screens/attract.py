@@ -4,7 +4,7 @@ for this person's own settings (language, bigger text, high contrast, slower spe
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.utils import escape_markup
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui import theme
 from kiosk.ui.screens import KioskScreen, load_kv
 from kiosk.ui.words import translate as _

@@ -1,7 +1,7 @@
 """A choice question: big picture answers in a row (landscape) or a list, picture left (portrait)."""
 
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.screens import QuestionScreen, load_kv
 from kiosk.ui.widgets import PictureButton
 

@@ -2,7 +2,7 @@
 
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.screens import QuestionScreen, load_kv
 
 

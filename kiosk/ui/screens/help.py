@@ -7,7 +7,7 @@ language."""
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.screens import KioskScreen, load_kv
 from kiosk.ui.words import translate as _
 

@@ -1,7 +1,7 @@
 """Choose a language: each one's name in its own words and script, said aloud in its own voice. A spoken-only
 language (Sylheti) has a picture of an ear: it is heard, and its screens show another language's words."""
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui import theme
 from kiosk.ui.screens import KioskScreen, load_kv
 from kiosk.ui.widgets import PictureButton

@@ -3,7 +3,7 @@
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.screens import QuestionScreen, load_kv
 
 METER_SECONDS = 0.05

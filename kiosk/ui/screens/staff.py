@@ -2,7 +2,7 @@
 
 from kivy.properties import ListProperty, StringProperty
 
-from kiosk.staff_mode import StaffState
+from kiosk.staff.mode import StaffState
 from kiosk.ui.screens import KioskScreen, load_kv
 
 

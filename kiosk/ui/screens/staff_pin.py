@@ -3,7 +3,7 @@ Staff screens are in English only (see docs/operations.md)."""
 
 from kivy.properties import NumericProperty, StringProperty
 
-from kiosk.staff_mode import StaffState
+from kiosk.staff.mode import StaffState
 from kiosk.ui.screens import KioskScreen, load_kv
 
 

@@ -3,7 +3,7 @@ the answers given so far if nobody is."""
 
 from kivy.properties import NumericProperty
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.screens import LeavingScreen, load_kv
 
 

@@ -4,7 +4,7 @@ person's own script (kiosk.keyboard)."""
 from kivy.core.window import Window
 from kivy.properties import StringProperty
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
 from kiosk.ui.screens import QuestionScreen, load_kv
 
 

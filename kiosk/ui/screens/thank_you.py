@@ -4,9 +4,9 @@ words in it is left out (someone who chose Bengali may not read the English)."""
 
 from kivy.properties import ListProperty, StringProperty
 
-from kiosk.flow import FlowState
+from kiosk.session.flow import FlowState
+from kiosk.session.updates import words_in
 from kiosk.ui.screens import KioskScreen, load_kv
-from kiosk.updates import words_in
 
 
 class ThankYouScreen(KioskScreen):

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from sync.server.db import fft_sites, fft_wards, kiosks
-from sync.server.kiosks import KioskError, check_label
-from sync.server.staff import audit
-from sync.server.timestamps import utc_now
+from sync.core.clock import utc_now
+from sync.server.domain.kiosks import KioskError, check_label
+from sync.server.domain.staff import audit
+from sync.server.storage.db import fft_sites, fft_wards, kiosks
 
 MODES = ("SMS", "Electronic Discharge", "Electronic Home", "Paper Discharge", "Paper Home", "Telephone", "Online",
          "Other")

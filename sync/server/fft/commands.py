@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from kiosk.cli import check_export_folder
-from sync.server.db import open_database
+from sync.core.clock import utc_now
+from sync.core.commands import check_export_folder
 from sync.server.fft.codes import MODES, SiteCodes, Ward, all_site_codes, all_wards, set_site_codes, set_ward
 from sync.server.fft.tables import FORMATS, Format
 from sync.server.reports.period import Month, ReportError, parse_period
+from sync.server.storage.db import open_database
 
 
 def by_command_line() -> str:
@@ -63,7 +63,7 @@ def fft_return(month: Month, fmt: Format | None, out: Path, publish: bool, sites
     with tqdm(total=responses_given(engine, month), unit=" responses", disable=None, leave=False) as bar:
         made = month_return(engine, month, sites or None, bar.update)
     try:
-        write_return(made, chosen_format, out, published=publish, now=datetime.now(UTC))
+        write_return(made, chosen_format, out, published=publish, now=utc_now())
     except OSError as exc:
         raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
     wards = len(made.levels["Wards"])

@@ -1,14 +1,14 @@
 """A month's answers to the Friends and Family Test question, counted by site and kiosk, and the answers a wrong
 kiosk clock would have put in the wrong month.
 
-Which question is the FFT question is decided as the dashboard decides it (sync/server/aggregates.py): a choice
+Which question is the FFT question is decided as the dashboard decides it (sync/server/domain/aggregates.py): a choice
 question whose answers include very-good, good, poor and very-poor, in whichever question set asks it. The
 Easy Read set ("How was your time with us?": Very good … "I don't know") and the standard wording keep the
 same six answer ids (config/questions), so both count alike, by id and never by their words. Only that answer
 is read from each response: never a comment.
 
 The month is the one the person answered in by the kiosk's clock, in UTC, as every other count on the
-server. A kiosk's clock is recorded, never trusted (sync/server/timestamps.py), so an answer is left out of
+server. A kiosk's clock is recorded, never trusted (sync/server/domain/timestamps.py), so an answer is left out of
 every month's return when its time cannot be right: not a real date, before :data:`CLOCK_SET_FROM` (a
 Raspberry Pi without its clock battery starts in 1970), or later than the moment the server received it
 (plus :data:`CLOCK_SLACK`). Those received in the month are counted by kiosk, for the return's checks. A
@@ -26,12 +26,12 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.record import read_payload
-from sync.server.aggregates import Filters, answer_distributions, column_text, friends_and_family
-from sync.server.db import kiosks, response_counts, responses
+from sync.core.record import read_payload
+from sync.server.domain.aggregates import Filters, answer_distributions, column_text, friends_and_family
+from sync.server.domain.stats import SKEW_AMBER_SECONDS
+from sync.server.domain.timestamps import as_utc, parse_device_time
 from sync.server.reports.period import Month
-from sync.server.stats import SKEW_AMBER_SECONDS
-from sync.server.timestamps import as_utc, parse_device_time
+from sync.server.storage.db import kiosks, response_counts, responses
 
 ANSWERS = ("very-good", "good", "neither", "poor", "very-poor", "dont-know")
 """The FFT's six answer ids, in NHS England's order (Very Good … Don't Know)."""

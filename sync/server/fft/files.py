@@ -1,5 +1,5 @@
 """The Friends and Family Test return as a file: CSV (the ward rows) or XLSX ("Notes", then NHS England's
-"Wards", "Sites" and "Trusts" sheets). Every cell goes through :func:`kiosk.spreadsheet.spreadsheet_cell`, so
+"Wards", "Sites" and "Trusts" sheets). Every cell goes through :func:`sync.core.spreadsheet.spreadsheet_cell`, so
 a ward or organisation name that starts like a formula is shown, never run.
 
 Two kinds: the **submission** (exact counts, for NHS England's data collection, which suppresses before it
@@ -11,7 +11,6 @@ failed write never leaves a half-written return that looks complete.
 from __future__ import annotations
 
 import csv
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +18,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from kiosk.spreadsheet import spreadsheet_cell
+from sync.core.files import atomic_path
+from sync.core.spreadsheet import spreadsheet_cell
 from sync.server.fft.tables import FftReturn, Format
 
 PERCENT_COLUMNS = ("Percentage Positive", "Percentage Negative")
@@ -47,18 +47,11 @@ def notes(made: FftReturn, *, published: bool, now: datetime) -> list[str]:
 
 def write_return(made: FftReturn, fmt: Format, out: Path, *, published: bool, now: datetime) -> None:
     """Write the return to ``out`` atomically."""
-    partial = out.with_name(out.name + ".partial")
-    try:
+    with atomic_path(out) as partial:
         if fmt == "csv":
             _csv(made, partial, published=published)
         else:
             _xlsx(made, partial, published=published, now=now)
-        with partial.open("rb") as handle:
-            os.fsync(handle.fileno())  # a USB stick may be pulled out as soon as we say "Wrote"
-        partial.replace(out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _csv(made: FftReturn, out: Path, *, published: bool) -> None:

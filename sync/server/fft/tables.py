@@ -19,12 +19,12 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sync.server.db import kiosks, response_counts
+from sync.server.domain.timestamps import as_utc
 from sync.server.fft.codes import DEFAULT_MODE, MODES, SiteCodes, Ward, all_site_codes, all_wards
 from sync.server.fft.counting import ANSWERS, MonthCounts, count_month
 from sync.server.fft.suppression import MARK, Reason, Unit, suppress
 from sync.server.reports.period import Month
-from sync.server.timestamps import as_utc
+from sync.server.storage.db import kiosks, response_counts
 
 ANSWER_COLUMNS = ("Very Good", "Good", "Neither Good nor Poor", "Poor", "Very Poor", "Don't Know")
 """NHS England's names for the six answers, in the order of :data:`sync.server.fft.counting.ANSWERS`."""

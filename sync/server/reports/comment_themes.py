@@ -1,15 +1,15 @@
 """The top themes of what people said was working and not working at a site in a period, for a report.
 
-The same grouping as the dashboard's themes page (sync/server/themes.py, with staff names), limited to the
+The same grouping as the dashboard's themes page (sync/server/domain/themes.py, with staff names), limited to the
 period's comments at the site, so the report and the page agree. Two things keep it cheap (docs/themes.md):
 
 - each comment's vector is read from the dashboard's store (``comment_vectors``) or computed once and kept
-  there (:func:`sync.server.theme_store.cached_encoder`), so a month the page has shown costs no encoding;
+  there (:func:`sync.server.domain.theme_store.cached_encoder`), so a month the page has shown costs no encoding;
 - the comments still to encode are encoded once per distinct text: short comments ("good", "the food is
   cold") recur, and the encoder is the cost (about 1.5 ms a comment on 2 cores; grouping 10,000 takes 1 s).
 
 Themes are grouped on the comments as stored; with ``redact_names`` the names of people in the examples and theme
-names read ``[name]`` (kiosk.privacy.redact_names), for a report that is published rather than kept in the team.
+names read ``[name]`` (sync.core.privacy.redact_names), for a report that is published rather than kept in the team.
 
 What a process cannot avoid is loading the encoder (about 10 s, mostly importing torch), which the
 keywords that name a theme need even when every vector is kept. Without the ``learned`` extra a report has
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from kiosk.privacy import redact_names as redacted
-from sync.server.aggregates import Filters
-from sync.server.theme_store import Encode, Side, as_comments, cached_encoder, load_comments, load_saved
-from sync.server.themes import Theme, group_comments, minilm_encode
+from sync.core.privacy import redact_names as redacted
+from sync.server.domain.aggregates import Filters
+from sync.server.domain.theme_store import Encode, Side, as_comments, cached_encoder, load_comments, load_saved
+from sync.server.domain.themes import Theme, group_comments, minilm_encode
 
 TOP_THEMES = 5
 EXAMPLES = 2

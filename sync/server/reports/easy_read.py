@@ -29,10 +29,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from kiosk.ui.fonts import LATIN
-from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR
+from sync.core.fonts import LATIN
+from sync.server.domain.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR
+from sync.server.domain.site_content import PICTURE_DIRS
 from sync.server.reports.quarterly import QuarterlyReport
-from sync.server.site_content import PICTURE_DIRS
 from sync.server.web.common import HIDDEN, NOT_SHOWN, table_shown, templates
 from sync.server.web.you_said_we_did import DID_PICTURE, SAID_PICTURE, in_words, sentences
 

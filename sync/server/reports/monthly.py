@@ -6,7 +6,7 @@ and not working with example comments, the safeguarding concerns raised and wher
 whether the kiosks were working. Counts here are exact; :mod:`sync.server.reports.render` suppresses the
 small ones, as the dashboard does.
 
-Counts come from the tables kept at ingest (sync/server/aggregates.py), so they equal a count over the
+Counts come from the tables kept at ingest (sync/server/domain/aggregates.py), so they equal a count over the
 responses themselves and cost milliseconds. Only the comments (themes) and each kiosk's days in use read the
 responses of the month.
 """
@@ -21,8 +21,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.export import SUPPRESS_BELOW
-from sync.server.aggregates import (
+from sync.core.clock import utc_now
+from sync.core.export import SUPPRESS_BELOW
+from sync.server.domain.aggregates import (
     Filters,
     QuestionDistribution,
     answer_distributions,
@@ -30,15 +31,15 @@ from sync.server.aggregates import (
     responses_per_week,
     with_friends_and_family_together,
 )
-from sync.server.db import concern_queue, responses
-from sync.server.participation import ReferenceMix, SiteParticipation, gather_participation
+from sync.server.domain.participation import ReferenceMix, SiteParticipation, gather_participation
+from sync.server.domain.safeguarding import STATUSES, category_name
+from sync.server.domain.stats import kiosk_health
+from sync.server.domain.theme_store import Encode, Side
+from sync.server.domain.themes import ThemesUnavailable
+from sync.server.domain.timestamps import as_utc
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.period import Month, Period, ReportError
-from sync.server.safeguarding import STATUSES, category_name
-from sync.server.stats import kiosk_health
-from sync.server.theme_store import Encode, Side
-from sync.server.themes import ThemesUnavailable
-from sync.server.timestamps import as_utc, utc_now
+from sync.server.storage.db import concern_queue, responses
 from sync.server.web.common import known_sites
 
 TREND_MONTHS = 6
@@ -51,7 +52,7 @@ STEPS = ("responses", "answers", "concerns", "kiosks", *(f"themes: {side}" for s
 class KioskMonth:
     name: str
     health: str
-    """green, amber or red, now (sync/server/stats.py)."""
+    """green, amber or red, now (sync/server/domain/stats.py)."""
     reasons: list[str]
     """Why it is not green, in words a care worker can act on."""
     responses: int

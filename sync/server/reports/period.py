@@ -1,6 +1,6 @@
 """The period a report covers: a calendar month (the monthly team report) or a calendar quarter (the quarterly
 Board report and its Easy Read version), by the day people answered (the kiosk's clock), as the dashboard
-counts it (sync/server/aggregates.py)."""
+counts it (sync/server/domain/aggregates.py)."""
 
 from __future__ import annotations
 

@@ -21,20 +21,20 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from sync.server.aggregates import (
+from sync.core.clock import utc_now
+from sync.server.domain.aggregates import (
     Filters,
     QuestionDistribution,
     answer_distributions,
     friends_and_family_answers,
     response_totals,
 )
+from sync.server.domain.site_content import list_you_said_we_did
+from sync.server.domain.theme_store import Encode
+from sync.server.domain.themes import ThemesUnavailable
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.monthly import THEME_SIDES, Concerns, check_site, concerns_raised
 from sync.server.reports.period import Quarter, ReportError
-from sync.server.site_content import list_you_said_we_did
-from sync.server.theme_store import Encode
-from sync.server.themes import ThemesUnavailable
-from sync.server.timestamps import utc_now
 from sync.server.web.common import known_sites
 
 FIRST_STEPS = ("responses", "answers", "concerns", '"You said, we did"')

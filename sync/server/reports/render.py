@@ -16,20 +16,19 @@ charts carry their colours as SVG attributes (templates/_charts.html).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from sync.core.files import atomic_path
+from sync.server.domain.safeguarding import STATUS_LABELS, STATUSES
+from sync.server.domain.theme_store import SIDES
 from sync.server.fft.suppression import THRESHOLD, Unit, suppress_level
 from sync.server.reports.comment_themes import ReportTheme
 from sync.server.reports.monthly import THEME_SIDES, Concerns, MonthlyReport
 from sync.server.reports.quarterly import QuarterlyReport
-from sync.server.safeguarding import STATUS_LABELS, STATUSES
-from sync.server.theme_store import SIDES
 from sync.server.web.charts import answer_cards, friends_and_family, share_segments, weekly_bars
 from sync.server.web.common import NOT_SHOWN, exact, shown, table_shown, templates, when
 from sync.server.web.you_said_we_did import in_words
@@ -216,11 +215,5 @@ def write_report(html: str, fmt: Format, out: Path) -> None:
     """Write the page as ``fmt`` to ``out`` whole or not at all: through a temporary file in the same folder,
     so a failure never leaves half a PDF where the last good one was."""
     data = html.encode("utf-8") if fmt == "html" else pdf_bytes(html)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(out, shared=True) as partial:
+        partial.write_bytes(data)

@@ -32,12 +32,12 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
+from sync.core.export import SUPPRESS_BELOW, SUPPRESS_BELOW_VARIABLE
 from sync.server.cli_options import participation_option
-from sync.server.db import kiosks, open_database, question_sets, you_said_we_did
-from sync.server.participation import ReferenceMix
+from sync.server.domain.participation import ReferenceMix
+from sync.server.domain.timestamps import as_utc
 from sync.server.reports.period import Month
-from sync.server.timestamps import as_utc
+from sync.server.storage.db import kiosks, open_database, question_sets, you_said_we_did
 
 if TYPE_CHECKING:  # the reports themselves are imported when one is made: every feedback-server command loads this
     from sync.server.reports.render import Format

@@ -10,11 +10,11 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from sync.server.db import audit_log
+from sync.server.domain.kiosks import KioskError, add_kiosk, revoke_kiosk
+from sync.server.domain.staff import ROLES, StaffError, add_staff, audit, list_staff, set_disabled, set_password
+from sync.server.domain.stats import kiosk_health
 from sync.server.fft.codes import MODES, all_site_codes, all_wards
-from sync.server.kiosks import KioskError, add_kiosk, revoke_kiosk
-from sync.server.staff import ROLES, StaffError, add_staff, audit, list_staff, set_disabled, set_password
-from sync.server.stats import kiosk_health
+from sync.server.storage.db import audit_log
 from sync.server.web.common import render
 from sync.server.web.sessions import Signed, field, form_reader, needs
 

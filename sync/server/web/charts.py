@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR, QuestionDistribution
-from sync.server.aggregates import friends_and_family as friends_and_family_shares
+from sync.server.domain.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR, QuestionDistribution
+from sync.server.domain.aggregates import friends_and_family as friends_and_family_shares
 from sync.server.web.common import HIDDEN, exact, hidden_counts, shown, table_shown
 
 WIDTH = 720

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,10 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
-from sync.server.aggregates import Filters, question_sets_seen
-from sync.server.db import kiosks, question_sets, responses, you_said_we_did
-from sync.server.staff import StaffMember
+from sync.core.clock import utc_now
+from sync.server.domain.aggregates import Filters, question_sets_seen
+from sync.server.domain.staff import StaffMember
+from sync.server.storage.db import kiosks, question_sets, responses, you_said_we_did
 from sync.server.web.sessions import CSRF_FIELD, NotAllowed, Signed
 
 HERE = Path(__file__).parent
@@ -139,11 +140,11 @@ def when(moment: datetime) -> str:
 
 
 def last_heard(text: str | None) -> str:
-    """A kiosk's last contact (ISO text from sync.server.stats) as "5 minutes ago (23 Nov 2026, 20:00 UTC)"."""
+    """A kiosk's last contact (ISO text from sync.server.domain.stats) as "5 minutes ago (23 Nov 2026, 20:00 UTC)"."""
     if not text:
         return "never"
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return f"{ago(moment, datetime.now(UTC))} ({when(moment)})"
+    return f"{ago(moment, utc_now())} ({when(moment)})"
 
 
 templates.env.filters["last_heard"] = last_heard

@@ -1,5 +1,5 @@
 """The safeguarding queue: flagged responses for managers to acknowledge, assign and resolve
-(sync/server/safeguarding.py does the work; this draws it and reads the forms).
+(sync/server/domain/safeguarding.py does the work; this draws it and reads the forms).
 
 Managers and admins only, and only for their sites: the list, each item and every step check the site,
 so a manager of one site gets 403 for another's items even by guessing their ids. The queue lists no
@@ -16,8 +16,9 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from sync.protocol import UUID_PATTERN
-from sync.server.safeguarding import (
+from sync.core.clock import utc_now
+from sync.core.protocol import UUID_PATTERN
+from sync.server.domain.safeguarding import (
     ORDERS,
     STATUS_LABELS,
     VIEWS,
@@ -35,8 +36,7 @@ from sync.server.safeguarding import (
     open_count,
     take_step,
 )
-from sync.server.staff import StaffMember
-from sync.server.timestamps import utc_now
+from sync.server.domain.staff import StaffMember
 from sync.server.web.common import BadRequest, ago, check_site, chosen_site, known_sites, render, when
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 

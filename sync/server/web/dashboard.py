@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from kiosk.settings import ASSETS
-from sync.server.participation import ReferenceMix
+from sync.core.paths import ASSETS
+from sync.server.domain.participation import ReferenceMix
 from sync.server.web import (
     admin,
     concerns,
@@ -39,7 +39,7 @@ BODY_LIMITS = {f"{PREFIX}{path}": questions.MAX_REQUEST_BYTES for path in (quest
 
 
 def too_large_page(request: Request, limit: int) -> Response:
-    """The page for a form or file refused, unread, as larger than ``limit`` bytes (sync/server/body_limit.py)."""
+    """The page for a form or file refused, unread, as larger than ``limit`` bytes (sync/server/api/body_limit.py)."""
     size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} KB"
     return render(request, "error.html", None, status_code=413, title="Too much was sent",
                   reason=f"What was sent is larger than {size}, the most this page takes. If you chose a file, "

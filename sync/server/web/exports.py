@@ -13,9 +13,9 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from kiosk.export import Format, TimeDetail, write_export
-from sync.server.export import ServerSource
-from sync.server.staff import audit
+from sync.core.export import Format, TimeDetail, write_export
+from sync.server.domain.export import ServerSource
+from sync.server.domain.staff import audit
 from sync.server.web.common import BadRequest, page_filters, render
 from sync.server.web.sessions import Signed, field, form_reader, needs
 

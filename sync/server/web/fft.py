@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,11 +22,12 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.core.clock import utc_now
+from sync.server.domain.staff import audit
 from sync.server.fft.codes import FftCodesError, SiteCodes, Ward, set_site_codes, set_ward
 from sync.server.fft.files import write_return
 from sync.server.fft.tables import FORMATS, FftReturn, month_return
 from sync.server.reports.period import Month, ReportError, parse_period
-from sync.server.staff import audit
 from sync.server.web.admin import _page as admin_page
 from sync.server.web.common import BadRequest, render, sites_for
 from sync.server.web.exports import MEDIA_TYPES
@@ -92,7 +93,7 @@ def download(request: Request,
     folder = Path(tempfile.mkdtemp(prefix="feedback-fft-"))
     name = f"fft-return-{month}{'-publication' if kind == 'publication' else ''}.{fmt}"
     try:
-        write_return(made, fmt, folder / name, published=kind == "publication", now=datetime.now(UTC))  # type: ignore[arg-type]
+        write_return(made, fmt, folder / name, published=kind == "publication", now=utc_now())  # type: ignore[arg-type]
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

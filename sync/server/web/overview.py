@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sync.server.aggregates import (
+from sync.server.domain.aggregates import (
     answer_distributions,
     response_totals,
     responses_per_week,
     with_friends_and_family_together,
 )
-from sync.server.stats import kiosk_health
+from sync.server.domain.stats import kiosk_health
 from sync.server.web.charts import answer_cards, weekly_bars
 from sync.server.web.common import exact, page_filters, render, shown, table_shown
 from sync.server.web.sessions import SignedIn

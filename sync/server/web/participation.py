@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from sync.server.participation import ReferenceMix, gather_participation
+from sync.server.domain.participation import ReferenceMix, gather_participation
 from sync.server.web.common import page_filters, render
 from sync.server.web.sessions import SignedIn
 

@@ -1,7 +1,7 @@
 """Question sets: what each site's kiosks ask. A manager uploads a set's TOML file or edits it on the page,
 sees it as the kiosk will show it (in every language it carries), and publishes it; the kiosks get it at
 their next sync. Every version is kept and none is ever changed, since stored answers refer to a set by its
-id and version (sync/server/site_content.py checks both with the kiosk's own rules).
+id and version (sync/server/domain/site_content.py checks both with the kiosk's own rules).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from sqlalchemy.engine import Connection, Row
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from kiosk.config_files import ConfigError, line_index
-from kiosk.questions import QuestionSet, base_language
-from sync.server.db import audit_log, question_sets
-from sync.server.languages import language_names
-from sync.server.site_content import (
+from sync.core.config_files import ConfigError, line_index
+from sync.core.questions import QuestionSet, base_language
+from sync.server.domain.languages import language_names
+from sync.server.domain.site_content import (
     ContentError,
     VersionTaken,
     built_in_pictures,
@@ -32,8 +31,9 @@ from sync.server.site_content import (
     check_question_set,
     publish_question_set,
 )
-from sync.server.staff import StaffMember
-from sync.server.timestamps import as_utc
+from sync.server.domain.staff import StaffMember
+from sync.server.domain.timestamps import as_utc
+from sync.server.storage.db import audit_log, question_sets
 from sync.server.web.common import BadRequest, check_site, render, sites_for
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
@@ -43,7 +43,7 @@ WHAT = "change question sets"
 MAX_BYTES = 200_000
 """The largest set accepted: the built-in default, with two translations, is about 8 KB."""
 MAX_REQUEST_BYTES = 2_000_000
-"""The largest form :data:`EDIT` and :data:`UPLOAD` take, refused before it is read (sync/server/body_limit.py): a
+"""The largest form :data:`EDIT` and :data:`UPLOAD` take, refused before it is read (sync/server/api/body_limit.py): a
 set at :data:`MAX_BYTES`, in Bengali, is about 1.8 MB as a typed form."""
 TYPED = "the question set"
 """What messages call a set typed into the page (an uploaded one is called by its file name)."""

@@ -3,7 +3,7 @@ forum and the Board, and its Easy Read version, as PDF or HTML: the same files `
 
 Anyone signed in may make them for the sites they may see: they hold only counts (small ones suppressed with
 the server's threshold) and scrubbed example comments, as the Overview and Themes pages do; ticking "Names" puts
-[name] for people's names in those comments, for a report to publish (kiosk.privacy.redact_names). Like an export,
+[name] for people's names in those comments, for a report to publish (sync.core.privacy.redact_names). Like an export,
 each download is a form post with the session's CSRF token, and goes in the audit log.
 """
 
@@ -17,12 +17,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.server.domain.staff import audit
 from sync.server.reports.easy_read import easy_read_html
 from sync.server.reports.monthly import gather_monthly
 from sync.server.reports.period import Month, Quarter, ReportError, parse_period
 from sync.server.reports.quarterly import gather_quarterly
 from sync.server.reports.render import FORMATS, Format, monthly_html, pdf_bytes, quarterly_html
-from sync.server.staff import audit
 from sync.server.web.common import BadRequest, check_site, render, sites_for
 from sync.server.web.sessions import Signed, SignedIn, field, form_reader
 

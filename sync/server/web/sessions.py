@@ -1,7 +1,7 @@
 """Signed-in sessions and CSRF protection for the dashboard's pages.
 
 The session cookie holds 256 random bits; the database holds only their SHA-256 (as for kiosk tokens,
-sync/server/auth.py), so a copied database lets nobody in, and signing out, a new password or a disabled
+sync/server/api/auth.py), so a copied database lets nobody in, and signing out, a new password or a disabled
 account ends a session at once. The cookie is HttpOnly (scripts cannot read it), SameSite=Lax (other
 sites' forms and scripts cannot send it; a link from an email still opens the page signed in) and Secure
 whenever the page came over HTTPS.
@@ -28,9 +28,10 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from sync.server.db import staff_sessions
-from sync.server.staff import Role, StaffMember, load_member
-from sync.server.timestamps import as_utc, utc_now
+from sync.core.clock import utc_now
+from sync.server.domain.staff import Role, StaffMember, load_member
+from sync.server.domain.timestamps import as_utc
+from sync.server.storage.db import staff_sessions
 
 COOKIE = "feedback_staff"
 LOGIN_COOKIE = "feedback_sign_in"

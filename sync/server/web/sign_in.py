@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from kiosk.privacy import learned
-from sync.server.staff import StaffMember, audit, authenticate
+from sync.core.privacy import learned
+from sync.server.domain.staff import StaffMember, audit, authenticate
 from sync.server.web.common import render
 from sync.server.web.sessions import (
     COOKIE,

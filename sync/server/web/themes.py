@@ -20,8 +20,8 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from sync.server.staff import audit
-from sync.server.theme_store import (
+from sync.server.domain.staff import audit
+from sync.server.domain.theme_store import (
     SIDES,
     Side,
     as_comments,
@@ -31,7 +31,7 @@ from sync.server.theme_store import (
     load_saved,
     save_theme,
 )
-from sync.server.themes import OTHER, Theme, ThemesUnavailable, group_comments, merge, minilm_encode, rename
+from sync.server.domain.themes import OTHER, Theme, ThemesUnavailable, group_comments, merge, minilm_encode, rename
 from sync.server.web.common import BadRequest, PageFilters, page_filters, render, shown
 from sync.server.web.sessions import Signed, SignedIn, field, form_reader
 

@@ -8,7 +8,7 @@ the date in words. Only the kiosks' built-in pictures can be chosen, since kiosk
 
 An item is written in English, the dashboard's language, and may carry the same words in each other
 language the kiosks offer: the built-in kiosk's languages with their own words (a ``messages.po`` in
-config/languages/, today Bengali and Korean; sync/server/languages.py), each named in its own script and in
+config/languages/, today Bengali and Korean; sync/server/domain/languages.py), each named in its own script and in
 English. Translations are optional, but a kiosk shows an item to someone who chose another language only in
 that language, and leaves it out when it has none; the list page shows which languages each item has.
 "Preview" shows the item in every language given before it is added. The poster is in English.
@@ -27,9 +27,9 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from sync.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation
-from sync.server.languages import language_names, translation_languages
-from sync.server.site_content import (
+from sync.core.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation
+from sync.server.domain.languages import language_names, translation_languages
+from sync.server.domain.site_content import (
     ITEMS_PER_UPDATE,
     MAX_ITEM_CHARACTERS,
     built_in_pictures,
@@ -40,7 +40,7 @@ from sync.server.site_content import (
     insert_you_said_we_did,
     list_you_said_we_did,
 )
-from sync.server.staff import audit
+from sync.server.domain.staff import audit
 from sync.server.web.common import BadRequest, check_site, chosen_site, render, sites_for
 from sync.server.web.sessions import Signed, SignedIn, field, form_reader, needs
 

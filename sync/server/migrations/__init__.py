@@ -1,1 +1,0 @@
-"""The server's schema history as Alembic migrations; ``sync.server.db.open_database`` applies them."""

@@ -1,0 +1,1 @@
+"""The server's tables, how to open them, and their Alembic migrations."""
