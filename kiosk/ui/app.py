@@ -93,7 +93,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.store import Store, StoreUnavailable
     from kiosk.ui import theme, words
     from kiosk.ui.access import KeyAccess, words_of
-    from kiosk.ui.text_speedups import words_measured_once, words_on_new_textures
+    from kiosk.ui.text_speedups import words_drawn_once, words_measured_once, words_on_new_textures
     from kiosk.updates import load_question_set_update, load_you_said_we_did
     from kiosk.voice.controller import make_voice, open_microphone
     from kiosk.voice.prompt_script import spoken_languages_ready
@@ -105,6 +105,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
 
     words.use(config.config_dirs)
     words_on_new_textures()
+    words_drawn_once()
     words_measured_once()
     keyboards = keyboards or {tag: load_keyboard(tag, config.config_dirs) for tag in config.settings.offered}
     from kiosk.ui.screens import InstantTransition, Screens
