@@ -4,6 +4,8 @@ the last one's language, text size or colours."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,32 @@ def test_the_next_person_sees_what_a_first_person_sees(tmp_path, kiosk_env):
                 Image.open(earlier / f"{name}.png") as before:
             assert ImageChops.difference(fresh, before).getbbox() is not None  # the earlier person's looked different
             assert ImageChops.difference(fresh, reused).getbbox() is None, name
+
+
+PICTURE_AFTER_A_QUIET_TIME = """
+import sys
+from kivy.core.window import Window  # a GL context for the pictures' textures
+from kivy.cache import Cache
+from kivy.core.image import Image
+from kiosk.settings import ASSETS
+from kiosk.ui import theme
+
+def still_loaded_after_two_quiet_minutes(name):
+    Image(theme.Pictures([ASSETS / "pictures"])(name))
+    for objects in Cache._objects.values():
+        for entry in objects.values():
+            entry["lastaccess"] -= 120
+    Cache._purge_by_timeout(1)
+    return any(name in str(key) for key in Cache._objects["kv.image"])
+
+print(still_loaded_after_two_quiet_minutes("speaker"))
+theme.pictures_kept_loaded()
+print(still_loaded_after_two_quiet_minutes("microphone"))
+"""
+
+
+def test_pictures_stay_loaded_between_sessions(tmp_path, kiosk_env):
+    """Kivy's own rule (forgotten after a minute unused) first, then the kiosk's (kept)."""
+    done = subprocess.run([sys.executable, "-c", PICTURE_AFTER_A_QUIET_TIME], env=kiosk_env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True"], done.stderr[-2000:]

@@ -104,6 +104,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             language, config.config_dirs, learned=config.settings.privacy.learned_concerns)
 
     words.use(config.config_dirs)
+    theme.pictures_kept_loaded()
     words_on_new_textures()
     words_drawn_once()
     words_measured_once()
