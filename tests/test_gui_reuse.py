@@ -1,6 +1,6 @@
-"""Screens are built once and reused, and labels share the textures of words already drawn
-(kiosk.ui.text_speedups): the next person must see exactly what a first person sees, nothing left over from
-the last one's language, text size or colours."""
+"""Screens are built once, when first needed, and reused; labels share the textures of words already drawn
+(kiosk.ui.text_speedups) and pictures stay loaded: the next person must see exactly what a first person sees,
+nothing left over from the last one's language, text size or colours."""
 
 from __future__ import annotations
 
@@ -71,3 +71,38 @@ def test_pictures_stay_loaded_between_sessions(tmp_path, kiosk_env):
     done = subprocess.run([sys.executable, "-c", PICTURE_AFTER_A_QUIET_TIME], env=kiosk_env, capture_output=True,
                           text=True, timeout=120, check=True)
     assert done.stdout.split() == ["False", "True"], done.stderr[-2000:]
+
+
+SCREENS_BUILT_WHEN_ASKED_FOR = """
+from kiosk.ui.screens import KioskScreen, Screens
+
+built = []
+
+def builder(name):
+    def build():
+        built.append(name)
+        return KioskScreen(name=name)
+    return build
+
+screens = Screens({name: builder(name) for name in ("attract", "choice", "text", "staff")})
+print(built)
+screens.current = "attract"
+same = screens.get_screen("attract") is screens.get_screen("attract")
+print(built, same)
+print(screens.build_next(leaving=("staff",)), built)
+print(screens.build_next(leaving=("staff",)), built)
+screens.current = "staff"
+print(built, screens.current_screen.name)
+"""
+
+
+def test_screens_are_built_once_when_first_asked_for(kiosk_env):
+    done = subprocess.run([sys.executable, "-c", SCREENS_BUILT_WHEN_ASKED_FOR], env=kiosk_env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.splitlines() == [
+        "[]",
+        "['attract'] True",
+        "True ['attract', 'choice']",
+        "False ['attract', 'choice', 'text']",  # staff mode's screen waits until it is needed
+        "['attract', 'choice', 'text', 'staff'] staff",
+    ], done.stderr[-2000:]
