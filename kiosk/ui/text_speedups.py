@@ -63,26 +63,27 @@ def words_on_new_textures() -> None:
 
 
 def words_measured_once() -> None:
-    """Make the text provider in use remember each word's size in each font (once per process)."""
-    if getattr(CoreLabel.get_cached_extents, "measured_once", False):
+    """Make the text provider in use remember each word's size in each font (once per process). Both ways Kivy
+    measures go through it: the cached one its line layout uses, and the direct one it measures a space with on
+    every layout."""
+    if getattr(CoreLabel.get_extents, "measured_once", False):
         return
+    measure = CoreLabel.get_extents
+
+    def get_extents(self: LabelBase, text: str) -> tuple[int, int]:
+        key = (tuple(self.options.get(name) for name in FONT_OPTIONS), text)
+        size = _measured.get(key)
+        if size is None:
+            if len(_measured) >= MEASURED_LIMIT:
+                _measured.clear()
+            size = _measured[key] = measure(self, text)
+        return size
 
     def get_cached_extents(self: LabelBase) -> Callable[[str], tuple[int, int]]:
-        font = tuple(self.options.get(name) for name in FONT_OPTIONS)
-        measure = self.get_extents
+        return self.get_extents
 
-        def extents(text: str) -> tuple[int, int]:
-            key = (font, text)
-            size = _measured.get(key)
-            if size is None:
-                if len(_measured) >= MEASURED_LIMIT:
-                    _measured.clear()
-                size = _measured[key] = measure(text)
-            return size
-
-        return extents
-
-    get_cached_extents.measured_once = True  # type: ignore[attr-defined]
+    get_extents.measured_once = True  # type: ignore[attr-defined]
+    CoreLabel.get_extents = get_extents  # type: ignore[method-assign]
     CoreLabel.get_cached_extents = get_cached_extents  # type: ignore[method-assign]
 
 
