@@ -9,6 +9,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat, features
 
 from kiosk.session.settings import load_config
+from sync.core import fonts
 from sync.core.fonts import LATIN, font_files, has_latin
 
 PACKS = load_config().language_packs
@@ -72,3 +73,15 @@ def test_a_pack_naming_a_missing_font_is_refused_with_its_file_and_field(tmp_pat
         load_language_pack("pa", [tmp_path])
     assert "voice.toml" in str(raised.value) and "font" in str(raised.value)
     assert "NotoSansGurmukhi.ttf" in str(raised.value)
+
+
+def test_whether_a_font_has_latin_letters_is_read_once_per_version_of_the_file(tmp_path, monkeypatch):
+    font = tmp_path / "own.ttf"
+    font.write_bytes(LATIN[0].read_bytes())
+    cache = tmp_path / "cache"
+    assert fonts.has_latin_remembered(font, cache)
+    read = []
+    monkeypatch.setattr(fonts, "has_latin", lambda path: read.append(path) or False)
+    assert fonts.has_latin_remembered(font, cache) and read == []  # the start screen opens no font file
+    font.write_bytes(font.read_bytes() + b"\0")  # another version of the file: read again
+    assert not fonts.has_latin_remembered(font, cache) and read == [font]

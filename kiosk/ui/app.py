@@ -25,6 +25,9 @@ BIGGER_TEXT = 1.5
 """How much larger a person's "bigger text" makes every word (the layout keeps its 2 cm buttons)."""
 SCREEN_MODULES = ("attract", "language", "choice", "text", "listening", "confirm_voice", "help", "still_there",
                   "start_again", "thank_you", "out_of_order", "staff_pin", "staff")
+BUILT_WHEN_NEEDED = ("out_of_order", "staff_pin", "staff")
+"""Screens built only when first shown (a moment's wait there is fine); the others are built one a frame after
+the start screen appears."""
 STAFF_CORNER = 0.12
 """The hidden staff corner (top left) is a square this share of the screen's shorter side."""
 CORNER_SCREENS = ("attract", "out_of_order")
@@ -92,7 +95,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
     from kiosk.staff.tools import KioskStaffTools, pin_checker
     from kiosk.ui import theme, words
     from kiosk.ui.access import KeyAccess, words_of
-    from kiosk.ui.text_speedups import words_measured_once, words_on_new_textures
+    from kiosk.ui.text_speedups import words_drawn_once, words_measured_once, words_on_new_textures
     from kiosk.voice.controller import make_voice, open_microphone
     from kiosk.voice.prompt_script import spoken_languages_ready
     from sync.core.privacy import scrub
@@ -104,7 +107,9 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             language, config.config_dirs, learned=config.settings.privacy.learned_concerns)
 
     words.use(config.config_dirs)
+    theme.pictures_kept_loaded()
     words_on_new_textures()
+    words_drawn_once()
     words_measured_once()
     keyboards = keyboards or {tag: load_keyboard(tag, config.config_dirs) for tag in config.settings.offered}
     from kiosk.ui.screens import InstantTransition, Screens
@@ -174,10 +179,15 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             Window.bind(on_touch_down=self._corner_down, on_touch_up=self._corner_up,
                         on_request_close=lambda *_args, **_kwargs: locked_down)
             self._screen_shown: tuple[object, ...] = ()
-            manager = Screens(transition=InstantTransition())
-            for name, module in screens.items():
-                class_name = "".join(part.title() for part in name.split("_")) + "Screen"
-                manager.add_widget(getattr(module, class_name)(name=name))
+            def builder(name: str) -> Callable[[], object]:
+                def build() -> object:
+                    class_name = "".join(part.title() for part in name.split("_")) + "Screen"
+                    screen = getattr(screens[name], class_name)(name=name)
+                    screen.landscape = Window.width >= Window.height
+                    return screen
+                return build
+
+            manager = Screens({name: builder(name) for name in SCREEN_MODULES}, transition=InstantTransition())
             self.manager = manager
             self.access = KeyAccess(lambda: manager.current_screen, self._announce,
                                     lambda: tuple(self.colors.selected_border), self.flow.used_keys,
@@ -193,6 +203,7 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
                 self._draw(self.flow.state)
                 self.voice.attach()
             Clock.schedule_interval(lambda _dt: self.tick(), 0.5)
+            Window.bind(on_flip=self._build_screens)
             # the concern rules take ~0.3 s to compile: do it on a thread once the first screen is up, not
             # when the first person presses Done. Not a daemon, like the speech model's loader: it imports.
             Clock.schedule_once(lambda _dt: threading.Thread(target=rules, args=(config.settings.language,),
@@ -200,6 +211,17 @@ def build_app(*, config: KioskConfig, data_dir: Path, clock: Callable[[], float]
             beat_from_main_loop(lambda: "Out of order: answers cannot be saved. Run kiosk doctor."
                                 if manager.current == Screen.OUT_OF_ORDER.value else "Running")
             return manager
+
+        def _build_screens(self, *_args: object) -> None:
+            """The other screens, one a frame from the first frame on, so that the first person's taps find them
+            built; staff mode's and "out of order" only when they are needed."""
+            Window.unbind(on_flip=self._build_screens)
+
+            def one(_dt: float) -> None:
+                if self.manager.build_next(leaving=BUILT_WHEN_NEEDED):
+                    Clock.schedule_once(one, 0)
+
+            Clock.schedule_once(one, 0)
 
         def tick(self) -> None:
             """Twice a second: the session's and staff mode's timers."""

@@ -60,7 +60,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.voice.audio import WavFileSource
 
 MICROPHONE_HISS = -60.0
 """dBFS of the hiss under the fake microphone's audio: a quiet room through a cheap microphone."""
@@ -325,7 +328,6 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.device.logs import log_app
     from kiosk.session.settings import load_config
     from kiosk.ui.app import build_app, prepare_kivy
-    from kiosk.voice.audio import WavFileSource
     from kiosk.voice.speakers import CaptureSpeaker
 
     config = load_config(args.config)
@@ -338,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     def microphone() -> WavFileSource | None:  # the person at it waits for the kiosk to finish asking
         if not heard:
             return None
+        from kiosk.voice.audio import WavFileSource  # numpy: imported here, as `kiosk run` does, not at start
+
         speech = app.voice.speech
         return WavFileSource(heard.pop(0), when=lambda: speech is None or speech.said_everything(),
                              noise_floor=MICROPHONE_HISS)

@@ -78,6 +78,22 @@ def font_for(own: tuple[Path, Path] | None) -> str:
     return name
 
 
+PICTURE_CACHES = {"kv.image": None, "kv.texture": 1000, "kv.resourcefind": None}
+"""Kivy's caches of loaded pictures, their textures and found files, and the most each may hold (as Kivy has them)."""
+
+
+def pictures_kept_loaded() -> None:
+    """Keep every picture loaded for the app's life. Kivy forgets one after 60 s unused, so the tap that started a
+    session after a quiet minute on the start screen read, decoded and uploaded every picture of the first
+    question again, and every screen's first showing in that session did the same. A kiosk's pictures are a few
+    dozen small files (the built-in ones are 544 KB of PNG). Call before the first picture loads: registering a
+    cache empties it."""
+    from kivy.cache import Cache
+
+    for category, limit in PICTURE_CACHES.items():
+        Cache.register(category, limit=limit, timeout=None)
+
+
 class Pictures:
     """Finds a picture by name in the kiosk's picture folders (own pictures first, then built-in)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.lang import Builder
@@ -69,7 +70,30 @@ class InstantTransition(NoTransition):
 class Screens(ScreenManager):
     """The kiosk's screens, filling the window. Kivy's ScreenManager clips its screens with a stencil: two
     window-sized stencil writes a frame, and a stencil test on every pixel drawn. A software GL driver pays
-    for each, and the screens fill the window anyway, so common.kv drops that rule."""
+    for each, and the screens fill the window anyway, so common.kv drops that rule.
+
+    Each screen is built the first time it is asked for (``get_screen``, and so ``current``), or by
+    ``build_next`` when the app has a moment: building all thirteen took most of the start before the first
+    frame, and the start screen needs only itself. Once built, a screen is kept and reused."""
+
+    def __init__(self, builders: dict[str, Callable[[], KioskScreen]], **kwargs: object):
+        super().__init__(**kwargs)
+        self._builders = dict(builders)
+        """Screens not built yet, by name, in the order ``build_next`` builds them."""
+
+    def get_screen(self, name: str) -> KioskScreen:
+        builder = self._builders.pop(name, None)
+        if builder is not None:
+            self.add_widget(builder())
+        return super().get_screen(name)
+
+    def build_next(self, *, leaving: tuple[str, ...] = ()) -> bool:
+        """Build one screen not built yet, other than those ``leaving`` for when they are asked for; False when
+        there are none left."""
+        waiting = [name for name in self._builders if name not in leaving]
+        if waiting:
+            self.get_screen(waiting[0])
+        return len(waiting) > 1
 
 
 def load_kv(module_file: str) -> None:
