@@ -145,6 +145,21 @@ BENIGN = [
     "proud to say the slimming group helped me lose 2 stone",
     "no one answers the phone at the surgery before 10am",
     "the hearing aid battery is flat again",  # "batter*" no longer reads "battery"
+    "I was nervous about my scan but the radiographer was lovely",  # fear alone is not a safety concern
+    "left waiting in the corridor for 3 hours before a bed was found",  # waiting, hunger, admin: complaints
+    "I was hungry by the time I was seen as I'd been there since 8am",
+    "no one called me back about my results",
+    "no one came to tell us dad had gone to theatre",
+    "nobody checked me in so I sat there for an hour",
+    "no drinks available in the waiting room after 8pm",
+    "the toilets were filthy",
+    "lost weight after the operation but the dietitian was brilliant",
+    "the paramedics saved my dads life when he collapsed at home",  # staff praised for saving someone
+    "the nurse was brilliant, she stopped me falling when I fainted",
+    "a patient was shouting all night so I got no sleep",  # noise from another patient
+    "felt like I was a nuisance for ringing",
+    "the receptionist was a bit short with me",
+    "they told me off for claling for something mionr",  # two letters swapped still read as the frame
 ]
 STILL_FOUND = {
     "My husband was left to fall out of his bed and fracture his hip": {"neglect"},
@@ -153,6 +168,12 @@ STILL_FOUND = {
     "it made me want to self-harm": {"self-harm"},
     "no one answers the buzzer at night, I waited an hour for the toilet": {"neglect"},
     "she hit me. The physio pushed me hard and it worked": {"abuse-physical"},  # a frame stays in its sentence
+    "im cutting agian every night now": {"self-harm"},  # two letters swapped
+    "i have talbets saved up and i thnik about taking them all": {"self-harm"},
+    "they Iocked me in my room, the Iad next door hit me": {"abuse-physical"},  # a capital I starting a word
+    "the carer shouts at my dad and swears under her breath": {"abuse-emotional"},
+    "ive lost loads of weight and no one weighs me": {"neglect"},
+    "i am frightened of my son": {"unsafe"},
 }
 
 
@@ -171,6 +192,7 @@ def test_real_concerns_in_the_same_words_are_still_found(rules_alone, text, expe
     ("Dr *** and [name redacted] (name removed)", "Dr  staff  and  staff   staff "),
     ("I am going to kiII myseIf", "I am going to kill myself"),  # no lower-case l anywhere: I stands for l
     ("HavIng more sessIons would help", "HavIng more sessIons would help"),  # lower-case l: I stands for i
+    ("It is the Iad, Iast week", "It is the lad, last week"),  # starting a word, not a sentence
 ])
 def test_real_text_is_made_plain_before_it_is_read(text, plain):
     assert normalise(text) == plain

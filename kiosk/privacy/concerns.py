@@ -40,12 +40,15 @@ How a text is read:
 0. real text is made plain first (:func:`normalise`): a redaction mark (``XXXX``, ``***``, ``[name redacted]``)
    becomes the person word "staff", as the name it hid would read (most are staff named in praise), and in a
    text that never writes a lower-case "l" a capital I inside a word stands for one ("kiII myseIf"), as in
-   exported or OCR-read comments; otherwise it is an "i" ("HavIng"), which lower-casing gives. Emoji and
-   their variation selectors are ignored;
+   exported or OCR-read comments, and so does one starting a word inside a sentence ("the Iad"; a sentence
+   may start with "It"); otherwise it is an "i" ("HavIng"), which lower-casing gives. Emoji and their
+   variation selectors are ignored;
 1. it is cut into sentences at . ! ? and new lines, and those into clauses at , ; :; a phrase never spans two
    clauses;
 2. each clause is lower-cased, apostrophes are dropped ("don't" -> "dont"), other punctuation becomes a
-   space, and the pack's ``[spellings]`` replace whole words (contractions: "dont" -> "do not"; typos);
+   space, and the pack's ``[spellings]`` replace whole words (contractions: "dont" -> "do not"; typos); a word
+   of five letters or more that is one of the phrases' own words with two neighbouring letters swapped
+   ("talbets", "agian") is read as that word, for concerns and benign frames alike;
 3. idioms ("dying to", "to die for", "could kill for") are blanked out, so no phrase can use their words;
 4. a phrase that matches counts, unless its category is not ``self-harm`` and a negation cue ("not",
    "never", "nobody") stands in the four words before it, with no boundary word ("and", "but", "when",
@@ -98,6 +101,8 @@ GAP_WORDS = 3
 """``..`` in a phrase stands for up to this many words."""
 NEGATION_REACH = 4
 """A negation cue cancels a match when it is among this many words before it."""
+REPAIR_LENGTH = 5
+"""Typed words this long or longer with two neighbouring letters swapped are read as the phrase word they spell."""
 
 _CLAUSE_END = re.compile(r"[.!?;:,\n\u0964\u0965]")  # \u0964, \u0965: Bengali danda
 _SENTENCE_END = re.compile(r"[.!?\n\u0964\u0965]")
@@ -110,6 +115,7 @@ _NEVER = "(?!)"
 _REDACTED = re.compile(r"[\[(<{][^\])>}\n]{0,30}\b(?:name|names|redacted|removed|withheld|anonymi[sz]ed)\b"
                        r"[^\])>}\n]{0,30}[\])>}]|(?<!\S)\*+(?!\S)|\b[Xx]{3,}\b", re.IGNORECASE)
 _INNER_CAPITAL_I = re.compile(r"(?<=[^\W\d_])I")
+_INITIAL_CAPITAL_I = re.compile(r"(?<=[^\W_][ \t]|[,;:][ \t])I(?=[a-z])")  # "the Iad", not "It" starting a sentence
 _LOWER_CASE_WORD = re.compile(r"\b(?=\w*[a-z])\w+\b")
 _EMOJI_MARKS = frozenset(map(chr, [*range(0xFE00, 0xFE10), 0x20E3]))  # variation selectors, keycap
 
@@ -179,6 +185,7 @@ def normalise(text: str) -> str:
     text = _REDACTED.sub(" staff ", text)
     if "I" not in text or "l" in text or "i" not in text:
         return text  # "I" inside a word is an "i" (or nothing tells): lower-casing reads it so
+    text = _INITIAL_CAPITAL_I.sub("l", text)
     return _LOWER_CASE_WORD.sub(lambda word: _INNER_CAPITAL_I.sub("l", word.group()), text)
 
 
@@ -189,16 +196,34 @@ class _Compiler:
         self.spellings = {"".join(_plain_words(key)): " ".join(_plain_words(value)) for key, value in spellings.items()}
         self.sets: dict[str, str] = {}
         self.gap = f"(?:[^ ]+ ){{0,{GAP_WORDS}}}"
+        self.vocabulary: set[str] = set()
+        self.repairs: dict[str, str] = {}
 
     def words(self, text: str) -> str:
-        """``text`` in the form patterns match: plain words, spellings applied, each followed by a space."""
-        return "".join(self.spellings.get(word, word) + " " for word in _plain_words(text))
+        """``text`` in the form patterns match: plain words, spellings applied (then, once the phrases are
+        compiled, two swapped letters repaired), each followed by a space."""
+        return "".join(self.spellings.get(word, self.repairs.get(word, word)) + " " for word in _plain_words(text))
+
+    def learn_repairs(self) -> None:
+        """Map every word that is one of the phrases' own words (of :data:`REPAIR_LENGTH` letters or more) with
+        two neighbouring letters swapped back to it: "talbets", "agian", "thnik" are typed, and phrases are
+        written for plain words. A swap that is itself a phrase word, or that two words share, is left alone."""
+        repairs: dict[str, str | None] = {}
+        for word in self.vocabulary:
+            if len(word) < REPAIR_LENGTH:
+                continue
+            for at in range(len(word) - 1):
+                swapped = word[:at] + word[at + 1] + word[at] + word[at + 2:]
+                if swapped != word and swapped not in self.vocabulary:
+                    repairs[swapped] = word if repairs.get(swapped, word) == word else None
+        self.repairs = {typed: word for typed, word in repairs.items() if word is not None}
 
     def word(self, token: str) -> str:
         if "*" not in token:
             plain = self.words(token)
             if not plain:
                 raise ValueError(f"{token!r} has no letters")
+            self.vocabulary.update(plain.split())
             return re.escape(plain)
         pieces = ["".join(_plain_words(piece)) for piece in token.split("*")]
         return "[^ ]*".join(map(re.escape, pieces)) + " "
@@ -271,7 +296,9 @@ class Reading:
     it, even denied), or matches one of ``[urgency.now]``: the person says someone is hurting, touching,
     threatening or controlling them, or that they are afraid or unsafe where they are. Any finding is urgent too
     when its sentence says the harm is still going on (``[urgency] ongoing``: "still sitting in it now", "since
-    this morning", "keeps slipping at night"). Other neglect, hazards, money going missing and what happened to
+    this morning", "keeps slipping at night"), and a clause that says so is not put in the past by a word
+    of the past beside it ("sent home with a leaflet, going to the bridge tonight": real comments often run
+    as one clause). Other neglect, hazards, money going missing and what happened to
     someone else are for review. The learned reader's findings are always for review: it cannot say why it
     flagged a text."""
 
@@ -352,9 +379,10 @@ class ConcernRules:
             here.update(name for name, within, groups in self.cooccur
                         if name not in here and self._together(name, within, groups, clause))
             found |= here
-            if not self.past.search(clause):
+            still = self.ongoing.search(clause) is not None
+            if still or not self.past.search(clause):  # "after a leaflet ... going to the bridge tonight"
                 present |= here
-                ongoing |= self.ongoing.search(clause) is not None
+                ongoing |= still
                 if here & ALWAYS_URGENT or (here and self._says_now(clause)):
                     urgent |= here
             framed.update(name for name, rx in self.benign.items() if rx.search(words))  # idioms are not frames
@@ -456,6 +484,7 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
                                                      for key in "abc" if rule[key]))
                     for toml, data in packs for category, rules in data["cooccur"].items()
                     for index, rule in enumerate(rules))
+    compiler.learn_repairs()
     return ConcernRules(compiler, {category: _any_of(tiers[category]) for category in CATEGORIES},
                         _any_of(sources("idioms", "phrases")), _any_of(cues),
                         _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")),
