@@ -216,6 +216,11 @@ def test_redaction_marks_capitals_txt_speak_and_emoji_read_as_words(text, expect
     ("my son takes all my pension", "money went missing from dads room"),
     ("I pressed the buzzer an hour ago, I am still sitting in it now",
      "dad was not turned all night, his heels are sore"),
+    ("mum is lying on the floor and nobody has come", "mum was left on the floor for an hour last year"),
+    ("nobody has given mum her epilepsy medication today", "mum missed her tablets on the old ward"),
+    ("i cant keep myself safe tonight", "I used to self harm when I was at school"),
+    ("sent home after 8 hours with a leaflet still want to die going to the bridge tonight",
+     "I was given a leaflet about suicide prevention"),
 ])
 def test_urgency_says_now_only_when_the_harm_is_now(now, review):
     urgent, queued = read_concerns(now), read_concerns(review)
