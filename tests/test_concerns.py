@@ -174,6 +174,9 @@ STILL_FOUND = {
     "the carer shouts at my dad and swears under her breath": {"abuse-emotional"},
     "ive lost loads of weight and no one weighs me": {"neglect"},
     "i am frightened of my son": {"unsafe"},
+    # one unpunctuated clause: a frame twenty words on is another topic
+    "the night carer grabbed dads arm so hard it left bruises you could see the shape of her fingers and when we "
+    "asked about it the home just told us that he is on warfarin and bruises easily": {"abuse-physical"},
 }
 
 

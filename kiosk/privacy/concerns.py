@@ -58,7 +58,8 @@ How a text is read:
 5. a category found only in clauses that are not urgent is taken back when a clause of the same sentence holds
    one of the pack's ``[benign]`` frames for it (fear before a procedure, a fall at home handled well, bruises
    from blood tests, rudeness at a reception desk, a self-harm past and recovered from); frames are read before
-   idioms are blanked, and stay in their sentence because real comments hold several topics.
+   idioms are blanked, and stay in their sentence because real comments hold several topics. Inside one clause a
+   frame must be at most :data:`FRAME_REACH` words from the finding, as an unpunctuated comment is one clause.
 
 A second reader, learned rather than written (kiosk/privacy/learned.py): a static sentence encoder and a
 trained kernel model, English only, in every install and on by default (``privacy.learned_concerns``). Then
@@ -101,6 +102,9 @@ GAP_WORDS = 3
 """``..`` in a phrase stands for up to this many words."""
 NEGATION_REACH = 4
 """A negation cue cancels a match when it is among this many words before it."""
+FRAME_REACH = 20
+"""A benign frame in the clause of a finding takes it back only when it is at most this many words from it:
+unpunctuated comments run several topics into one clause. (A frame in another clause of the sentence is near.)"""
 REPAIR_LENGTH = 5
 """Typed words this long or longer with two neighbouring letters swapped are read as the phrase word they spell."""
 
@@ -365,40 +369,50 @@ class ConcernRules:
         triggers and co-occurrence rules; a clause with a finding is urgent by the rule of :class:`Reading`, and so
         is every finding of a sentence that says the harm is still going on (``[urgency] ongoing``: "still
         sitting in it now", "since this morning"). A category found only in clauses that are not urgent is taken
-        back when any clause of the sentence holds one of its benign frames ("the physio pushed me hard and it
-        worked")."""
-        found: set[str] = set()
+        back when each of its findings has one of its benign frames near: in another clause of the sentence, or
+        within :data:`FRAME_REACH` words in its own ("the physio pushed me hard and it worked")."""
+        where: dict[str, list[tuple[int, int]]] = {}  # each finding's clause and first word
+        frames: dict[str, list[tuple[int, int, int]]] = {}  # each frame's clause, first and last word
         present: set[str] = set()
         urgent: set[str] = set()
-        framed: set[str] = set()
         ongoing = False
-        for part in _CLAUSE_END.split(sentence):
+        for number, part in enumerate(_CLAUSE_END.split(sentence)):
             words = self.compiler.words(part)
             clause = _blank(self.idioms, words)
-            here = {name for name, rx in self.phrases.items() if self._matches(name, rx, clause)}
-            here.update(name for name, within, groups in self.cooccur
-                        if name not in here and self._together(name, within, groups, clause))
-            found |= here
+            at = {name: self._matches(name, rx, clause) for name, rx in self.phrases.items()}
+            for name, within, groups in self.cooccur:
+                if at.get(name) is None:
+                    at[name] = self._together(name, within, groups, clause)
+            here = {name for name, word in at.items() if word is not None}
+            for name, word in at.items():
+                if word is not None:
+                    where.setdefault(name, []).append((number, word))
             still = self.ongoing.search(clause) is not None
             if still or not self.past.search(clause):  # "after a leaflet ... going to the bridge tonight"
                 present |= here
                 ongoing |= still
                 if here & ALWAYS_URGENT or (here and self._says_now(clause)):
                     urgent |= here
-            framed.update(name for name, rx in self.benign.items() if rx.search(words))  # idioms are not frames
+            for name, rx in self.benign.items():  # idioms are not frames
+                frames.setdefault(name, []).extend((number, words.count(" ", 0, frame.start()),
+                                                    words.count(" ", 0, frame.end())) for frame in rx.finditer(words))
         if ongoing:
             urgent |= present
-        return found - (framed - urgent), bool(urgent)
+        framed = {name for name, found in where.items() if all(any(
+            frame_clause != clause or first - FRAME_REACH <= word <= last + FRAME_REACH
+            for frame_clause, first, last in frames.get(name, ())) for clause, word in found)}
+        return set(where) - (framed - urgent), bool(urgent)
 
     def _says_now(self, clause: str) -> bool:
-        return any(self._matches(name, rx, clause) for name, rx in self.urgent.items())
+        return any(self._matches(name, rx, clause) is not None for name, rx in self.urgent.items())
 
-    def _together(self, category: str, within: int, groups: tuple[re.Pattern[str], ...], clause: str) -> bool:
-        """A match of every group, none negated, each at most ``within`` words from the others. Words matched
-        by another group never negate ("nobody turned her": "nobody" is a cue of the rule, not a denial)."""
+    def _together(self, category: str, within: int, groups: tuple[re.Pattern[str], ...], clause: str) -> int | None:
+        """The first word of a match of every group, none negated, each at most ``within`` words from the others;
+        None if there is none. Words matched by another group never negate ("nobody turned her": "nobody" is a
+        cue of the rule, not a denial)."""
         spans = [[(found.start(), found.end()) for found in group.finditer(clause)] for group in groups]
         if not all(spans):
-            return False
+            return None
         kept: list[list[tuple[int, int]]] = []
         for index, own in enumerate(spans):
             others = sorted(span for other, group in enumerate(spans) if other != index for span in group)
@@ -408,16 +422,17 @@ class ConcernRules:
             ordered = sorted(chosen)
             if all(later[0] >= earlier[1] and later[0] - earlier[1] <= within
                    for earlier, later in itertools.pairwise(ordered)):
-                return True
-        return False
+                return ordered[0][0]
+        return None
 
-    def _matches(self, category: str, phrase: re.Pattern[str], clause: str) -> bool:
+    def _matches(self, category: str, phrase: re.Pattern[str], clause: str) -> int | None:
+        """The first word of the first match of ``phrase`` that is not negated, or None."""
         position = 0
         while found := phrase.search(clause, position):
             if category in NEVER_NEGATED or not self._negated(clause[:found.start()]):
-                return True
+                return clause.count(" ", 0, found.start())
             position = clause.find(" ", found.start()) + 1
-        return False
+        return None
 
     def _negated(self, before: str) -> bool:
         before = _blank(self.not_negation, before)
