@@ -174,6 +174,11 @@ STILL_FOUND = {
     "the carer shouts at my dad and swears under her breath": {"abuse-emotional"},
     "ive lost loads of weight and no one weighs me": {"neglect"},
     "i am frightened of my son": {"unsafe"},
+    "My brother keeps going missing from the unit and staff only notice hours later": {"unsafe"},
+    "Dad wasnt given his parkinsons meds on time for three days": {"neglect"},
+    "they put mum to bed at 6pm every night so the night staff have less to do": {"neglect"},
+    "the male nurse insisted on staying while I got changed, it made me really uncomfortable": {"abuse-sexual"},
+    "when I asked for help to the toilet they told me to just go in my pad": {"neglect"},
     # one unpunctuated clause: a frame twenty words on is another topic
     "the night carer grabbed dads arm so hard it left bruises you could see the shape of her fingers and when we "
     "asked about it the home just told us that he is on warfarin and bruises easily": {"abuse-physical"},
