@@ -179,6 +179,10 @@ STILL_FOUND = {
     "they put mum to bed at 6pm every night so the night staff have less to do": {"neglect"},
     "the male nurse insisted on staying while I got changed, it made me really uncomfortable": {"abuse-sexual"},
     "when I asked for help to the toilet they told me to just go in my pad": {"neglect"},
+    "they keep my mum in her room all day and lock the door": {"abuse-physical"},
+    "Dad fell 3 times this week and nobody rang us": {"unsafe"},
+    "i cant stop thinking about dying": {"self-harm"},
+    "nobody would miss me": {"self-harm"},
     # one unpunctuated clause: a frame twenty words on is another topic
     "the night carer grabbed dads arm so hard it left bruises you could see the shape of her fingers and when we "
     "asked about it the home just told us that he is on warfarin and bruises easily": {"abuse-physical"},
@@ -193,6 +197,13 @@ def test_short_answers_and_everyday_frames_are_never_flagged(rules_alone, text):
 @pytest.mark.parametrize(("text", "expected"), STILL_FOUND.items())
 def test_real_concerns_in_the_same_words_are_still_found(rules_alone, text, expected):
     assert expected <= set(rules_alone.rule_concerns(text))
+
+
+def test_nobody_caring_after_a_complaint_is_not_self_harm(rules_alone):
+    """"Nobody cares" about a stolen purse is about the service: it must not bring up the help screen."""
+    reading = rules_alone.rule_reading("staff nicked mums purse n nobody cares")
+    assert "abuse-financial" in reading.categories and "self-harm" not in reading.categories
+    assert not reading.urgent
 
 
 @pytest.mark.parametrize(("text", "plain"), [
