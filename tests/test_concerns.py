@@ -145,6 +145,21 @@ BENIGN = [
     "proud to say the slimming group helped me lose 2 stone",
     "no one answers the phone at the surgery before 10am",
     "the hearing aid battery is flat again",  # "batter*" no longer reads "battery"
+    "I was nervous about my scan but the radiographer was lovely",  # fear alone is not a safety concern
+    "left waiting in the corridor for 3 hours before a bed was found",  # waiting, hunger, admin: complaints
+    "I was hungry by the time I was seen as I'd been there since 8am",
+    "no one called me back about my results",
+    "no one came to tell us dad had gone to theatre",
+    "nobody checked me in so I sat there for an hour",
+    "no drinks available in the waiting room after 8pm",
+    "the toilets were filthy",
+    "lost weight after the operation but the dietitian was brilliant",
+    "the paramedics saved my dads life when he collapsed at home",  # staff praised for saving someone
+    "the nurse was brilliant, she stopped me falling when I fainted",
+    "a patient was shouting all night so I got no sleep",  # noise from another patient
+    "felt like I was a nuisance for ringing",
+    "the receptionist was a bit short with me",
+    "they told me off for claling for something mionr",  # two letters swapped still read as the frame
 ]
 STILL_FOUND = {
     "My husband was left to fall out of his bed and fracture his hip": {"neglect"},
@@ -153,6 +168,24 @@ STILL_FOUND = {
     "it made me want to self-harm": {"self-harm"},
     "no one answers the buzzer at night, I waited an hour for the toilet": {"neglect"},
     "she hit me. The physio pushed me hard and it worked": {"abuse-physical"},  # a frame stays in its sentence
+    "im cutting agian every night now": {"self-harm"},  # two letters swapped
+    "i have talbets saved up and i thnik about taking them all": {"self-harm"},
+    "they Iocked me in my room, the Iad next door hit me": {"abuse-physical"},  # a capital I starting a word
+    "the carer shouts at my dad and swears under her breath": {"abuse-emotional"},
+    "ive lost loads of weight and no one weighs me": {"neglect"},
+    "i am frightened of my son": {"unsafe"},
+    "My brother keeps going missing from the unit and staff only notice hours later": {"unsafe"},
+    "Dad wasnt given his parkinsons meds on time for three days": {"neglect"},
+    "they put mum to bed at 6pm every night so the night staff have less to do": {"neglect"},
+    "the male nurse insisted on staying while I got changed, it made me really uncomfortable": {"abuse-sexual"},
+    "when I asked for help to the toilet they told me to just go in my pad": {"neglect"},
+    "they keep my mum in her room all day and lock the door": {"abuse-physical"},
+    "Dad fell 3 times this week and nobody rang us": {"unsafe"},
+    "i cant stop thinking about dying": {"self-harm"},
+    "nobody would miss me": {"self-harm"},
+    # one unpunctuated clause: a frame twenty words on is another topic
+    "the night carer grabbed dads arm so hard it left bruises you could see the shape of her fingers and when we "
+    "asked about it the home just told us that he is on warfarin and bruises easily": {"abuse-physical"},
 }
 
 
@@ -166,11 +199,19 @@ def test_real_concerns_in_the_same_words_are_still_found(rules_alone, text, expe
     assert expected <= set(rules_alone.rule_concerns(text))
 
 
+def test_nobody_caring_after_a_complaint_is_not_self_harm(rules_alone):
+    """"Nobody cares" about a stolen purse is about the service: it must not bring up the help screen."""
+    reading = rules_alone.rule_reading("staff nicked mums purse n nobody cares")
+    assert "abuse-financial" in reading.categories and "self-harm" not in reading.categories
+    assert not reading.urgent
+
+
 @pytest.mark.parametrize(("text", "plain"), [
     ("XXXX was lovely", " staff  was lovely"),
     ("Dr *** and [name redacted] (name removed)", "Dr  staff  and  staff   staff "),
     ("I am going to kiII myseIf", "I am going to kill myself"),  # no lower-case l anywhere: I stands for l
     ("HavIng more sessIons would help", "HavIng more sessIons would help"),  # lower-case l: I stands for i
+    ("It is the Iad, Iast week", "It is the lad, last week"),  # starting a word, not a sentence
 ])
 def test_real_text_is_made_plain_before_it_is_read(text, plain):
     assert normalise(text) == plain
@@ -194,6 +235,11 @@ def test_redaction_marks_capitals_txt_speak_and_emoji_read_as_words(text, expect
     ("my son takes all my pension", "money went missing from dads room"),
     ("I pressed the buzzer an hour ago, I am still sitting in it now",
      "dad was not turned all night, his heels are sore"),
+    ("mum is lying on the floor and nobody has come", "mum was left on the floor for an hour last year"),
+    ("nobody has given mum her epilepsy medication today", "mum missed her tablets on the old ward"),
+    ("i cant keep myself safe tonight", "I used to self harm when I was at school"),
+    ("sent home after 8 hours with a leaflet still want to die going to the bridge tonight",
+     "I was given a leaflet about suicide prevention"),
 ])
 def test_urgency_says_now_only_when_the_harm_is_now(now, review):
     urgent, queued = read_concerns(now), read_concerns(review)

@@ -40,12 +40,15 @@ How a text is read:
 0. real text is made plain first (:func:`normalise`): a redaction mark (``XXXX``, ``***``, ``[name redacted]``)
    becomes the person word "staff", as the name it hid would read (most are staff named in praise), and in a
    text that never writes a lower-case "l" a capital I inside a word stands for one ("kiII myseIf"), as in
-   exported or OCR-read comments; otherwise it is an "i" ("HavIng"), which lower-casing gives. Emoji and
-   their variation selectors are ignored;
+   exported or OCR-read comments, and so does one starting a word inside a sentence ("the Iad"; a sentence
+   may start with "It"); otherwise it is an "i" ("HavIng"), which lower-casing gives. Emoji and their
+   variation selectors are ignored;
 1. it is cut into sentences at . ! ? and new lines, and those into clauses at , ; :; a phrase never spans two
    clauses;
 2. each clause is lower-cased, apostrophes are dropped ("don't" -> "dont"), other punctuation becomes a
-   space, and the pack's ``[spellings]`` replace whole words (contractions: "dont" -> "do not"; typos);
+   space, and the pack's ``[spellings]`` replace whole words (contractions: "dont" -> "do not"; typos); a word
+   of five letters or more that is one of the phrases' own words with two neighbouring letters swapped
+   ("talbets", "agian") is read as that word, for concerns and benign frames alike;
 3. idioms ("dying to", "to die for", "could kill for") are blanked out, so no phrase can use their words;
 4. a phrase that matches counts, unless its category is not ``self-harm`` and a negation cue ("not",
    "never", "nobody") stands in the four words before it, with no boundary word ("and", "but", "when",
@@ -55,7 +58,8 @@ How a text is read:
 5. a category found only in clauses that are not urgent is taken back when a clause of the same sentence holds
    one of the pack's ``[benign]`` frames for it (fear before a procedure, a fall at home handled well, bruises
    from blood tests, rudeness at a reception desk, a self-harm past and recovered from); frames are read before
-   idioms are blanked, and stay in their sentence because real comments hold several topics.
+   idioms are blanked, and stay in their sentence because real comments hold several topics. Inside one clause a
+   frame must be at most :data:`FRAME_REACH` words from the finding, as an unpunctuated comment is one clause.
 
 A second reader, learned rather than written (sync/core/privacy/learned.py): a static sentence encoder and a
 trained kernel model, English only, in every install and on by default (``privacy.learned_concerns``). Then
@@ -98,6 +102,11 @@ GAP_WORDS = 3
 """``..`` in a phrase stands for up to this many words."""
 NEGATION_REACH = 4
 """A negation cue cancels a match when it is among this many words before it."""
+FRAME_REACH = 20
+"""A benign frame in the clause of a finding takes it back only when it is at most this many words from it:
+unpunctuated comments run several topics into one clause. (A frame in another clause of the sentence is near.)"""
+REPAIR_LENGTH = 5
+"""Typed words this long or longer with two neighbouring letters swapped are read as the phrase word they spell."""
 
 _CLAUSE_END = re.compile(r"[.!?;:,\n\u0964\u0965]")  # \u0964, \u0965: Bengali danda
 _SENTENCE_END = re.compile(r"[.!?\n\u0964\u0965]")
@@ -110,6 +119,7 @@ _NEVER = "(?!)"
 _REDACTED = re.compile(r"[\[(<{][^\])>}\n]{0,30}\b(?:name|names|redacted|removed|withheld|anonymi[sz]ed)\b"
                        r"[^\])>}\n]{0,30}[\])>}]|(?<!\S)\*+(?!\S)|\b[Xx]{3,}\b", re.IGNORECASE)
 _INNER_CAPITAL_I = re.compile(r"(?<=[^\W\d_])I")
+_INITIAL_CAPITAL_I = re.compile(r"(?<=[^\W_][ \t]|[,;:][ \t])I(?=[a-z])")  # "the Iad", not "It" starting a sentence
 _LOWER_CASE_WORD = re.compile(r"\b(?=\w*[a-z])\w+\b")
 _EMOJI_MARKS = frozenset(map(chr, [*range(0xFE00, 0xFE10), 0x20E3]))  # variation selectors, keycap
 
@@ -179,6 +189,7 @@ def normalise(text: str) -> str:
     text = _REDACTED.sub(" staff ", text)
     if "I" not in text or "l" in text or "i" not in text:
         return text  # "I" inside a word is an "i" (or nothing tells): lower-casing reads it so
+    text = _INITIAL_CAPITAL_I.sub("l", text)
     return _LOWER_CASE_WORD.sub(lambda word: _INNER_CAPITAL_I.sub("l", word.group()), text)
 
 
@@ -189,16 +200,34 @@ class _Compiler:
         self.spellings = {"".join(_plain_words(key)): " ".join(_plain_words(value)) for key, value in spellings.items()}
         self.sets: dict[str, str] = {}
         self.gap = f"(?:[^ ]+ ){{0,{GAP_WORDS}}}"
+        self.vocabulary: set[str] = set()
+        self.repairs: dict[str, str] = {}
 
     def words(self, text: str) -> str:
-        """``text`` in the form patterns match: plain words, spellings applied, each followed by a space."""
-        return "".join(self.spellings.get(word, word) + " " for word in _plain_words(text))
+        """``text`` in the form patterns match: plain words, spellings applied (then, once the phrases are
+        compiled, two swapped letters repaired), each followed by a space."""
+        return "".join(self.spellings.get(word, self.repairs.get(word, word)) + " " for word in _plain_words(text))
+
+    def learn_repairs(self) -> None:
+        """Map every word that is one of the phrases' own words (of :data:`REPAIR_LENGTH` letters or more) with
+        two neighbouring letters swapped back to it: "talbets", "agian", "thnik" are typed, and phrases are
+        written for plain words. A swap that is itself a phrase word, or that two words share, is left alone."""
+        repairs: dict[str, str | None] = {}
+        for word in self.vocabulary:
+            if len(word) < REPAIR_LENGTH:
+                continue
+            for at in range(len(word) - 1):
+                swapped = word[:at] + word[at + 1] + word[at] + word[at + 2:]
+                if swapped != word and swapped not in self.vocabulary:
+                    repairs[swapped] = word if repairs.get(swapped, word) == word else None
+        self.repairs = {typed: word for typed, word in repairs.items() if word is not None}
 
     def word(self, token: str) -> str:
         if "*" not in token:
             plain = self.words(token)
             if not plain:
                 raise ValueError(f"{token!r} has no letters")
+            self.vocabulary.update(plain.split())
             return re.escape(plain)
         pieces = ["".join(_plain_words(piece)) for piece in token.split("*")]
         return "[^ ]*".join(map(re.escape, pieces)) + " "
@@ -271,7 +300,9 @@ class Reading:
     it, even denied), or matches one of ``[urgency.now]``: the person says someone is hurting, touching,
     threatening or controlling them, or that they are afraid or unsafe where they are. Any finding is urgent too
     when its sentence says the harm is still going on (``[urgency] ongoing``: "still sitting in it now", "since
-    this morning", "keeps slipping at night"). Other neglect, hazards, money going missing and what happened to
+    this morning", "keeps slipping at night"), and a clause that says so is not put in the past by a word
+    of the past beside it ("sent home with a leaflet, going to the bridge tonight": real comments often run
+    as one clause). Other neglect, hazards, money going missing and what happened to
     someone else are for review. The learned reader's findings are always for review: it cannot say why it
     flagged a text."""
 
@@ -338,39 +369,50 @@ class ConcernRules:
         triggers and co-occurrence rules; a clause with a finding is urgent by the rule of :class:`Reading`, and so
         is every finding of a sentence that says the harm is still going on (``[urgency] ongoing``: "still
         sitting in it now", "since this morning"). A category found only in clauses that are not urgent is taken
-        back when any clause of the sentence holds one of its benign frames ("the physio pushed me hard and it
-        worked")."""
-        found: set[str] = set()
+        back when each of its findings has one of its benign frames near: in another clause of the sentence, or
+        within :data:`FRAME_REACH` words in its own ("the physio pushed me hard and it worked")."""
+        where: dict[str, list[tuple[int, int]]] = {}  # each finding's clause and first word
+        frames: dict[str, list[tuple[int, int, int]]] = {}  # each frame's clause, first and last word
         present: set[str] = set()
         urgent: set[str] = set()
-        framed: set[str] = set()
         ongoing = False
-        for part in _CLAUSE_END.split(sentence):
+        for number, part in enumerate(_CLAUSE_END.split(sentence)):
             words = self.compiler.words(part)
             clause = _blank(self.idioms, words)
-            here = {name for name, rx in self.phrases.items() if self._matches(name, rx, clause)}
-            here.update(name for name, within, groups in self.cooccur
-                        if name not in here and self._together(name, within, groups, clause))
-            found |= here
-            if not self.past.search(clause):
+            at = {name: self._matches(name, rx, clause) for name, rx in self.phrases.items()}
+            for name, within, groups in self.cooccur:
+                if at.get(name) is None:
+                    at[name] = self._together(name, within, groups, clause)
+            here = {name for name, word in at.items() if word is not None}
+            for name, word in at.items():
+                if word is not None:
+                    where.setdefault(name, []).append((number, word))
+            still = self.ongoing.search(clause) is not None
+            if still or not self.past.search(clause):  # "after a leaflet ... going to the bridge tonight"
                 present |= here
-                ongoing |= self.ongoing.search(clause) is not None
+                ongoing |= still
                 if here & ALWAYS_URGENT or (here and self._says_now(clause)):
                     urgent |= here
-            framed.update(name for name, rx in self.benign.items() if rx.search(words))  # idioms are not frames
+            for name, rx in self.benign.items():  # idioms are not frames
+                frames.setdefault(name, []).extend((number, words.count(" ", 0, frame.start()),
+                                                    words.count(" ", 0, frame.end())) for frame in rx.finditer(words))
         if ongoing:
             urgent |= present
-        return found - (framed - urgent), bool(urgent)
+        framed = {name for name, found in where.items() if all(any(
+            frame_clause != clause or first - FRAME_REACH <= word <= last + FRAME_REACH
+            for frame_clause, first, last in frames.get(name, ())) for clause, word in found)}
+        return set(where) - (framed - urgent), bool(urgent)
 
     def _says_now(self, clause: str) -> bool:
-        return any(self._matches(name, rx, clause) for name, rx in self.urgent.items())
+        return any(self._matches(name, rx, clause) is not None for name, rx in self.urgent.items())
 
-    def _together(self, category: str, within: int, groups: tuple[re.Pattern[str], ...], clause: str) -> bool:
-        """A match of every group, none negated, each at most ``within`` words from the others. Words matched
-        by another group never negate ("nobody turned her": "nobody" is a cue of the rule, not a denial)."""
+    def _together(self, category: str, within: int, groups: tuple[re.Pattern[str], ...], clause: str) -> int | None:
+        """The first word of a match of every group, none negated, each at most ``within`` words from the others;
+        None if there is none. Words matched by another group never negate ("nobody turned her": "nobody" is a
+        cue of the rule, not a denial)."""
         spans = [[(found.start(), found.end()) for found in group.finditer(clause)] for group in groups]
         if not all(spans):
-            return False
+            return None
         kept: list[list[tuple[int, int]]] = []
         for index, own in enumerate(spans):
             others = sorted(span for other, group in enumerate(spans) if other != index for span in group)
@@ -380,16 +422,17 @@ class ConcernRules:
             ordered = sorted(chosen)
             if all(later[0] >= earlier[1] and later[0] - earlier[1] <= within
                    for earlier, later in itertools.pairwise(ordered)):
-                return True
-        return False
+                return ordered[0][0]
+        return None
 
-    def _matches(self, category: str, phrase: re.Pattern[str], clause: str) -> bool:
+    def _matches(self, category: str, phrase: re.Pattern[str], clause: str) -> int | None:
+        """The first word of the first match of ``phrase`` that is not negated, or None."""
         position = 0
         while found := phrase.search(clause, position):
             if category in NEVER_NEGATED or not self._negated(clause[:found.start()]):
-                return True
+                return clause.count(" ", 0, found.start())
             position = clause.find(" ", found.start()) + 1
-        return False
+        return None
 
     def _negated(self, before: str) -> bool:
         before = _blank(self.not_negation, before)
@@ -456,6 +499,7 @@ def _compile(packs: list[tuple[TomlFile, dict[str, Any]]]) -> ConcernRules:
                                                      for key in "abc" if rule[key]))
                     for toml, data in packs for category, rules in data["cooccur"].items()
                     for index, rule in enumerate(rules))
+    compiler.learn_repairs()
     return ConcernRules(compiler, {category: _any_of(tiers[category]) for category in CATEGORIES},
                         _any_of(sources("idioms", "phrases")), _any_of(cues),
                         _any_of(sources("negation", "not_negation")), _any_of(sources("negation", "boundaries")),
