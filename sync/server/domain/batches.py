@@ -14,6 +14,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -128,10 +129,12 @@ def _check_device_is_its_own(connection: sa.Connection, kiosk: Kiosk, device_id:
                                    "store")
 
 
-def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernHandler | None = None) -> Receipt:
+def store_batch(engine: Engine, kiosk: Kiosk, batch: Batch, on_concern: ConcernHandler | None = None, *,
+                received_at: datetime | None = None) -> Receipt:
     """Store ``batch`` exactly once; ``on_concern`` hears of each newly stored flagged response after
-    COMMIT (to notify staff), never of one already held."""
-    now = utc_now()
+    COMMIT (to notify staff), never of one already held. ``received_at`` is now, except for the demo's invented
+    answers, which arrive soon after they were given as a syncing kiosk's do."""
+    now = received_at or utc_now()
     times = Counter(record.id for record in batch.records)
     rejected: list[Rejection] = []
     rows: list[dict[str, Any]] = []

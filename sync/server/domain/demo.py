@@ -26,6 +26,9 @@ from sync.server.domain.batches import store_batch
 from sync.server.domain.kiosks import add_kiosk
 
 BATCH = 2000
+SYNC_DELAY = timedelta(minutes=10)
+"""How long after a day's last invented answer its batch arrives (received_at: the safeguarding queue reads a
+long gap as a kiosk that could not send)."""
 KIOSKS_PER_SITE = 2
 OVERALL = ("very-good", "good", "neither", "poor", "very-poor", "dont-know")
 LISTEN = {"yes": "Yes", "sometimes": "Sometimes", "no": "No"}
@@ -135,8 +138,20 @@ def _moments(chooser: random.Random, count: int, days: int, now: datetime) -> It
             day = now - timedelta(days=chooser.random() * days)
             if day.weekday() < 5 or chooser.random() < 0.5:
                 break
-        yield day.replace(hour=chooser.choice((9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)),
-                          minute=chooser.randrange(60), second=chooser.randrange(60), microsecond=0)
+        moment = day.replace(hour=chooser.choice((9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)),
+                             minute=chooser.randrange(60), second=chooser.randrange(60), microsecond=0)
+        yield moment if moment <= now else moment - timedelta(days=1)  # today's opening hours may be still to come
+
+
+def _days(moments: list[datetime]) -> Iterator[tuple[int, list[datetime]]]:
+    """``moments`` (in order) in batches of one day's, at most :data:`BATCH` each, with how many came before."""
+    start = 0
+    while start < len(moments):
+        end = start + 1
+        while end < len(moments) and end - start < BATCH and moments[end].date() == moments[start].date():
+            end += 1
+        yield start, moments[start:end]
+        start = end
 
 
 def generate(engine: Engine, sites: list[str], responses: int, *, days: int = 365, seed: int = 1,
@@ -155,16 +170,17 @@ def generate(engine: Engine, sites: list[str], responses: int, *, days: int = 36
     stored = 0
     for (kiosk, device, leaning), count in zip(kiosks, per_kiosk, strict=True):
         moments = sorted(_moments(chooser, count, days, now))
-        for start in range(0, count, BATCH):
+        for seq_before, day in _days(moments):
             records = []
-            for seq, moment in enumerate(moments[start:start + BATCH], start + 1):
+            for seq, moment in enumerate(day, seq_before + 1):
                 body = _payload(chooser, leaning)
                 records.append(Record(id=str(uuid.UUID(int=chooser.getrandbits(128), version=4)), seq=seq,
                                       created_at_device=moment.strftime("%Y-%m-%dT%H:%M:%SZ"), payload=body,
                                       sha256=payload_hash(body)))
-            sent = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+            sent = min(day[-1] + SYNC_DELAY, now)  # a kiosk syncs soon after each answer
             store_batch(engine, kiosk, Batch(batch_id=str(uuid.uuid4()), kiosk_id=device, schema_version=1,
-                                             sent_at_device=sent, pending=0, records=records))
+                                             sent_at_device=sent.strftime("%Y-%m-%dT%H:%M:%SZ"), pending=0,
+                                             records=records), received_at=sent)
             stored += len(records)
             if progress is not None:
                 progress(len(records))
