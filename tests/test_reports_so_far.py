@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sync.server.db import open_database
 from sync.server.reports.easy_read import easy_read_html
 from sync.server.reports.monthly import gather_monthly
-from sync.server.reports.period import Month, Quarter, day_range, so_far
+from sync.server.reports.period import Month, Quarter, SoFar, day_range
 from sync.server.reports.quarterly import gather_quarterly
 from sync.server.reports.render import monthly_html, quarterly_html, write_report
 from tests.dashboard import payload, seed
@@ -63,16 +63,16 @@ def _no_themes(texts: list[str]) -> None:
 
 
 def test_one_helper_says_how_much_of_a_period_has_happened() -> None:
-    happened = so_far(DECEMBER.first, DECEMBER.last, TODAY)
+    happened = SoFar(DECEMBER.first, DECEMBER.last, TODAY)
     assert (happened.finished, happened.words, happened.through) == \
         (False, "so far, 7 of 31 days", "1 to 7 December 2026")
     assert happened.same_days(NOVEMBER.first, NOVEMBER.last) == (date(2026, 11, 1), date(2026, 11, 7))
-    over = so_far(NOVEMBER.first, NOVEMBER.last, TODAY)
+    over = SoFar(NOVEMBER.first, NOVEMBER.last, TODAY)
     assert (over.finished, over.words, over.same_days(date(2026, 10, 1), date(2026, 10, 31))) == \
         (True, "", (date(2026, 10, 1), date(2026, 10, 31)))
-    assert so_far(DECEMBER.first, DECEMBER.last, date(2026, 11, 30)).days_done == 0
+    assert SoFar(DECEMBER.first, DECEMBER.last, date(2026, 11, 30)).days_done == 0
     # 1 October to 7 December is 68 days; the quarter before's first 68 run to 6 September (July 31 + August 31 + 6)
-    quarter = so_far(Q4.first, Q4.last, TODAY)
+    quarter = SoFar(Q4.first, Q4.last, TODAY)
     assert (quarter.days_done, quarter.days) == (68, 92)
     assert quarter.same_days(date(2026, 7, 1), date(2026, 9, 30)) == (date(2026, 7, 1), date(2026, 9, 6))
     assert day_range(date(2026, 11, 30), date(2026, 12, 6)) == "30 November to 6 December 2026"

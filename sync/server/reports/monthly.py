@@ -34,7 +34,7 @@ from sync.server.aggregates import (
 from sync.server.db import concern_queue, responses
 from sync.server.participation import ReferenceMix, SiteParticipation, gather_participation
 from sync.server.reports.comment_themes import SideThemes, top_themes
-from sync.server.reports.period import Month, Period, ReportError, SoFar, so_far
+from sync.server.reports.period import Month, Period, ReportError, SoFar
 from sync.server.safeguarding import STATUSES, category_name
 from sync.server.stats import kiosk_health
 from sync.server.theme_store import Encode, Side
@@ -131,7 +131,7 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
     over by ``today`` (default: today, UTC) is compared with the same days of the month before."""
     done = progress or (lambda _step: None)
     made_at = utc_now()
-    happened = so_far(month.first, month.last, today or made_at.date())
+    happened = SoFar(month.first, month.last, today or made_at.date())
     filters = Filters(sites=(site,), question_set=None, start=month.first, end=month.last)
     before = month.previous()
     same_days = Filters((site,), None, *happened.same_days(before.first, before.last))

@@ -2,7 +2,7 @@
 Board report and its Easy Read version), by the day people answered (the kiosk's clock), as the dashboard
 counts it (sync/server/aggregates.py).
 
-:func:`so_far` is the one place that decides whether a period is over. A period is finished when the day it is
+:class:`SoFar` is the one place that decides whether a period is over. A period is finished when the day it is
 being read (UTC, as the days are counted) is after its last day; before that, today counts as a day "so far"
 (its answers until now are in). A period that is not over is compared with the same number of days at the start
 of the period before (1 to 7 November beside 1 to 7 December), never with the whole of it, and its figures
@@ -104,14 +104,17 @@ class Quarter:
 
 @dataclass(frozen=True)
 class SoFar:
-    """How much of a period had happened on the day it was read: the days from ``first`` to ``until``, of the
-    ``days`` from ``first`` to ``last``."""
+    """How much of the period ``first`` to ``last`` had happened on ``today``, the day it was read."""
 
     first: date
     last: date
-    until: date
-    """The last day counted: ``last`` when the period is over, else today (or the day before ``first`` when it
-    has not begun)."""
+    today: date
+
+    @property
+    def until(self) -> date:
+        """The last day counted: ``last`` when the period is over, else today (the day before ``first`` when it
+        has not begun)."""
+        return min(self.last, max(self.today, self.first - timedelta(days=1)))
 
     @property
     def days(self) -> int:
@@ -119,11 +122,12 @@ class SoFar:
 
     @property
     def days_done(self) -> int:
-        return max(0, (self.until - self.first).days + 1)
+        """Days counted so far, today among them."""
+        return (self.until - self.first).days + 1
 
     @property
     def finished(self) -> bool:
-        return self.until >= self.last
+        return self.today > self.last
 
     @property
     def words(self) -> str:
@@ -139,11 +143,6 @@ class SoFar:
         """The days of the period ``first`` to ``last`` (the one before) to compare with: all of it when this
         period is over, else as many days from its start as this one has had."""
         return (first, last) if self.finished else (first, min(last, first + timedelta(days=self.days_done - 1)))
-
-
-def so_far(first: date, last: date, today: date) -> SoFar:
-    """How much of the period ``first`` to ``last`` has happened on ``today``."""
-    return SoFar(first, last, min(last, max(today, first - timedelta(days=1))))
 
 
 def day_range(first: date, last: date) -> str:

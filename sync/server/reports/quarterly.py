@@ -30,7 +30,7 @@ from sync.server.aggregates import (
 )
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.monthly import THEME_SIDES, Concerns, check_site, concerns_raised
-from sync.server.reports.period import Quarter, ReportError, SoFar, so_far
+from sync.server.reports.period import Quarter, ReportError, SoFar
 from sync.server.site_content import list_you_said_we_did
 from sync.server.theme_store import Encode
 from sync.server.themes import ThemesUnavailable
@@ -110,7 +110,7 @@ def gather_quarterly(engine: Engine, sites: Sequence[str], quarter: Quarter, *, 
     A quarter not over by ``today`` (default: today, UTC) is compared with the same days of the quarter before."""
     done = progress or (lambda _step: None)
     made_at = utc_now()
-    happened = so_far(quarter.first, quarter.last, today or made_at.date())
+    happened = SoFar(quarter.first, quarter.last, today or made_at.date())
     with engine.connect() as connection:
         chosen = chosen_sites(connection, sites)
         before = quarter.previous()

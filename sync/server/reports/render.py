@@ -113,13 +113,14 @@ def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any
     responses = table_shown({kiosk.name: kiosk.responses for kiosk in report.kiosks}, suppress_below)
     top = max((count for _, count in report.weeks), default=0)
     previous = compared_words(month.previous().label, report.so_far, *report.compared_with)
+    trend = _trend(report, suppress_below)
     return {
         "report": report, "suppress_below": suppress_below, "made": when(report.made_at),
         "title": f"{report.site}: monthly report, {month.label}",
         "total": shown(report.responses, suppress_below),
         "period": period_words(month.label, report.so_far),
         "change": _change_on(report.responses, report.previous, suppress_below), "previous": previous,
-        "trend": _trend(report, suppress_below),
+        "trend": trend, "trend_shares": any(row["good"].endswith("%") for row in trend),
         "chart": weekly_bars(report.weeks, top, suppress_below, month.first, month.last),
         "questions": _with_changes(answer_cards(report.questions, suppress_below), report.previous_friends_and_family,
                                    previous, suppress_below),
