@@ -53,6 +53,14 @@ def payload(overall: str, text: str = "", concerns: list[str] | None = None) -> 
             **({"concerns": concerns} if concerns else {})}
 
 
+def with_kind_staff(body: dict[str, Any], kind: bool) -> dict[str, Any]:
+    """``body`` (from :func:`payload`) with a second choice question answered, "Were the staff kind?" Yes or No."""
+    choice, words = ("yes", "Yes") if kind else ("no", "No")
+    answer = {"question": "staff-kind", "kind": "choice", "status": "answered", "choice": choice,
+              "question_text": "Were the staff kind?", "choice_text": words}
+    return {**body, "answers": [*body["answers"], answer]}
+
+
 def seed(db: str, site: str, kiosk: str, payloads: list[dict[str, Any]], *, days_ago: int = 3,
          at: datetime | None = None) -> list[str]:
     """Enrol ``kiosk`` at ``site`` and store ``payloads`` as its answers, given ``days_ago`` days ago (or ``at``)."""

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from sync.server.db import audit_log, open_database
 from sync.server.reports.period import day_range
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
-from tests.dashboard import PASSWORD, add_people, payload, seed
+from tests.dashboard import PASSWORD, add_people, payload, seed, with_kind_staff
 from tests.server_process import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,8 @@ PERIOD = f"/staff/?start={START.isoformat()}&end={END.isoformat()}"
 
 
 def _answers(good: int, poor: int) -> list[dict]:
-    return [payload("very-good")] * good + [payload("poor")] * poor
+    """``good`` answers of Very good (and Yes, the staff were kind), ``poor`` of Poor (and No)."""
+    return [with_kind_staff(payload("very-good"), True)] * good + [with_kind_staff(payload("poor"), False)] * poor
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,8 @@ def test_each_sites_share_beside_the_period_before_with_the_change_in_words(page
         ["All 2 sites together", "81%", "19%", "", ""])
     expect(page.get_by_role("heading", name="Friends and Family Test at each site")).to_be_visible()
     expect(page.get_by_text("all 2 sites together").first).to_be_visible()
+    # another choice question, over both sites: its most chosen answer's share beside the period before's
+    expect(page.get_by_text(f"Yes: 81%, up from 60% in {before}.")).to_be_visible()
     keep(page, tmp_path, "overview-fft-by-site")
 
 

@@ -21,14 +21,15 @@ from sync.server.reports.monthly import gather_monthly
 from sync.server.reports.period import Month, Quarter, SoFar, day_range
 from sync.server.reports.quarterly import gather_quarterly
 from sync.server.reports.render import monthly_html, quarterly_html, write_report
-from tests.dashboard import payload, seed
+from tests.dashboard import payload, seed, with_kind_staff
 
 TODAY = date(2026, 12, 7)
 DECEMBER, NOVEMBER, Q4 = Month(2026, 12), Month(2026, 11), Quarter(2026, 4)
 
 
 def _answers(good: int, poor: int) -> list[dict]:
-    return [payload("very-good")] * good + [payload("poor")] * poor
+    """``good`` answers of Very good (and Yes, the staff were kind), ``poor`` of Poor (and No)."""
+    return [with_kind_staff(payload("very-good"), True)] * good + [with_kind_staff(payload("poor"), False)] * poor
 
 
 def _day(month: int, day: int) -> datetime:
@@ -89,6 +90,8 @@ def test_an_unfinished_month_says_so_far_and_compares_the_same_days(engine: sa.E
     # the Friends and Family Test beside the same days of November, the change real: 80% against 50%
     assert ("80% said Very good or Good, up from 50% in the same days of November 2026 (1 to 7 November 2026)"
             in text)
+    # another choice question: its most chosen answer's share, likewise
+    assert "Yes: 80%, up from 50% in the same days of November 2026 (1 to 7 November 2026)." in text
     # the six months' table: each month's share, the last against the same days of November
     assert "Dec 2026 so far" in text and "Up 30 points" in text
 

@@ -84,6 +84,8 @@ class MonthlyReport:
     """Responses in the month before: all of it, or its same days when this month is not over."""
     previous_friends_and_family: QuestionDistribution | None
     """The Friends and Family Test answers over the same days as :attr:`previous`."""
+    previous_questions: list[QuestionDistribution]
+    """How each choice question was answered over the same days as :attr:`previous`, as :attr:`questions`."""
     trend: list[tuple[Month, int]]
     """Responses in each of the :data:`TREND_MONTHS` months up to and including this one, oldest first."""
     trend_friends_and_family: list[QuestionDistribution | None]
@@ -139,7 +141,9 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
         check_site(connection, site)
         total = response_totals(connection, filters)[site]
         previous = response_totals(connection, same_days)[site]
-        previous_fft = friends_and_family_answers(answer_distributions(connection, same_days))
+        earlier = answer_distributions(connection, same_days)
+        previous_fft = friends_and_family_answers(earlier)
+        previous_questions = with_friends_and_family_together([asked for asked in earlier if not asked.person_groups])
         trend = [(earlier, response_totals(connection, Filters((site,), None, earlier.first, earlier.last))[site])
                  for earlier in month.back(TREND_MONTHS)]
         trend_fft = [friends_and_family_answers(answer_distributions(
@@ -166,7 +170,8 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
                 missing = str(exc)
         done(step)
     return MonthlyReport(site=site, month=month, made_at=made_at, responses=total, so_far=happened, previous=previous,
-                         previous_friends_and_family=previous_fft, trend=trend, trend_friends_and_family=trend_fft,
+                         previous_friends_and_family=previous_fft, previous_questions=previous_questions,
+                         trend=trend, trend_friends_and_family=trend_fft,
                          weeks=weeks,
                          questions=questions, concerns=concerns, kiosks=kiosks, themes=themes,
                          themes_missing=missing, participation=participation)

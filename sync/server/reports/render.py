@@ -24,7 +24,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from sync.server.aggregates import friends_and_family as friends_and_family_shares
 from sync.server.reports.comment_themes import ReportTheme
 from sync.server.reports.monthly import THEME_SIDES, Concerns, MonthlyReport
 from sync.server.reports.period import SoFar, day_range
@@ -33,7 +32,7 @@ from sync.server.safeguarding import STATUS_LABELS, STATUSES
 from sync.server.theme_store import SIDES
 from sync.server.web.charts import answer_cards, friends_and_family, weekly_bars
 from sync.server.web.common import NOT_SHOWN, exact, shown, table_shown, templates, when
-from sync.server.web.fft_trend import all_sites_row, change_words, compared_rows, fft_change
+from sync.server.web.fft_trend import all_sites_row, compared_rows, fft_change, with_changes
 from sync.server.web.you_said_we_did import in_words
 
 THEMES_PER_SITE = 3
@@ -96,15 +95,6 @@ def _trend(report: MonthlyReport, suppress_below: int) -> list[dict[str, str]]:
     return rows
 
 
-def _with_changes(cards: list[dict[str, Any]], before: Any, before_label: str,
-                  suppress_below: int) -> list[dict[str, Any]]:
-    """The question cards, the Friends and Family Test's with its change on the period before in words."""
-    for card in cards:
-        if card["fft"] and friends_and_family_shares(card["distribution"]) is not None:
-            card["change"] = change_words(card["distribution"], before, before_label, suppress_below)
-    return cards
-
-
 def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any]:
     """What the template shows: every count already written as a person may see it. Concerns by kind are a table
     too: one concern can be of several kinds, so their sum is not the total, but it is at least the total.
@@ -122,8 +112,8 @@ def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any
         "change": _change_on(report.responses, report.previous, suppress_below), "previous": previous,
         "trend": trend, "trend_shares": any(row["good"].endswith("%") for row in trend),
         "chart": weekly_bars(report.weeks, top, suppress_below, month.first, month.last),
-        "questions": _with_changes(answer_cards(report.questions, suppress_below), report.previous_friends_and_family,
-                                   previous, suppress_below),
+        "questions": with_changes(answer_cards(report.questions, suppress_below), report.previous_questions,
+                                  report.previous_friends_and_family, previous, suppress_below),
         "sides": [{"title": SIDES[side], "comments": shown(found.comments, suppress_below),  # type: ignore[index]
                    "themes": [{"name": theme.name, "comments": shown(theme.comments, suppress_below),
                                "examples": theme.examples, "named_by_staff": theme.named_by_staff}

@@ -7,13 +7,14 @@ only under it, labelled, and only when it cannot give a hidden site's figure awa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sync.server.aggregates import FRIENDS_AND_FAMILY_GOOD, QuestionDistribution
+from sync.server.aggregates import friends_and_family as friends_and_family_shares
 from sync.server.fft.suppression import THRESHOLD, Unit, suppress_level
 from sync.server.trends import Change, compare
-from sync.server.web.charts import friends_and_family, share_segments
+from sync.server.web.charts import friends_and_family, share_segments, shown_answers
 from sync.server.web.common import exact
 
 
@@ -96,3 +97,37 @@ def compared_rows(now: Mapping[str, QuestionDistribution | None], before: Mappin
         row["fft_change"] = change.sentence(before_label) if change else ""
         row["fft_short"] = change.short if change else "Not compared"
     return rows
+
+
+def answer_change_words(now: QuestionDistribution, before: QuestionDistribution | None, before_label: str,
+                        suppress_below: int) -> str:
+    """For a choice question other than the Friends and Family Test: its most chosen answer's share beside the
+    period before's, "Yes: 62%, up from 48% in October 2026"; '' when either share is not given exactly."""
+    chosen = [answer for answer in now.answers if answer.count]
+    if before is None or not chosen:
+        return ""
+    top = max(chosen, key=lambda answer: answer.count)
+    earlier = next((answer.count for answer in before.answers if answer.answer == top.answer), 0)
+    if top.answer not in shown_answers(now, suppress_below) or top.answer not in shown_answers(before, suppress_below):
+        return ""
+    change = compare((top.count, now.total), (earlier, before.total))
+    return f"{top.text}: {top.count / now.total:.0%}, {change.sentence(before_label)}"
+
+
+def with_changes(cards: list[dict[str, Any]], before: Sequence[QuestionDistribution],
+                 fft_before: QuestionDistribution | None, before_label: str,
+                 suppress_below: int) -> list[dict[str, Any]]:
+    """Question cards (:func:`sync.server.web.charts.answer_cards`), each with its change on the period before in
+    words: the Friends and Family Test's share of Very good or Good ("change"), any other question's most chosen
+    answer ("answer_change"). ``before`` is the period before's distributions, matched by set and question;
+    ``fft_before`` its Friends and Family Test answers over every set."""
+    earlier = {(found.question_set, found.question): found for found in before}
+    for card in cards:
+        distribution = card["distribution"]
+        previous = earlier.get((distribution.question_set, distribution.question))
+        if friends_and_family_shares(distribution) is not None:
+            if card["fft"]:
+                card["change"] = change_words(distribution, fft_before, before_label, suppress_below)
+        elif card["segments"]:
+            card["answer_change"] = answer_change_words(distribution, previous, before_label, suppress_below)
+    return cards

@@ -27,7 +27,7 @@ from sync.server.reports.period import SoFar, day_range
 from sync.server.stats import kiosk_health
 from sync.server.web.charts import answer_cards, weekly_bars
 from sync.server.web.common import exact, in_words, page_filters, render, shown, table_shown
-from sync.server.web.fft_trend import all_sites_row, compared_rows
+from sync.server.web.fft_trend import all_sites_row, compared_rows, with_changes
 from sync.server.web.sessions import SignedIn
 
 router = APIRouter()
@@ -43,10 +43,9 @@ def _before(query: Filters, happened: SoFar) -> tuple[Filters, str]:
     return Filters(query.sites, query.question_set, first, last), name
 
 
-def _friends_and_family(connection: Connection, query: Filters, happened: SoFar,
+def _friends_and_family(connection: Connection, query: Filters, before: Filters, name: str,
                         suppress_below: int) -> dict[str, Any]:
     """Each site's Friends and Family Test beside the period before's, and all sites' figure when it may be given."""
-    before, name = _before(query, happened)
     now = {site: friends_and_family_answers(answer_distributions(connection, Filters(
         (site,), query.question_set, query.start, query.end))) for site in query.sites}
     earlier = {site: friends_and_family_answers(answer_distributions(connection, Filters(
@@ -78,18 +77,21 @@ def overview(request: Request, signed: SignedIn) -> Response:
         weekly = responses_per_week(connection, filters.query)
         totals = response_totals(connection, filters.query)
         distributions = with_friends_and_family_together(answer_distributions(connection, filters.query))
-        fft = _friends_and_family(connection, filters.query, happened, suppress_below)
+        before, before_name = _before(filters.query, happened)
+        fft = _friends_and_family(connection, filters.query, before, before_name, suppress_below)
+        earlier = answer_distributions(connection, before)
     health = [kiosk for kiosk in kiosk_health(request.app.state.engine) if kiosk["site"] in filters.query.sites]
     top = max((count for weeks in weekly.values() for _, count in weeks), default=0)
     site_totals = table_shown(totals, suppress_below)
-    cards = answer_cards(distributions, suppress_below)
+    cards = with_changes(answer_cards(distributions, suppress_below), with_friends_and_family_together(earlier),
+                         friends_and_family_answers(earlier), before_name, suppress_below)
     if len(filters.query.sites) > 1 and not fft["all_sites"]["fft"]:
         for card in cards:  # all sites' answers less the sites' own could give a hidden site's away
             if friends_and_family(card["distribution"]) is not None:
                 card.update(fft=None, segments=None, by_site=True)
     return render(request, "overview.html", signed, title="Overview", page="overview", filters=filters,
                   total=shown(sum(totals.values()), suppress_below), fft=fft,
-                  period_note=_period_note(happened, fft["before"]),
+                  period_note=_period_note(happened, before_name),
                   sites=[{"name": site, "total": site_totals[site],
                           "chart": weekly_bars(weeks, top, suppress_below, filters.query.start, filters.query.end)
                           if exact(site_totals[site]) else None}  # a hidden total's weeks would add up to it
