@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sync.server.db import audit_log, open_database
-from sync.server.reports.period import day_range
+from sync.server.reports.period import Month, day_range
 from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
 from tests.dashboard import PASSWORD, add_people, payload, seed, with_kind_staff
 from tests.server_process import ServerProcess
@@ -122,3 +122,14 @@ def test_times_read_in_uk_time_bst_in_summer(page, server, tmp_path):
     expect(page.get_by_role("cell", name="15 January 2026, 12:05 GMT")).to_be_visible()
     assert "UTC" not in page.locator("main").inner_text()
     keep(page, tmp_path, "admin-uk-time")
+
+
+def test_the_fft_return_for_this_month_says_it_is_not_over(page, server, tmp_path):
+    month = Month(TODAY.year, TODAY.month)
+    sign_in(page, server, "manny")
+    page.goto(server.url + f"/staff/fft?month={month}")
+    expect(page.locator(".period-note")).to_have_text(
+        f"{month.label} is not over: these are the answers from {day_range(month.first, TODAY)}, so far, "
+        f"{TODAY.day} of {month.last.day} days. Submit the return after the month ends.")
+    page.goto(server.url + f"/staff/fft?month={month.previous()}")
+    assert page.locator(".period-note").count() == 0
