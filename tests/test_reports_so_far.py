@@ -120,7 +120,7 @@ def test_the_board_report_compares_each_sites_share_with_the_quarter_before(engi
     text = _pdf_text(tmp_path, quarterly_html(report, 5))
     assert ("October to December 2026 is not over: this report counts 1 October to 7 December 2026, 68 of 92 days, "
             "and compares them with the same days of July to September 2026 (1 July to 6 September 2026).") in text
-    assert "Same days of Jul to Sep 2026" in text
+    assert "Same days of Jul to Sep 2026" in text and "Very good or Good at each site, against the same days" in text
     # Mile End's share: 846 of 1,220 this quarter so far (69%), 60 of 80 before (75%): within chance
     assert ("Mile End: 69% said Very good or Good, about the same as the 75% in the same days of July to "
             "September 2026 (1 July to 6 September 2026); the difference is within chance.") in text
