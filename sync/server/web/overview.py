@@ -45,7 +45,8 @@ def _before(query: Filters, happened: SoFar) -> tuple[Filters, str]:
 
 def _friends_and_family(connection: Connection, query: Filters, before: Filters, name: str,
                         suppress_below: int) -> dict[str, Any]:
-    """Each site's Friends and Family Test beside the period before's, and all sites' figure when it may be given."""
+    """Each site's Friends and Family Test beside the period before's, and all sites' figure when it may be given;
+    "shown" is false when no site's can be (the page then does not name the test at all)."""
     now = {site: friends_and_family_answers(answer_distributions(connection, Filters(
         (site,), query.question_set, query.start, query.end))) for site in query.sites}
     earlier = {site: friends_and_family_answers(answer_distributions(connection, Filters(
@@ -54,7 +55,7 @@ def _friends_and_family(connection: Connection, query: Filters, before: Filters,
                          suppress_below)
     everywhere = friends_and_family_answers(answer_distributions(connection, query))
     return {"before": name, "rows": rows, "all_sites": all_sites_row(everywhere, rows, suppress_below),
-            "asked": any(found is not None for found in now.values())}
+            "shown": any(row["fft"] for row in rows.values())}
 
 
 def _period_note(happened: SoFar, before: str) -> str:
