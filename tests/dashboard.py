@@ -53,13 +53,22 @@ def payload(overall: str, text: str = "", concerns: list[str] | None = None) -> 
             **({"concerns": concerns} if concerns else {})}
 
 
-def seed(db: str, site: str, kiosk: str, payloads: list[dict[str, Any]], *, days_ago: int = 3) -> list[str]:
-    """Enrol ``kiosk`` at ``site`` and store ``payloads`` as its answers, given ``days_ago`` days ago."""
+def with_kind_staff(body: dict[str, Any], kind: bool) -> dict[str, Any]:
+    """``body`` (from :func:`payload`) with a second choice question answered, "Were the staff kind?" Yes or No."""
+    choice, words = ("yes", "Yes") if kind else ("no", "No")
+    answer = {"question": "staff-kind", "kind": "choice", "status": "answered", "choice": choice,
+              "question_text": "Were the staff kind?", "choice_text": words}
+    return {**body, "answers": [*body["answers"], answer]}
+
+
+def seed(db: str, site: str, kiosk: str, payloads: list[dict[str, Any]], *, days_ago: int = 3,
+         at: datetime | None = None) -> list[str]:
+    """Enrol ``kiosk`` at ``site`` and store ``payloads`` as its answers, given ``days_ago`` days ago (or ``at``)."""
     engine = open_database(db)
     try:
         add_kiosk(engine, kiosk, site)
         device = str(uuid.uuid4())
-        given = (datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        given = (at or datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
         records = [make_record(seq, body) | {"created_at_device": given} for seq, body in enumerate(payloads, 1)]
         store_batch(engine, Kiosk(name=kiosk, site=site), Batch.model_validate(make_batch(records, device_id=device)))
     finally:

@@ -99,8 +99,8 @@ def test_a_manager_changes_a_question_and_the_sites_kiosks_get_it_at_their_next_
     assert [(set_id, version) for set_id, version, _ in stored(server, "Stepney")] == [("default", 1), ("default", 2)]
 
     history = stella.get("/staff/questions/history?site=Stepney")
-    rows = re.findall(r"<tr>\s*<td>“default” version (\d)(.*?)</td>\s*<td>[\d: -]+</td>\s*<td>(\w+)</td>",
-                      history.text)
+    rows = re.findall(r"<tr>\s*<td>“default” version (\d)(.*?)</td>\s*<td>\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d "
+                      r"(?:GMT|BST)</td>\s*<td>(\w+)</td>", history.text)  # when, in UK time
     assert [(version, by) for version, _, by in rows] == [("2", "stella"), ("1", "stella")]
     assert "on the kiosks now" in rows[0][1] and "on the kiosks now" not in rows[1][1]
 

@@ -121,6 +121,8 @@ def _how_many_told_us(report: QuarterlyReport, suppress_below: int) -> Idea:
     lines.append(f"{people(now, suppress_below, capital=True)} told us in all.")
     if min(before, now) >= suppress_below:
         previous = report.quarter.previous().label
+        if not report.so_far.finished:
+            previous = f"the first {report.so_far.days_done} days of {previous}"
         lines.append(f"That is more than in {previous}." if now > before
                      else f"That is fewer than in {previous}." if now < before
                      else f"That is the same as in {previous}.")
@@ -170,12 +172,19 @@ def _keeping_safe(report: QuarterlyReport, suppress_below: int) -> Idea:
                                                    "They will help you."])])
 
 
+def _when_from(report: QuarterlyReport) -> list[str]:
+    """Which days the report is about, and whether the quarter is over."""
+    if report.so_far.finished:
+        return [f"It is from {report.quarter.label}."]
+    return [f"It is from {report.so_far.through}.", f"{report.quarter.label} is not over yet."]
+
+
 def easy_read_ideas(report: QuarterlyReport, suppress_below: int) -> list[Idea]:
     """The Easy Read report, one idea after another: what we did about what people said comes first."""
     place = report.sites[0].site if len(report.sites) == 1 else "our services"
     ideas = [Idea("About this report", [
         Row("speech-balloon", ["This report is about what people told us.", f"It is about {place}.",
-                               f"It is from {report.quarter.label}."]),
+                               *_when_from(report)]),
         Row("touch", ["People told us at the kiosk.", "They did not give their names."])]), *_changes(report)]
     if report.empty:
         ideas.append(Idea("How many people told us", [Row("hourglass", ["No one used the kiosk this time.",

@@ -27,6 +27,7 @@ from sync.server.domain.aggregates import (
     Filters,
     QuestionDistribution,
     answer_distributions,
+    friends_and_family_answers,
     response_totals,
     responses_per_week,
     with_friends_and_family_together,
@@ -38,7 +39,7 @@ from sync.server.domain.theme_store import Encode, Side
 from sync.server.domain.themes import ThemesUnavailable
 from sync.server.domain.timestamps import as_utc
 from sync.server.reports.comment_themes import SideThemes, top_themes
-from sync.server.reports.period import Month, Period, ReportError
+from sync.server.reports.period import Month, Period, ReportError, SoFar
 from sync.server.storage.db import concern_queue, responses
 from sync.server.web.common import known_sites
 
@@ -78,8 +79,18 @@ class MonthlyReport:
     month: Month
     made_at: datetime
     responses: int
+    so_far: SoFar
+    """How much of the month had happened when the report was made."""
+    previous: int
+    """Responses in the month before: all of it, or its same days when this month is not over."""
+    previous_friends_and_family: QuestionDistribution | None
+    """The Friends and Family Test answers over the same days as :attr:`previous`."""
+    previous_questions: list[QuestionDistribution]
+    """How each choice question was answered over the same days as :attr:`previous`, as :attr:`questions`."""
     trend: list[tuple[Month, int]]
     """Responses in each of the :data:`TREND_MONTHS` months up to and including this one, oldest first."""
+    trend_friends_and_family: list[QuestionDistribution | None]
+    """The Friends and Family Test answers in each of those months (None where no set asked it)."""
     weeks: list[tuple[date, int]]
     """Responses in each week (its Monday) that overlaps the month, counting only the month's days."""
     questions: list[QuestionDistribution]
@@ -97,6 +108,12 @@ class MonthlyReport:
     def empty(self) -> bool:
         return self.responses == 0
 
+    @property
+    def compared_with(self) -> tuple[date, date]:
+        """The days of the month before that :attr:`previous` counts."""
+        before = self.month.previous()
+        return self.so_far.same_days(before.first, before.last)
+
 
 def check_site(connection: Connection, site: str) -> None:
     """Refuse a site the server has never heard of, naming the ones it knows (a typo is the usual cause)."""
@@ -108,18 +125,30 @@ def check_site(connection: Connection, site: str) -> None:
 
 def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | None = None,
                    progress: Callable[[str], None] | None = None, reference_mix: ReferenceMix | None = None,
-                   suppress_below: int = SUPPRESS_BELOW, redact_names: bool = False) -> MonthlyReport:
+                   suppress_below: int = SUPPRESS_BELOW, redact_names: bool = False,
+                   today: date | None = None) -> MonthlyReport:
     """The figures of ``site``'s report for ``month``. ``encode`` is the sentence encoder for the themes
     (default: the dashboard's); ``progress`` is called with each of :data:`STEPS` as it is done; who answered is
     set beside ``reference_mix`` (the participation findings are sentences, so they need ``suppress_below``);
-    ``redact_names`` puts [name] for people's names in the example comments (a report to publish)."""
+    ``redact_names`` puts [name] for people's names in the example comments (a report to publish). A month not
+    over by ``today`` (default: today, UTC) is compared with the same days of the month before."""
     done = progress or (lambda _step: None)
+    made_at = utc_now()
+    happened = SoFar(month.first, month.last, today or made_at.date())
     filters = Filters(sites=(site,), question_set=None, start=month.first, end=month.last)
+    before = month.previous()
+    same_days = Filters((site,), None, *happened.same_days(before.first, before.last))
     with engine.connect() as connection:
         check_site(connection, site)
         total = response_totals(connection, filters)[site]
+        previous = response_totals(connection, same_days)[site]
+        earlier = answer_distributions(connection, same_days)
+        previous_fft = friends_and_family_answers(earlier)
+        previous_questions = with_friends_and_family_together([asked for asked in earlier if not asked.person_groups])
         trend = [(earlier, response_totals(connection, Filters((site,), None, earlier.first, earlier.last))[site])
                  for earlier in month.back(TREND_MONTHS)]
+        trend_fft = [friends_and_family_answers(answer_distributions(
+            connection, Filters((site,), None, earlier.first, earlier.last))) for earlier in month.back(TREND_MONTHS)]
         weeks = responses_per_week(connection, filters)[site]
         done(STEPS[0])
         questions = with_friends_and_family_together(
@@ -141,7 +170,10 @@ def gather_monthly(engine: Engine, site: str, month: Month, *, encode: Encode | 
             except ThemesUnavailable as exc:
                 missing = str(exc)
         done(step)
-    return MonthlyReport(site=site, month=month, made_at=utc_now(), responses=total, trend=trend, weeks=weeks,
+    return MonthlyReport(site=site, month=month, made_at=made_at, responses=total, so_far=happened, previous=previous,
+                         previous_friends_and_family=previous_fft, previous_questions=previous_questions,
+                         trend=trend, trend_friends_and_family=trend_fft,
+                         weeks=weeks,
                          questions=questions, concerns=concerns, kiosks=kiosks, themes=themes,
                          themes_missing=missing, participation=participation)
 

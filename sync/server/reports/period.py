@@ -1,6 +1,12 @@
 """The period a report covers: a calendar month (the monthly team report) or a calendar quarter (the quarterly
 Board report and its Easy Read version), by the day people answered (the kiosk's clock), as the dashboard
-counts it (sync/server/domain/aggregates.py)."""
+counts it (sync/server/domain/aggregates.py).
+
+:class:`SoFar` is the one place that decides whether a period is over. A period is finished when the day it is
+being read (UTC, as the days are counted) is after its last day; before that, today counts as a day "so far"
+(its answers until now are in). A period that is not over is compared with the same number of days at the start
+of the period before (1 to 7 November beside 1 to 7 December), never with the whole of it, and its figures
+read "so far, 7 of 31 days" in every report and on the dashboard."""
 
 from __future__ import annotations
 
@@ -94,6 +100,59 @@ class Quarter:
 
     def previous(self) -> Quarter:
         return Quarter(self.year - (self.quarter == 1), (self.quarter - 2) % 4 + 1)
+
+
+@dataclass(frozen=True)
+class SoFar:
+    """How much of the period ``first`` to ``last`` had happened on ``today``, the day it was read."""
+
+    first: date
+    last: date
+    today: date
+
+    @property
+    def until(self) -> date:
+        """The last day counted: ``last`` when the period is over, else today (the day before ``first`` when it
+        has not begun)."""
+        return min(self.last, max(self.today, self.first - timedelta(days=1)))
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def days_done(self) -> int:
+        """Days counted so far, today among them."""
+        return (self.until - self.first).days + 1
+
+    @property
+    def finished(self) -> bool:
+        return self.today > self.last
+
+    @property
+    def words(self) -> str:
+        """"so far, 7 of 31 days"; '' when the period is over."""
+        return "" if self.finished else f"so far, {self.days_done} of {self.days} days"
+
+    @property
+    def through(self) -> str:
+        """The days counted, as a person writes them: "1 to 7 December 2026"."""
+        return day_range(self.first, self.until)
+
+    def same_days(self, first: date, last: date) -> tuple[date, date]:
+        """The days of the period ``first`` to ``last`` (the one before) to compare with: all of it when this
+        period is over, else as many days from its start as this one has had."""
+        return (first, last) if self.finished else (first, min(last, first + timedelta(days=self.days_done - 1)))
+
+
+def day_range(first: date, last: date) -> str:
+    """"1 to 7 December 2026", "30 November to 6 December 2026", "7 December 2026": UK style, in words."""
+    end = f"{last.day} {last:%B %Y}"
+    if first == last:
+        return end
+    start = f"{first.day}" if (first.year, first.month) == (last.year, last.month) else \
+        f"{first.day} {first:%B}" if first.year == last.year else f"{first.day} {first:%B %Y}"
+    return f"{start} to {end}"
 
 
 class Period(Protocol):

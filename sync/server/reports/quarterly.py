@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -34,7 +34,7 @@ from sync.server.domain.theme_store import Encode
 from sync.server.domain.themes import ThemesUnavailable
 from sync.server.reports.comment_themes import SideThemes, top_themes
 from sync.server.reports.monthly import THEME_SIDES, Concerns, check_site, concerns_raised
-from sync.server.reports.period import Quarter, ReportError
+from sync.server.reports.period import Quarter, ReportError, SoFar
 from sync.server.web.common import known_sites
 
 FIRST_STEPS = ("responses", "answers", "concerns", '"You said, we did"')
@@ -51,9 +51,11 @@ class SiteQuarter:
     site: str
     responses: int
     previous: int
-    """Responses in the quarter before."""
+    """Responses in the quarter before (its same days when this quarter is not over: :attr:`QuarterlyReport.so_far`)."""
     friends_and_family: QuestionDistribution | None
     """The answers to the Friends and Family Test question (None when no question set there asks it)."""
+    previous_friends_and_family: QuestionDistribution | None
+    """The same, in the quarter before (its same days, as :attr:`previous`)."""
     concerns: Concerns
     themes: dict[str, SideThemes] = field(default_factory=dict)
     """By side ("working", "not-working"); empty when nobody answered or themes are unavailable."""
@@ -65,6 +67,8 @@ class SiteQuarter:
 class QuarterlyReport:
     quarter: Quarter
     made_at: datetime
+    so_far: SoFar
+    """How much of the quarter had happened when the report was made."""
     sites: list[SiteQuarter]
     friends_and_family: QuestionDistribution | None
     """The Friends and Family Test answers at all these sites together."""
@@ -74,6 +78,12 @@ class QuarterlyReport:
     @property
     def responses(self) -> int:
         return sum(site.responses for site in self.sites)
+
+    @property
+    def compared_with(self) -> tuple[date, date]:
+        """The days of the quarter before that the figures are compared with."""
+        before = self.quarter.previous()
+        return self.so_far.same_days(before.first, before.last)
 
     @property
     def empty(self) -> bool:
@@ -92,19 +102,26 @@ def chosen_sites(connection: Connection, sites: Sequence[str]) -> tuple[str, ...
 
 
 def gather_quarterly(engine: Engine, sites: Sequence[str], quarter: Quarter, *, encode: Encode | None = None,
-                     progress: Callable[[str], None] | None = None, redact_names: bool = False) -> QuarterlyReport:
+                     progress: Callable[[str], None] | None = None, redact_names: bool = False,
+                     today: date | None = None) -> QuarterlyReport:
     """The figures of the report on ``sites`` (every site the server knows when empty) for ``quarter``.
     ``encode`` is the sentence encoder for the themes (default: the dashboard's); ``progress`` is called with
-    each of :func:`steps` as it is done; ``redact_names`` puts [name] for people's names in the example comments."""
+    each of :func:`steps` as it is done; ``redact_names`` puts [name] for people's names in the example comments.
+    A quarter not over by ``today`` (default: today, UTC) is compared with the same days of the quarter before."""
     done = progress or (lambda _step: None)
+    made_at = utc_now()
+    happened = SoFar(quarter.first, quarter.last, today or made_at.date())
     with engine.connect() as connection:
         chosen = chosen_sites(connection, sites)
         before = quarter.previous()
+        first, last = happened.same_days(before.first, before.last)
         totals = response_totals(connection, Filters(chosen, None, quarter.first, quarter.last))
-        previous = response_totals(connection, Filters(chosen, None, before.first, before.last))
+        previous = response_totals(connection, Filters(chosen, None, first, last))
         done(FIRST_STEPS[0])
         answers = {site: friends_and_family_answers(answer_distributions(
             connection, Filters((site,), None, quarter.first, quarter.last))) for site in chosen}
+        answers_before = {site: friends_and_family_answers(answer_distributions(
+            connection, Filters((site,), None, first, last))) for site in chosen}
         everywhere = friends_and_family_answers(answer_distributions(
             connection, Filters(chosen, None, quarter.first, quarter.last)))
         done(FIRST_STEPS[1])
@@ -125,8 +142,9 @@ def gather_quarterly(engine: Engine, sites: Sequence[str], quarter: Quarter, *, 
                 missing = str(exc)
         done(step)
     return QuarterlyReport(
-        quarter=quarter, made_at=utc_now(), friends_and_family=everywhere, themes_missing=missing,
+        quarter=quarter, made_at=made_at, so_far=happened, friends_and_family=everywhere, themes_missing=missing,
         sites=[SiteQuarter(site=site, responses=totals[site], previous=previous[site],
-                           friends_and_family=answers[site], concerns=concerns[site],
+                           friends_and_family=answers[site], previous_friends_and_family=answers_before[site],
+                           concerns=concerns[site],
                            themes=themes[site] if not missing else {},
                            changes=[item for item in changes if item["site"] == site]) for site in chosen])

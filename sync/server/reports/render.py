@@ -25,12 +25,13 @@ from typing import Any, Literal
 from sync.core.files import atomic_path
 from sync.server.domain.safeguarding import STATUS_LABELS, STATUSES
 from sync.server.domain.theme_store import SIDES
-from sync.server.fft.suppression import THRESHOLD, Unit, suppress_level
 from sync.server.reports.comment_themes import ReportTheme
 from sync.server.reports.monthly import THEME_SIDES, Concerns, MonthlyReport
+from sync.server.reports.period import SoFar, day_range
 from sync.server.reports.quarterly import QuarterlyReport
-from sync.server.web.charts import answer_cards, friends_and_family, share_segments, weekly_bars
+from sync.server.web.charts import answer_cards, friends_and_family, weekly_bars
 from sync.server.web.common import NOT_SHOWN, exact, shown, table_shown, templates, when
+from sync.server.web.fft_trend import all_sites_row, compared_rows, fft_change, with_changes
 from sync.server.web.you_said_we_did import in_words
 
 THEMES_PER_SITE = 3
@@ -62,24 +63,56 @@ def _themes(themes: Sequence[ReportTheme], suppress_below: int) -> list[ReportTh
     return [theme for theme in themes if theme.comments >= suppress_below]
 
 
+def period_words(label: str, happened: SoFar) -> str:
+    """A period as a report names it: "December 2026", or "December 2026 so far (1 to 7 December 2026, 7 of 31
+    days)" while it is not over."""
+    if happened.finished:
+        return label
+    return f"{label} so far ({happened.through}, {happened.days_done} of {happened.days} days)"
+
+
+def compared_words(label: str, happened: SoFar, first: date, last: date) -> str:
+    """The period compared with: "November 2026", or "the same days of November 2026 (1 to 7 November 2026)"."""
+    return label if happened.finished else f"the same days of {label} ({day_range(first, last)})"
+
+
+def _trend(report: MonthlyReport, suppress_below: int) -> list[dict[str, str]]:
+    """The six months' responses and Friends and Family Test shares, each share's change on the month before in
+    short words (the last month, when not over, against the same days of the one before)."""
+    rows = []
+    for index, ((earlier, count), answers) in enumerate(zip(report.trend, report.trend_friends_and_family,
+                                                            strict=True)):
+        written = friends_and_family(answers, suppress_below) if answers else None
+        last = index == len(report.trend) - 1
+        before = report.previous_friends_and_family if last else \
+            report.trend_friends_and_family[index - 1] if index else None
+        change = fft_change(answers, before, suppress_below)
+        rows.append({"month": earlier.short + (" so far" if last and not report.so_far.finished else ""),
+                     "count": shown(count, suppress_below),
+                     "good": written[0] if written else "too few answers" if answers and answers.total else "none",
+                     "change": change.short if change else ""})
+    return rows
+
+
 def monthly_context(report: MonthlyReport, suppress_below: int) -> dict[str, Any]:
     """What the template shows: every count already written as a person may see it. Concerns by kind are a table
-    too: one concern can be of several kinds, so their sum is not the total, but it is at least the total."""
+    too: one concern can be of several kinds, so their sum is not the total, but it is at least the total.
+    A month not over is compared with the same days of the month before, and says so."""
     month = report.month
     responses = table_shown({kiosk.name: kiosk.responses for kiosk in report.kiosks}, suppress_below)
-    counts = [count for _, count in report.trend]
-    trend = [{"month": earlier.short, "count": shown(count, suppress_below),
-              "change": _change_on(count, counts[index - 1], suppress_below) if index else ""}
-             for index, (earlier, count) in enumerate(report.trend)]
     top = max((count for _, count in report.weeks), default=0)
+    previous = compared_words(month.previous().label, report.so_far, *report.compared_with)
+    trend = _trend(report, suppress_below)
     return {
         "report": report, "suppress_below": suppress_below, "made": when(report.made_at),
         "title": f"{report.site}: monthly report, {month.label}",
         "total": shown(report.responses, suppress_below),
-        "change": trend[-1]["change"], "previous": month.previous().label,
-        "trend": trend,
+        "period": period_words(month.label, report.so_far),
+        "change": _change_on(report.responses, report.previous, suppress_below), "previous": previous,
+        "trend": trend, "trend_shares": any(row["good"].endswith("%") for row in trend),
         "chart": weekly_bars(report.weeks, top, suppress_below, month.first, month.last),
-        "questions": answer_cards(report.questions, suppress_below),
+        "questions": with_changes(answer_cards(report.questions, suppress_below), report.previous_questions,
+                                  report.previous_friends_and_family, previous, suppress_below),
         "sides": [{"title": SIDES[side], "comments": shown(found.comments, suppress_below),  # type: ignore[index]
                    "themes": [{"name": theme.name, "comments": shown(theme.comments, suppress_below),
                                "examples": theme.examples, "named_by_staff": theme.named_by_staff}
@@ -128,48 +161,25 @@ def _kinds(concerns: Sequence[Concerns], suppress_below: int) -> list[tuple[str,
     return list(table_shown(dict(sorted(kinds.items(), key=lambda i: (-i[1], i[0]))), suppress_below).items())
 
 
-def _sites_friends_and_family(report: QuarterlyReport, suppress_below: int) -> dict[str, dict[str, Any]]:
-    """Each site's Friends and Family Test as the table shows it, by NHS England's publication rules
-    (sync/server/fft/suppression.py): a site with answers below the threshold is hidden, and so is the next
-    lowest beside it, so that all sites' figure less the others' never gives one site's away."""
-    totals = {site.site: site.friends_and_family.total if site.friends_and_family else 0 for site in report.sites}
-    threshold = max(THRESHOLD, suppress_below)
-    hidden = suppress_level([Unit(name, None, total) for name, total in totals.items()], threshold=threshold)
-    return {site.site: {"fft": None if site.site in hidden else site.friends_and_family and friends_and_family(
-                            site.friends_and_family, suppress_below),
-                        "no_fft": "no answers" if not site.responses else "not asked" if site.friends_and_family is None
-                        else "too few answers to show" if totals[site.site] < threshold
-                        else "hidden (beside a site with too few)",
-                        "must_be_exact": totals[site.site] > 0 and site.site not in hidden}
-            for site in report.sites}
-
-
-def _all_sites_friends_and_family(report: QuarterlyReport, suppress_below: int,
-                                  sites: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """All sites' Friends and Family Test and chart. Beside the sites' own figures, given only when every site
-    that answered and is not hidden by those rules (which hide at least two: :func:`_sites_friends_and_family`)
-    has its figures given exactly: all sites' less the others' would give one away."""
-    everywhere = report.friends_and_family
-    figures = [row["fft"] for row in sites.values() if row["must_be_exact"]]
-    if everywhere is None:
-        return {"fft": None, "segments": None, "no_fft": "not asked"}
-    if len(sites) > 1 and not all(each and all(map(exact, each)) for each in figures):
-        return {"fft": None, "segments": None, "no_fft": "not shown (it would give one site away)"}
-    return {"fft": friends_and_family(everywhere, suppress_below),
-            "segments": share_segments(everywhere, suppress_below), "no_fft": "too few answers to show"}
-
-
 def quarterly_context(report: QuarterlyReport, suppress_below: int) -> dict[str, Any]:
     """What the Board report's template shows: every count already written as a person may see it. The sites'
-    responses, now and the quarter before, are each a table whose total is all sites'."""
+    responses, now and the quarter before, are each a table whose total is all sites'. Each site's Friends and
+    Family Test is given beside the quarter before's, with the change in words; a quarter not over is compared
+    with the same days of the quarter before, and says so."""
     quarter, before = report.quarter, report.quarter.previous()
     now = table_shown({site.site: site.responses for site in report.sites}, suppress_below)
     then = table_shown({site.site: site.previous for site in report.sites}, suppress_below)
     responses, previous = sum(site.responses for site in report.sites), sum(site.previous for site in report.sites)
-    tests = _sites_friends_and_family(report, suppress_below)
+    compared = compared_words(before.label, report.so_far, *report.compared_with)
+    tests = compared_rows({site.site: site.friends_and_family for site in report.sites},
+                          {site.site: site.previous_friends_and_family for site in report.sites},
+                          {site.site: site.responses for site in report.sites},
+                          {site.site: site.previous for site in report.sites}, compared, suppress_below)
     return {
         "report": report, "suppress_below": suppress_below, "made": when(report.made_at),
-        "title": f"Quarterly report, {quarter.label}", "previous": before.short,
+        "title": f"Quarterly report, {quarter.label}",
+        "previous": before.short if report.so_far.finished else f"Same days of {before.short}",
+        "period": period_words(quarter.label, report.so_far), "compared": compared,
         "site_names": [site.site for site in report.sites],
         "sites": [{"site": site.site, "responses": now[site.site], "previous": then[site.site],
                    "change": change(site.responses, site.previous, suppress_below)
@@ -178,7 +188,7 @@ def quarterly_context(report: QuarterlyReport, suppress_below: int) -> dict[str,
                   for site in report.sites],
         "all_sites": {"responses": shown(responses, suppress_below), "previous": shown(previous, suppress_below),
                       "change": change(responses, previous, suppress_below),
-                      **_all_sites_friends_and_family(report, suppress_below, tests)},
+                      **all_sites_row(report.friends_and_family, tests, suppress_below)},
         "sides": [{"title": SIDES[side],  # type: ignore[index]
                    "sites": [{"site": site.site, "comments": shown(site.themes[side].comments, suppress_below),
                               "themes": [{"name": theme.name, "comments": shown(theme.comments, suppress_below),

@@ -158,6 +158,15 @@ def share_segments(distribution: QuestionDistribution, suppress_below: int) -> l
     return segments
 
 
+def shown_answers(distribution: QuestionDistribution, suppress_below: int) -> frozenset[str]:
+    """The answers (ids) whose counts, and so shares, a card gives exactly: none when it draws no chart."""
+    table = _answer_table(distribution, suppress_below)
+    if table is None or share_segments(distribution, suppress_below) is None:
+        return frozenset()
+    rows, hidden = table
+    return frozenset(key for key, _, count in rows if count and key not in hidden)
+
+
 def friends_and_family(distribution: QuestionDistribution, suppress_below: int) -> list[str] | None:
     """The Friends and Family Test in its standard form, as written: the share answering Very good or Good,
     and Poor or Very poor. None for another question or too few answers to show; a share of fewer than

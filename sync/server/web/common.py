@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import Request
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from sync.core.clock import utc_now
 from sync.server.domain.aggregates import Filters, question_sets_seen
 from sync.server.domain.staff import StaffMember
+from sync.server.domain.timestamps import as_utc
 from sync.server.storage.db import kiosks, question_sets, responses, you_said_we_did
 from sync.server.web.sessions import CSRF_FIELD, NotAllowed, Signed
 
@@ -135,12 +137,31 @@ def ago(moment: datetime, now: datetime) -> str:
     return f"{seconds // (30 * 86400)} months ago"
 
 
+UK_TIME = ZoneInfo("Europe/London")
+"""Times are stored in UTC and shown to people in UK time: GMT in winter, BST (an hour ahead) in summer."""
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def in_words(day: date, *, with_day: bool = True) -> str:
+    """A date as people say it, "23 October 2026" (or "October 2026"), whatever the server's locale."""
+    month = f"{MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {month}" if with_day else month
+
+
 def when(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    """A stored time (UTC, or naive from SQLite and so UTC) as a person in the UK reads it:
+    "7 December 2026, 14:05 GMT", "1 July 2026, 13:00 BST"."""
+    local = as_utc(moment).astimezone(UK_TIME)
+    return f"{in_words(local.date())}, {local:%H:%M} {local.tzname()}"
+
+
+templates.env.globals["when"] = when
 
 
 def last_heard(text: str | None) -> str:
-    """A kiosk's last contact (ISO text from sync.server.domain.stats) as "5 minutes ago (23 Nov 2026, 20:00 UTC)"."""
+    """A kiosk's last contact (ISO text from sync.server.domain.stats) as "5 minutes ago (23 November 2026, 20:00
+    GMT)"."""
     if not text:
         return "never"
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -27,7 +27,7 @@ from sync.server.domain.staff import audit
 from sync.server.fft.codes import FftCodesError, SiteCodes, Ward, set_site_codes, set_ward
 from sync.server.fft.files import write_return
 from sync.server.fft.tables import FORMATS, FftReturn, month_return
-from sync.server.reports.period import Month, ReportError, parse_period
+from sync.server.reports.period import Month, ReportError, SoFar, parse_period
 from sync.server.web.admin import _page as admin_page
 from sync.server.web.common import BadRequest, render, sites_for
 from sync.server.web.exports import MEDIA_TYPES
@@ -76,6 +76,7 @@ def fft_page(request: Request, signed: Manager) -> Response:
     sheets = {name: [[_shown(value) for value in row] for row in rows]
               for name, rows in made.sheets(published=True).items()}
     return render(request, "fft.html", signed, title="Friends and Family Test return", page="fft", month=month,
+                  so_far=SoFar(month.first, month.last, today),
                   months=Month(today.year, today.month).back(MONTHS_OFFERED)[::-1], made=made, sheets=sheets,
                   kinds=KINDS, formats=FORMATS)
 

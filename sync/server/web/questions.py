@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -34,7 +34,7 @@ from sync.server.domain.site_content import (
 from sync.server.domain.staff import StaffMember
 from sync.server.domain.timestamps import as_utc
 from sync.server.storage.db import audit_log, question_sets
-from sync.server.web.common import BadRequest, check_site, render, sites_for
+from sync.server.web.common import BadRequest, check_site, render, sites_for, when
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
 router = APIRouter()
@@ -383,13 +383,9 @@ def history_of(connection: Connection, site: str) -> list[dict[str, Any]]:
         entry = min(candidates, key=lambda entry: as_utc(entry.at) - stored_at, default=None)
         if entry is not None:
             used.add(entry.id)
-        history.append({"id": row.id, "set_id": row.set_id, "version": row.version, "stored_at": _when(stored_at),
+        history.append({"id": row.id, "set_id": row.set_id, "version": row.version, "stored_at": when(stored_at),
                         "by": entry.staff if entry is not None else None})
     return history
-
-
-def _when(moment: datetime) -> str:
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @router.get(f"{PATH}/history")
@@ -417,7 +413,7 @@ def version_page(request: Request, signed: Manager, version_id: str) -> Response
         by = next((entry["by"] for entry in history_of(connection, row.site) if entry["id"] == row.id), None)
     preview, problems = _preview_or_problem(row.toml, f"version {row.version}")
     return render(request, "questions_version.html", signed, title=f"“{row.set_id}” version {row.version}",
-                  page="questions", row=row, site=row.site, stored_at=_when(row.created_at), by=by,
+                  page="questions", row=row, site=row.site, stored_at=when(row.created_at), by=by,
                   is_current=newest is not None and newest.id == row.id, preview=preview, problems=problems,
                   picture=picture_url, built_in=None)
 

@@ -41,7 +41,7 @@ from sync.server.domain.site_content import (
     list_you_said_we_did,
 )
 from sync.server.domain.staff import audit
-from sync.server.web.common import BadRequest, check_site, chosen_site, render, sites_for
+from sync.server.web.common import BadRequest, check_site, chosen_site, in_words, render, sites_for
 from sync.server.web.sessions import Signed, SignedIn, field, form_reader, needs
 
 router = APIRouter()
@@ -51,8 +51,6 @@ DONE = {"added": "Added. The kiosks at this site show it after their next sync."
         "removed": "Removed. The kiosks at this site stop showing it after their next sync."}
 """The confirmations a redirect may ask for (never text from the address bar)."""
 MAX_REASON = 200
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 SAID_PICTURE = "speech-balloon"
 DID_PICTURE = "done"
 """The poster's pictures for "You said" and, when the item has no picture of its own, "We did"."""
@@ -71,12 +69,6 @@ POSTER_SITE_BESIDE_HEADING = 11
 taking room from the items."""
 POSTER_PAGE_NUMBER_MM = 7.6
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
-
-
-def in_words(day: date, *, with_day: bool = True) -> str:
-    """A date as people say it, "23 October 2026" (or "October 2026"), whatever the server's locale."""
-    month = f"{MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {month}" if with_day else month
 
 
 def sentences(text: str) -> list[str]:
