@@ -37,6 +37,7 @@ from sync.server.domain.safeguarding import (
     take_step,
 )
 from sync.server.domain.staff import StaffMember
+from sync.server.domain.timestamps import parse_device_time
 from sync.server.web.common import BadRequest, ago, check_site, chosen_site, known_sites, render, when
 from sync.server.web.sessions import NotAllowed, Signed, field, form_reader, needs
 
@@ -68,8 +69,9 @@ def _sites(member: StaffMember) -> frozenset[str] | None:
 
 
 def _given(text: str) -> str:
-    """When the person answered, as the kiosk's clock had it."""
-    return text[:16].replace("T", " ") if text else "not known"
+    """When the person answered, as the kiosk's clock had it, in UK time like every other time on the page."""
+    moment = parse_device_time(text) if text else None
+    return when(moment) if moment else "not known"
 
 
 def _filters() -> dict[str, object]:
