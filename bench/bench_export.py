@@ -57,14 +57,16 @@ def fill(store: Store, responses: int, simulated: int, seed: int) -> None:
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def timed(action: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``repeat`` runs."""
-    times = []
+def timed(actions: list[Callable[[], object]], repeat: int) -> list[float]:
+    """Median wall time of ``repeat`` runs of each action, taken in turns (so that a busy spell on the machine
+    falls on both sides of the ratio, not on one)."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for action, taken in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
 def main() -> None:
@@ -80,6 +82,8 @@ def main() -> None:
     if sqlite3_tool is None:
         parser.error("the sqlite3 command-line tool is not installed (apt-get install sqlite3)")
 
+    if args.dir:
+        args.dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
         folder = Path(scratch)
         store = Store(folder / "data")
@@ -87,14 +91,13 @@ def main() -> None:
         print(f"responses: {store.count_since()}")
         print(f"database size: {store.path.stat().st_size / 1e6:.1f} MB")
 
-        ours = timed(lambda: export(store, "csv", folder / "export.csv", progress=False), args.repeat)
-
         def sqlite3_csv() -> None:
             with (folder / "sqlite3.csv").open("wb") as out:
                 subprocess.run([sqlite3_tool, "-csv", str(store.path), "SELECT * FROM responses"],
                                stdout=out, check=True)
 
-        raw = timed(sqlite3_csv, args.repeat)
+        ours, raw = timed([lambda: export(store, "csv", folder / "export.csv", progress=False), sqlite3_csv],
+                          args.repeat)
         print(f"export.csv size: {(folder / 'export.csv').stat().st_size / 1e6:.1f} MB")
         print(f"sqlite3 -csv output size: {(folder / 'sqlite3.csv').stat().st_size / 1e6:.1f} MB")
         store.close()

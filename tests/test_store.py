@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.session.flow import SaveFailed
 from kiosk.session.store import Store, StoreUnavailable, migrations
+from sync.core.export import period_order
 from sync.core.record import AnswerRecord, SessionRecord, payload_sha256
 
 
@@ -41,7 +42,7 @@ def test_reopening_keeps_data_identity_and_applies_no_migration_twice(tmp_path):
     assert again.kiosk_id == kiosk_id and len(kiosk_id) == 36
     assert again.counts()["stored"] == 1
     assert [m.name for m in migrations.applied(again.db)] == [
-        "m001_responses", "m002_question_set_version", "m003_concern"]
+        "m001_responses", "m002_question_set_version", "m003_concern", "m004_export_order"]
     assert again.save(record()).seq == saved.seq + 1
     again.close()
 
@@ -112,6 +113,13 @@ def test_migration_3_marks_existing_flagged_responses_to_be_sent_first(tmp_path)
     upgraded = Store(tmp_path)
     assert [row[0] for row in upgraded.pending(10)] == ["b", "a"]
     upgraded.close()
+
+
+def test_an_export_by_day_walks_the_index_instead_of_sorting_every_payload(store):
+    """The index's expression must be the one period_order writes, or SQLite sorts 100,000 payloads again."""
+    order = f"{period_order('created_at_device', 'day')}, id"
+    plan = store.db.execute(f"EXPLAIN QUERY PLAN SELECT payload FROM responses ORDER BY {order}").fetchall()
+    assert [row[-1] for row in plan] == ["SCAN responses USING INDEX responses_export_order"]
 
 
 def test_sent_responses_are_forgotten_after_the_kept_days_and_unsent_ones_never(tmp_path):

@@ -209,17 +209,23 @@ def _table(source: ExportSource, since: str | None, detail: TimeDetail, columns:
         slots.setdefault((qset, question), [None, None])[field == "text"] = i
     no_slots = (None, None)
     empty = [""] * len(columns)
+    choice_cells: dict[str, object] = {}  # the few words of a question set's answers, each made a cell once
     for row in _counted(_coarse_rows(source, since, detail), bar):
         payload = _payload(row[-1], redact_names)
         qset = str(payload.get("question_set", ""))
         cells = empty.copy()  # "" is a safe cell as it is; each answer's words go through spreadsheet_cell
         for answer in _answers(payload):
             choice_slot, text_slot = slots.get((qset, answer["question"]), no_slots)
-            if choice_slot is not None:  # words from the question set
-                cells[choice_slot] = _words_cell(answer.get("choice_text"))
+            if choice_slot is not None:
+                words = answer.get("choice_text")
+                if isinstance(words, str):
+                    cell = choice_cells.get(words)
+                    if cell is None:
+                        cell = choice_cells[words] = spreadsheet_cell(words)
+                    cells[choice_slot] = cell
             if text_slot is not None:
                 cells[text_slot] = _words_cell(answer.get("text"))
-        yield [*(spreadsheet_cell(value) for value in (
+        yield [*map(spreadsheet_cell, (
             *row[:-1], qset, _text_cell(payload.get("language")), _text_cell(payload.get("channel")),
             _flag(payload.get("complete")), _flag(payload.get("misuse_suspected")))), *cells]
 
