@@ -44,3 +44,24 @@ def screenshot_folder(tmp_path: Path) -> Path:
     folder = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def sign_in(page, server, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign ``name`` in (tests.dashboard.PASSWORD) through the sign-in page the dashboard sends a stranger to."""
+    from tests.dashboard import PASSWORD
+
+    page.goto(server.url + "/staff/")
+    assert "/staff/sign-in" in page.url
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/staff/")
+
+
+def keep(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """A full-page screenshot named ``name`` (kept in docs/screenshots when DASHBOARD_SCREENSHOTS says so)."""
+    path = screenshot_folder(tmp_path) / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if SCREENSHOTS:
+        shrink(path)
+    return path

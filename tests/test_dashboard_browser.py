@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -18,9 +17,9 @@ from kiosk.session.updates import load_you_said_we_did
 from sync.server.domain.demo import generate
 from sync.server.domain.kiosks import add_kiosk
 from sync.server.storage.db import audit_log, concern_queue, open_database
-from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
+from tests.browser import chromium, keep, sign_in  # noqa: F401  (a fixture)
 from tests.conftest import PROJECT
-from tests.dashboard import PASSWORD, add_people
+from tests.dashboard import add_people
 from tests.server_process import ServerProcess
 from tests.test_sync_e2e import Kiosk
 
@@ -48,23 +47,6 @@ def page(chromium, server):  # type: ignore[no-untyped-def]  # noqa: F811
     opened = context.new_page()
     yield opened
     context.close()
-
-
-def sign_in(page, server: ServerProcess, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server.url + "/staff/")
-    assert "/staff/sign-in" in page.url
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/staff/")
-
-
-def keep(page, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
-    path = screenshot_folder(tmp_path) / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if SCREENSHOTS:
-        shrink(path)
-    return path
 
 
 def test_sign_in_and_read_the_overview(page, server, tmp_path):

@@ -10,15 +10,14 @@ every figure if the whole of it were compared."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from sync.server.reports.period import Month, day_range
 from sync.server.storage.db import audit_log, open_database
-from tests.browser import SCREENSHOTS, chromium, screenshot_folder, shrink  # noqa: F401  (a fixture)
-from tests.dashboard import PASSWORD, add_people, payload, seed, with_kind_staff
+from tests.browser import chromium, keep, sign_in  # noqa: F401  (a fixture)
+from tests.dashboard import add_people, payload, seed, with_kind_staff
 from tests.server_process import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -58,21 +57,6 @@ def page(chromium, server):  # type: ignore[no-untyped-def]  # noqa: F811
     opened = context.new_page()
     yield opened
     context.close()
-
-
-def sign_in(page, server: ServerProcess, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server.url + "/staff/sign-in")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(server.url + "/staff/")
-
-
-def keep(page, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    path = screenshot_folder(tmp_path) / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if SCREENSHOTS:
-        shrink(path)
 
 
 def test_each_sites_share_beside_the_period_before_with_the_change_in_words(page, server, tmp_path):
