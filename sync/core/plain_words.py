@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sync.core.clock import utc_now
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 
 
 def plain_duration(seconds: float) -> str:
@@ -17,10 +20,16 @@ def plain_duration(seconds: float) -> str:
     return "less than a minute"
 
 
+def in_words(day: date, *, with_day: bool = True) -> str:
+    """A date as people say it, "23 October 2026" (or "October 2026"), whatever the machine's locale."""
+    month = f"{MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {month}" if with_day else month
+
+
 def plain_time(moment: datetime) -> str:
     """'5 December 2026, 14:30' in the kiosk's own time zone."""
     local = moment.astimezone()
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return f"{in_words(local.date())}, {local:%H:%M}"
 
 
 def ago(moment: datetime) -> str:

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.core.config_files import TomlFile
+from sync.core.plain_words import in_words
 from sync.core.questions import base_language
 from sync.server.domain.aggregates import Filters, answer_distributions, participation
 from sync.server.domain.languages import language_names
@@ -200,10 +201,6 @@ def _by_about_you(connection: Connection, site: str, filters: Filters, expected:
     return sections
 
 
-def _day(moment: date) -> str:
-    return f"{moment.day} {moment:%B %Y}"
-
-
 def gather_participation(connection: Connection, site: str, start: date, end: date, mix: ReferenceMix,
                          suppress_below: int, question_set: str | None = None) -> SiteParticipation:
     """One site's answers in the period (to one question set, or all) by language, channel and "About you"
@@ -214,7 +211,7 @@ def gather_participation(connection: Connection, site: str, start: date, end: da
     rows: list[GroupRow] = []
     missing: list[str] = []
     fewer: list[str] = []
-    period = f"from {_day(start)} to {_day(end)}"
+    period = f"from {in_words(start)} to {in_words(end)}"
     for section in sections:
         total = sum(section.counts.values())
         groups = sorted({*section.counts, *(group for group, share in section.expected.items() if share > 0)})
@@ -233,7 +230,7 @@ def gather_participation(connection: Connection, site: str, start: date, end: da
             if count == 0:
                 before = section.last_days.get(group)
                 missing.append(f"No one has answered {how} at {site} {period}. "
-                               + (f"The last answer {how} was on {_day(before)}." if before
+                               + (f"The last answer {how} was on {in_words(before)}." if before
                                   else f"No one has ever answered {how} there."))
             elif visible and count / total < UNDER_SHARE * wanted / 100:
                 fewer.append(f"Fewer answers {how} than expected: {share} of answers, against {wanted:g}% expected.")

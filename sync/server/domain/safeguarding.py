@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sync.core.clock import utc_now
+from sync.core.plain_words import plain_duration
 from sync.core.record import without_about_you
 from sync.server.domain.staff import StaffMember, audit, load_member
 from sync.server.domain.timestamps import as_utc, parse_device_time
@@ -164,14 +165,10 @@ class QueueItem:
 
 
 def _span(length: timedelta) -> str:
-    """A length of time in the largest whole unit that fits: "1 hour", "3 days", "30 days", "10 weeks" (weeks
-    only past eight, so that "30 days" is not "4 weeks" beside a limit of 28 days)."""
-    seconds = int(length.total_seconds())
-    for size, unit in ((7 * 86400, "week"), (86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= (size * 8 if unit == "week" else size):
-            amount = seconds // size
-            return f"{amount} {unit}{'s' * (amount != 1)}"
-    return "less than a minute"
+    """A length of time as :func:`plain_duration` says it ("1 hour", "30 days"), in weeks past eight ("10
+    weeks"), so that "30 days" is not "4 weeks" beside a limit of 28 days."""
+    weeks = length // timedelta(weeks=1)
+    return f"{weeks} weeks" if weeks >= 8 else plain_duration(length.total_seconds())
 
 
 @dataclass(frozen=True)

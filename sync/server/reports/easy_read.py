@@ -30,11 +30,12 @@ from functools import cache
 from typing import Any
 
 from sync.core.fonts import LATIN
+from sync.core.plain_words import in_words
 from sync.server.domain.aggregates import FRIENDS_AND_FAMILY_GOOD, FRIENDS_AND_FAMILY_POOR
 from sync.server.domain.site_content import PICTURE_DIRS
 from sync.server.reports.quarterly import QuarterlyReport
 from sync.server.web.common import HIDDEN, NOT_SHOWN, table_shown, templates
-from sync.server.web.you_said_we_did import DID_PICTURE, SAID_PICTURE, in_words, sentences
+from sync.server.web.you_said_we_did import DID_PICTURE, SAID_PICTURE, sentences
 
 MOST_WORDS = 15
 EXAMPLES_PER_SIDE = 3

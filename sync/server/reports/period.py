@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+from sync.core.plain_words import MONTHS, in_words
+
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 _QUARTER = re.compile(r"([0-9]{4})-[Qq]([0-9])")
 YEARS = range(2000, 3000)
@@ -42,7 +44,7 @@ class Month:
     @property
     def label(self) -> str:
         """"October 2026"."""
-        return f"{self.first:%B %Y}"
+        return in_words(self.first, with_day=False)
 
     @property
     def short(self) -> str:
@@ -147,11 +149,11 @@ class SoFar:
 
 def day_range(first: date, last: date) -> str:
     """"1 to 7 December 2026", "30 November to 6 December 2026", "7 December 2026": UK style, in words."""
-    end = f"{last.day} {last:%B %Y}"
+    end = in_words(last)
     if first == last:
         return end
     start = f"{first.day}" if (first.year, first.month) == (last.year, last.month) else \
-        f"{first.day} {first:%B}" if first.year == last.year else f"{first.day} {first:%B %Y}"
+        f"{first.day} {MONTHS[first.month - 1]}" if first.year == last.year else in_words(first)
     return f"{start} to {end}"
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sync.core.files import atomic_path
+from sync.core.plain_words import in_words
 from sync.server.domain.safeguarding import STATUS_LABELS, STATUSES
 from sync.server.domain.theme_store import SIDES
 from sync.server.reports.comment_themes import ReportTheme
@@ -32,7 +33,6 @@ from sync.server.reports.quarterly import QuarterlyReport
 from sync.server.web.charts import answer_cards, friends_and_family, weekly_bars
 from sync.server.web.common import NOT_SHOWN, exact, shown, table_shown, templates, when
 from sync.server.web.fft_trend import all_sites_row, compared_rows, fft_change, with_changes
-from sync.server.web.you_said_we_did import in_words
 
 THEMES_PER_SITE = 3
 """The Board report's themes at each site on each side, each with one example comment (the monthly report,

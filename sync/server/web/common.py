@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from sync.core.clock import utc_now
+from sync.core.plain_words import in_words
 from sync.server.domain.aggregates import Filters, question_sets_seen
 from sync.server.domain.staff import StaffMember
 from sync.server.domain.timestamps import as_utc
@@ -109,7 +110,7 @@ class PageFilters:
 def page_filters(request: Request, connection: Connection, member: StaffMember, *,
                  today: date | None = None) -> PageFilters:
     """Site, question set and period from the address bar, limited to the sites ``member`` may see."""
-    today = today or date.today()
+    today = today or utc_now().date()
     end = _date(request, "end", today)
     start = _date(request, "start", end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1))
     if start > end:
@@ -139,14 +140,6 @@ def ago(moment: datetime, now: datetime) -> str:
 
 UK_TIME = ZoneInfo("Europe/London")
 """Times are stored in UTC and shown to people in UK time: GMT in winter, BST (an hour ahead) in summer."""
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-
-
-def in_words(day: date, *, with_day: bool = True) -> str:
-    """A date as people say it, "23 October 2026" (or "October 2026"), whatever the server's locale."""
-    month = f"{MONTHS[day.month - 1]} {day.year}"
-    return f"{day.day} {month}" if with_day else month
 
 
 def when(moment: datetime) -> str:

@@ -70,7 +70,7 @@ def _made(request: Request, signed: Signed, month: Month) -> FftReturn:
 
 @router.get("/fft")
 def fft_page(request: Request, signed: Manager) -> Response:
-    today = date.today()
+    today = utc_now().date()  # days are counted in UTC (reports.period.SoFar)
     month = _month(request.query_params.get("month", "").strip(), today)
     made = _made(request, signed, month)
     sheets = {name: [[_shown(value) for value in row] for row in rows]

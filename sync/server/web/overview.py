@@ -7,13 +7,15 @@ of the period before (sync/server/reports/period.py, :class:`SoFar`)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
+from sync.core.clock import utc_now
+from sync.core.plain_words import in_words
 from sync.server.domain.aggregates import (
     Filters,
     answer_distributions,
@@ -26,7 +28,7 @@ from sync.server.domain.aggregates import (
 from sync.server.domain.stats import kiosk_health
 from sync.server.reports.period import SoFar, day_range
 from sync.server.web.charts import answer_cards, weekly_bars
-from sync.server.web.common import exact, in_words, page_filters, render, shown, table_shown
+from sync.server.web.common import exact, page_filters, render, shown, table_shown
 from sync.server.web.fft_trend import all_sites_row, compared_rows, with_changes
 from sync.server.web.sessions import SignedIn
 
@@ -71,7 +73,7 @@ def _period_note(happened: SoFar, before: str) -> str:
 @router.get("/")
 def overview(request: Request, signed: SignedIn) -> Response:
     suppress_below = request.app.state.suppress_below
-    today = date.today()
+    today = utc_now().date()  # days are counted in UTC (reports.period.SoFar)
     with request.app.state.engine.connect() as connection:
         filters = page_filters(request, connection, signed.member, today=today)
         happened = SoFar(filters.query.start, filters.query.end, today)

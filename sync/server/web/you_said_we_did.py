@@ -27,6 +27,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from sync.core.plain_words import in_words
 from sync.core.protocol import YOU_SAID_WE_DID_LANGUAGE, Translation
 from sync.server.domain.languages import language_names, translation_languages
 from sync.server.domain.site_content import (
@@ -41,7 +42,7 @@ from sync.server.domain.site_content import (
     list_you_said_we_did,
 )
 from sync.server.domain.staff import audit
-from sync.server.web.common import BadRequest, check_site, chosen_site, in_words, render, sites_for
+from sync.server.web.common import BadRequest, check_site, chosen_site, render, sites_for
 from sync.server.web.sessions import Signed, SignedIn, field, form_reader, needs
 
 router = APIRouter()
