@@ -28,7 +28,6 @@ the pages that call it. Nothing here logs the words or the notes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from sync.core.clock import utc_now
 from sync.core.plain_words import plain_duration
-from sync.core.record import without_about_you
+from sync.core.record import read_payload, without_about_you
 from sync.server.domain.staff import StaffMember, audit, load_member
 from sync.server.domain.timestamps import as_utc, parse_device_time
 from sync.server.storage.db import concern_events, concern_queue, responses, staff, staff_sites
@@ -321,10 +320,7 @@ def load_concern(connection: Connection, response_id: str) -> Concern | None:
                              .where(concern_queue.c.response_id == response_id)).first()
     if row is None:
         return None
-    try:
-        payload = json.loads(row.payload) if row.payload is not None else None
-    except ValueError:
-        payload = None
+    payload = read_payload(row.payload) if row.payload is not None else None
     payload = payload if isinstance(payload, dict) else {}
     events = connection.execute(sa.select(concern_events).where(concern_events.c.response_id == response_id)
                                 .order_by(concern_events.c.at, concern_events.c.id)).all()
